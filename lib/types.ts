@@ -1,0 +1,26 @@
+/** Who owns the calling thread's rseq area; see the README's "Strategies". */
+export type Strategy = 'glibc' | 'own' | 'legacy' | 'fallback'
+
+/** What the package decided for the calling thread, and why. */
+export interface RseqInfo {
+  /** `glibc`, `own` and `legacy` run on rseq; `fallback` runs the same API over atomics. */
+  strategy: Strategy
+  /** rseq is live on this thread (true for glibc, own and legacy). */
+  registered: boolean
+  /** One sentence a person can act on: why this strategy, and what would change it. */
+  reason: string
+  /** The errno name of the registration attempt that failed ('ENOSYS', 'EPERM', 'EINVAL', 'EBUSY'), or null. */
+  errno: string | null
+  /** `process.arch`. */
+  arch: string
+  /** The abort signature in use: 0x53053053 on x86_64, 0xd428bc00 on aarch64. */
+  signature: number
+  /** glibc's `__rseq_offset`, `__rseq_size`, `__rseq_flags`, or null where the C library does not export them. */
+  glibc: { offset: number; size: number; flags: number } | null
+  /** getauxval(AT_RSEQ_FEATURE_SIZE); 0 where the kernel does not say (before Linux 6.3). */
+  featureSize: number
+  /** The kernel fills `mm_cid` for this thread's registration. */
+  mmCid: boolean
+  /** The kernel fills `node_id` for this thread's registration. */
+  numaNode: boolean
+}

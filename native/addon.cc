@@ -1,0 +1,122 @@
+// N-API glue: one ThreadRseq per JS thread (napi_env), attached when the JS layer first loads the
+// binding in that thread and detached by the env's cleanup hook, which runs on the same thread when a
+// worker exits or the main thread tears down.
+#include <napi.h>
+#include <sched.h>
+
+#include <string>
+
+#include "arch.h"
+#include "calibration.h"
+#include "kernel_features.h"
+#include "own_area.h"
+#include "rseq_syscall.h"
+#include "thread_rseq.h"
+
+namespace rseq_native {
+namespace {
+
+struct ThreadBinding {
+  ThreadRseq rseq;
+  bool attached = false;
+};
+
+ThreadBinding* BindingOf(Napi::Env env) { return env.GetInstanceData<ThreadBinding>(); }
+
+void DetachOnTeardown(ThreadBinding* binding) { DetachThisThread(&binding->rseq); }
+
+// A window onto `length` bytes of the area, for JS to load from. Only ever over the fields the kernel
+// writes and nobody else does (cpu_id_start/cpu_id, node_id/mm_cid): rseq_cs is never exposed.
+Napi::Value AreaWindow(Napi::Env env, RseqArea* area, size_t offset, size_t length) {
+  return Napi::ArrayBuffer::New(env, reinterpret_cast<char*>(area) + offset, length);
+}
+
+Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
+  Napi::Object info = Napi::Object::New(env);
+  info.Set("strategy", StrategyName(rseq.strategy));
+  info.Set("registered", rseq.Live());
+  info.Set("reason", rseq.reason);
+  info.Set("errno", rseq.error != 0 ? Napi::Value(Napi::String::New(env, ErrnoName(rseq.error)))
+                                    : env.Null());
+  info.Set("arch", kArchName);
+  info.Set("signature", Napi::Number::New(env, kRseqSignature));
+  if (rseq.glibc.exported) {
+    Napi::Object glibc = Napi::Object::New(env);
+    glibc.Set("offset", Napi::Number::New(env, static_cast<double>(rseq.glibc.offset)));
+    glibc.Set("size", Napi::Number::New(env, rseq.glibc.size));
+    glibc.Set("flags", Napi::Number::New(env, rseq.glibc.flags));
+    info.Set("glibc", glibc);
+  } else {
+    info.Set("glibc", env.Null());
+  }
+  info.Set("featureSize", Napi::Number::New(env, rseq.features.feature_size));
+  info.Set("mmCid", rseq.Live() && KernelFillsMmCid(rseq.features));
+  info.Set("numaNode", rseq.Live() && KernelFillsNodeId(rseq.features));
+  return info;
+}
+
+// attach(requested: string) -> { info, cpuWindow, tailWindow }. Idempotent per thread.
+Napi::Value Attach(const Napi::CallbackInfo& call) {
+  Napi::Env env = call.Env();
+  if (call.Length() < 1 || !call[0].IsString()) {
+    throw Napi::TypeError::New(env, "attach(requested): `requested` must be a string");
+  }
+  ThreadBinding* binding = BindingOf(env);
+  if (!binding->attached) {
+    std::string text = call[0].As<Napi::String>();
+    Requested requested;
+    if (!ParseRequested(text, &requested)) {
+      throw Napi::TypeError::New(env, "RSEQ_STRATEGY must be one of glibc, own, legacy, fallback (or unset); got '" +
+                                          text + "'");
+    }
+    std::string error;
+    if (!AttachThisThread(requested, &binding->rseq, &error)) throw Napi::Error::New(env, error);
+    binding->attached = true;
+    env.AddCleanupHook(DetachOnTeardown, binding);
+  }
+  const ThreadRseq& rseq = binding->rseq;
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("info", Describe(env, rseq));
+  if (rseq.Live()) {
+    result.Set("cpuWindow", AreaWindow(env, rseq.area, offsetof(RseqArea, cpu_id_start), 8));
+    result.Set("tailWindow", AreaWindow(env, rseq.area, offsetof(RseqArea, node_id), 8));
+  } else {
+    result.Set("cpuWindow", env.Null());
+    result.Set("tailWindow", env.Null());
+  }
+  return result;
+}
+
+// The fallback's answers: getcpu(2) through the vDSO.
+Napi::Value Getcpu(const Napi::CallbackInfo& call) {
+  unsigned cpu = 0, node = 0;
+  if (getcpu(&cpu, &node) != 0) return Napi::Number::New(call.Env(), -1);
+  return Napi::Number::New(call.Env(), cpu);
+}
+
+Napi::Value GetNumaNode(const Napi::CallbackInfo& call) {
+  unsigned cpu = 0, node = 0;
+  if (getcpu(&cpu, &node) != 0) return Napi::Number::New(call.Env(), -1);
+  return Napi::Number::New(call.Env(), node);
+}
+
+Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {
+  return Napi::Number::New(call.Env(), LiveOwnRegistrations());
+}
+
+Napi::Object Init(Napi::Env env, Napi::Object exports) {
+  env.SetInstanceData(new ThreadBinding());
+  exports.Set("attach", Napi::Function::New(env, Attach, "attach"));
+  exports.Set("getcpu", Napi::Function::New(env, Getcpu, "getcpu"));
+  exports.Set("getNumaNode", Napi::Function::New(env, GetNumaNode, "getNumaNode"));
+  exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
+  AddCalibration(env, exports);
+  return exports;
+}
+
+}  // namespace
+}  // namespace rseq_native
+
+static Napi::Object InitRseq(Napi::Env env, Napi::Object exports) { return rseq_native::Init(env, exports); }
+
+NODE_API_MODULE(rseq, InitRseq)

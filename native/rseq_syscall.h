@@ -1,0 +1,17 @@
+// The rseq(2) system call, which glibc does not wrap, and the errno names the API reports.
+#pragma once
+
+#include <cstdint>
+
+#include "rseq_abi.h"
+
+namespace rseq_native {
+
+// Both return 0 or an errno value (never -1), so callers can keep the errno without racing on `errno`.
+int RseqRegister(RseqArea* area, uint32_t length, uint32_t signature);
+int RseqUnregister(RseqArea* area, uint32_t length, uint32_t signature);
+
+// "ENOSYS", "EPERM", ... for the values rseq(2) can return; "E<number>" for anything else.
+const char* ErrnoName(int error);
+
+}  // namespace rseq_native

@@ -1,0 +1,281 @@
+#include "thread_rseq.h"
+
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdarg>
+#include <cstdio>
+
+#include "arch.h"
+#include "rseq_syscall.h"
+
+namespace rseq_native {
+
+const char* StrategyName(Strategy strategy) {
+  switch (strategy) {
+    case Strategy::kGlibc: return "glibc";
+    case Strategy::kOwn: return "own";
+    case Strategy::kLegacy: return "legacy";
+    case Strategy::kFallback: return "fallback";
+  }
+  return "fallback";
+}
+
+bool ParseRequested(const std::string& text, Requested* out) {
+  if (text.empty() || text == "auto") *out = Requested::kAuto;
+  else if (text == "glibc") *out = Requested::kGlibc;
+  else if (text == "own") *out = Requested::kOwn;
+  else if (text == "legacy") *out = Requested::kLegacy;
+  else if (text == "fallback") *out = Requested::kFallback;
+  else return false;
+  return true;
+}
+
+namespace {
+
+long CurrentThreadId() { return syscall(SYS_gettid); }
+
+std::string Format(const char* format, ...) __attribute__((format(printf, 1, 2)));
+std::string Format(const char* format, ...) {
+  char buffer[768];
+  va_list args;
+  va_start(args, format);
+  vsnprintf(buffer, sizeof buffer, format, args);
+  va_end(args);
+  return buffer;
+}
+
+int32_t CpuIdOf(const RseqArea* area) {
+  return static_cast<int32_t>(*static_cast<const volatile uint32_t*>(&area->cpu_id));
+}
+
+uint32_t RoundUpTo32(uint32_t value) { return (value + 31) / 32 * 32; }
+
+// Registering an area that is already this thread's answers EBUSY only when length and signature match
+// as well, and EPERM when only the signature differs. One syscall per thread is the price of knowing
+// that the abort handlers of this package carry the signature the kernel will check for this area.
+int ProbeRegistration(RseqArea* area, const uint32_t* lengths, int count) {
+  int error = EINVAL;
+  for (int i = 0; i < count; i++) {
+    if (i > 0 && lengths[i] == lengths[i - 1]) continue;
+    error = RseqRegister(area, lengths[i], kRseqSignature);
+    if (error == 0) {
+      // The area was not registered after all (its cpu_id was stale): give the registration back.
+      RseqUnregister(area, lengths[i], kRseqSignature);
+      return ENOENT;
+    }
+    if (error == EBUSY || error == EPERM || error == ENOSYS) return error;
+  }
+  return error;
+}
+
+void UseFallback(ThreadRseq* state, int error, std::string reason) {
+  state->strategy = Strategy::kFallback;
+  state->area = nullptr;
+  state->error = error;
+  state->reason = std::move(reason);
+}
+
+// What a refused registration means and what the person running the program can do about it.
+std::string RefusalReason(const char* what, int error) {
+  const char* name = ErrnoName(error);
+  switch (error) {
+    case ENOSYS:
+      return Format(
+          "Registering %s failed with ENOSYS: the kernel predates Linux 4.18 or an emulator or sandbox "
+          "(qemu-user, gVisor, a seccomp profile) does not implement rseq(2). Counters stay exact over "
+          "atomics; run natively on Linux >= 4.18 without that filter to get rseq.",
+          what);
+    case EPERM:
+      return Format(
+          "Registering %s failed with EPERM, which is what a seccomp filter (container runtime or sandbox "
+          "profile) returns for a forbidden syscall. Counters stay exact over atomics; allow the rseq "
+          "syscall in that profile to get rseq.",
+          what);
+    case EINVAL:
+    case EBUSY:
+      return Format(
+          "Registering %s failed with %s: another library already registered a private rseq area for this "
+          "thread and does not export it, so it cannot be shared. Counters stay exact over atomics; let "
+          "glibc >= 2.35 own the registration (or have that library export __rseq_abi) to get rseq.",
+          what, name);
+    default:
+      return Format("Registering %s failed with %s. Counters stay exact over atomics.", what, name);
+  }
+}
+
+void AttachGlibc(ThreadRseq* state) {
+  RseqArea* area = GlibcAreaOfThisThread(state->glibc);
+  int32_t cpu = CpuIdOf(area);
+  if (cpu < 0) {
+    UseFallback(state, 0,
+                Format("glibc reports rseq (__rseq_size %u) but this thread's area holds cpu_id %d: the "
+                       "thread was not created through glibc. Counters stay exact over atomics here.",
+                       state->glibc.size, cpu));
+    return;
+  }
+  const uint32_t lengths[] = {kOriginalRseqSize, RoundUpTo32(state->glibc.size)};
+  int probe = ProbeRegistration(area, lengths, 2);
+  if (probe == EPERM) {
+    UseFallback(state, EPERM,
+                Format("glibc's rseq area is registered with a signature other than 0x%08x, or a seccomp "
+                       "filter refuses rseq(2) (EPERM): this package's abort handlers cannot run under "
+                       "that registration. Counters stay exact over atomics.",
+                       kRseqSignature));
+    return;
+  }
+  state->strategy = Strategy::kGlibc;
+  state->area = area;
+  state->reason = Format(
+      "glibc registered rseq for this thread (__rseq_size %u, __rseq_offset %td)%s; the package reads and "
+      "runs its critical sections on glibc's area and never registers over it.",
+      state->glibc.size, state->glibc.offset,
+      probe == EBUSY ? ", with the standard signature" : "");
+}
+
+void AttachLegacy(ThreadRseq* state, const LegacyRseq& legacy) {
+  RseqArea* area = legacy.area;
+  if (CpuIdOf(area) >= 0) {
+    const uint32_t lengths[] = {kOriginalRseqSize};
+    if (ProbeRegistration(area, lengths, 1) == EPERM) {
+      UseFallback(state, EPERM,
+                  Format("An early adopter registered __rseq_abi with a signature other than 0x%08x (or a "
+                         "seccomp filter refuses rseq(2)): this package's abort handlers cannot run under "
+                         "it. Counters stay exact over atomics.",
+                         kRseqSignature));
+      return;
+    }
+    state->reason =
+        "An early adopter had registered its exported __rseq_abi for this thread; the package shares "
+        "that area under the __rseq_abi protocol and will not unregister it.";
+  } else {
+    int error = RseqRegister(area, kOriginalRseqSize, kRseqSignature);
+    if (error != 0) {
+      UseFallback(state, error, RefusalReason("the shared __rseq_abi area", error));
+      return;
+    }
+    state->registered_legacy = true;
+    state->reason =
+        "An early adopter exports __rseq_abi but had not registered this thread, so the package "
+        "registered that shared area (never a private one, which would lock the early adopter out).";
+  }
+  if (legacy.refcount != nullptr) {
+    *legacy.refcount = *legacy.refcount + 1;
+    state->legacy_refcount = legacy.refcount;
+  }
+  state->strategy = Strategy::kLegacy;
+  state->area = area;
+}
+
+void AttachOwn(ThreadRseq* state) {
+  int error = RegisterOwnArea(state->features, &state->own);
+  if (error != 0) {
+    UseFallback(state, error, RefusalReason("an rseq area for this thread", error));
+    return;
+  }
+  state->strategy = Strategy::kOwn;
+  state->area = state->own.area;
+  state->reason = state->glibc.exported
+                      ? "glibc's rseq registration is off (__rseq_size is 0, for example through "
+                        "GLIBC_TUNABLES=glibc.pthread.rseq=0) and no early adopter exports __rseq_abi, "
+                        "so the package registered its own area for this thread."
+                      : "The C library does not register rseq (it predates glibc 2.35) and no early "
+                        "adopter exports __rseq_abi, so the package registered its own area for this thread.";
+}
+
+void Decide(ThreadRseq* state) {
+  if (state->glibc.exported && state->glibc.size != 0) {
+    AttachGlibc(state);
+    return;
+  }
+  LegacyRseq legacy = LookupLegacyRseqOfThisThread();
+  if (legacy.area != nullptr) {
+    AttachLegacy(state, legacy);
+    return;
+  }
+  AttachOwn(state);
+}
+
+const char* RequestedName(Requested requested) {
+  switch (requested) {
+    case Requested::kGlibc: return "glibc";
+    case Requested::kOwn: return "own";
+    case Requested::kLegacy: return "legacy";
+    case Requested::kFallback: return "fallback";
+    case Requested::kAuto: break;
+  }
+  return "auto";
+}
+
+bool Satisfies(Requested requested, Strategy strategy) {
+  switch (requested) {
+    case Requested::kAuto: return true;
+    case Requested::kGlibc: return strategy == Strategy::kGlibc;
+    case Requested::kOwn: return strategy == Strategy::kOwn;
+    case Requested::kLegacy: return strategy == Strategy::kLegacy;
+    case Requested::kFallback: return strategy == Strategy::kFallback;
+  }
+  return false;
+}
+
+}  // namespace
+
+bool AttachThisThread(Requested requested, ThreadRseq* state, std::string* error_message) {
+  state->thread_id = CurrentThreadId();
+  state->features = ReadKernelFeatures();
+  state->glibc = LookupGlibcRseq();
+
+  if (requested == Requested::kFallback) {
+    UseFallback(state, 0,
+                "RSEQ_STRATEGY=fallback forces the atomics fallback; unset it to use rseq where the "
+                "thread allows it.");
+    return true;
+  }
+  if (requested == Requested::kOwn && state->glibc.exported && state->glibc.size != 0) {
+    // Decided before trying anything: a second registration over glibc's is never attempted.
+    *error_message = Format(
+        "RSEQ_STRATEGY=own cannot be honoured: glibc already registered rseq for this thread "
+        "(__rseq_size %u) and a thread holds one registration at most. Unset RSEQ_STRATEGY to share "
+        "glibc's, or start node with GLIBC_TUNABLES=glibc.pthread.rseq=0 to turn glibc's off.",
+        state->glibc.size);
+    return false;
+  }
+
+  Decide(state);
+  if (Satisfies(requested, state->strategy)) return true;
+
+  *error_message = Format(
+      "RSEQ_STRATEGY=%s cannot be honoured on this thread, which would use '%s': %s Unset RSEQ_STRATEGY "
+      "to accept '%s'.",
+      RequestedName(requested), StrategyName(state->strategy), state->reason.c_str(),
+      StrategyName(state->strategy));
+  DetachThisThread(state);
+  return false;
+}
+
+void DetachThisThread(ThreadRseq* state) {
+  // A registration belongs to one thread; from any other the kernel would refuse, and freeing the
+  // area could let the kernel write into freed memory. It is left for the thread's exit to drop.
+  if (state->thread_id != CurrentThreadId()) return;
+
+  if (state->strategy == Strategy::kOwn) {
+    UnregisterOwnArea(&state->own);
+  } else if (state->strategy == Strategy::kLegacy) {
+    bool last_user = false;
+    if (state->legacy_refcount != nullptr) {
+      *state->legacy_refcount = *state->legacy_refcount - 1;
+      last_user = *state->legacy_refcount == 0;
+      state->legacy_refcount = nullptr;
+    }
+    // Without __rseq_refcount nobody can tell whether the early adopter started using the area we
+    // registered, so it stays registered; it is the early adopter's TLS and lives as long as the thread.
+    if (state->registered_legacy && last_user) {
+      RseqUnregister(state->area, kOriginalRseqSize, kRseqSignature);
+    }
+    state->registered_legacy = false;
+  }
+  state->area = nullptr;
+}
+
+}  // namespace rseq_native

@@ -1,0 +1,55 @@
+// On a glibc >= 2.35 host with rseq, glibc owns every thread's area and the package shares it.
+import * as os from 'node:os'
+import { describe, expect, it } from 'vitest'
+import { agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
+
+describe('on a default glibc host', () => {
+  const report = threadReport({ workers: 2 })
+  const threads = [report.main, ...report.firstRound]
+
+  it('uses glibc\'s registration on the main thread and in workers', () => {
+    expect(report.firstRound).toHaveLength(2)
+    for (const thread of threads) {
+      expect(thread.strategy).toBe('glibc')
+      expect(thread.registered).toBe(true)
+      expect(thread.errno).toBeNull()
+      expect(thread.reason).toMatch(/glibc registered rseq/)
+    }
+  })
+
+  it('reports glibc\'s symbols, the abort signature and the architecture', () => {
+    const { main } = report
+    expect(main.glibc).not.toBeNull()
+    expect(main.glibc!.size).toBeGreaterThanOrEqual(20)
+    expect(main.glibc!.offset).not.toBe(0)
+    expect(main.arch).toBe(process.arch)
+    expect(main.signature).toBe(process.arch === 'arm64' ? 0xd428bc00 : 0x53053053)
+  })
+
+  it('reads currentCpu() from the rseq area, agreeing with a native sched_getcpu()', () => {
+    for (const thread of threads) {
+      expect(thread.cpu).toBeGreaterThanOrEqual(0)
+      expect(thread.cpu).toBeLessThan(os.cpus().length)
+      expect(agreesWithSchedGetcpu(thread), JSON.stringify(thread)).toBe(true)
+    }
+  })
+
+  it('gives mm_cid and node_id where the kernel fills them', () => {
+    for (const thread of threads) {
+      expect(thread.mmCid).toBe(thread.featureSize >= 28)
+      expect(thread.numaNode).toBe(thread.featureSize >= 24)
+      if (thread.mmCid) {
+        expect(thread.mmCidValue).toBeGreaterThanOrEqual(0)
+        expect(thread.mmCidValue).toBeLessThan(os.cpus().length)
+      } else {
+        expect(thread.mmCidValue).toBe(-1)
+      }
+      expect(thread.numaNodeValue).toBeGreaterThanOrEqual(0)
+    }
+  })
+
+  it('registers nothing of its own', () => {
+    expect(report.maxLiveOwn).toBe(0)
+    expect(report.liveOwnAfterExit).toBe(0)
+  })
+})

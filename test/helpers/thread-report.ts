@@ -1,0 +1,38 @@
+// The shape printed by fixtures/thread-report.cjs, and how tests run it.
+import type { RseqInfo } from '../../lib/types'
+import { runNodeJson, type RunOptions } from './run-node'
+
+export interface ThreadReport extends RseqInfo {
+  cpu: number
+  mmCidValue: number
+  numaNodeValue: number
+  samples: number
+  agreed: number
+  outOfRange: number
+  liveOwn: number
+}
+
+export interface ProcessReport {
+  main: ThreadReport
+  firstRound: ThreadReport[]
+  /** Worker count by strategy, or strategy/errno where registration failed. */
+  strategies: Record<string, number>
+  workerErrors: number
+  maxLiveOwn: number
+  liveOwnAfterExit: number
+}
+
+export function threadReport(
+  options: RunOptions & { workers?: number; rounds?: number; samples?: number } = {},
+): ProcessReport {
+  const args = ['--workers', String(options.workers ?? 1), '--rounds', String(options.rounds ?? 1)]
+  if (options.samples !== undefined) args.push('--samples', String(options.samples))
+  return runNodeJson<ProcessReport>('thread-report.cjs', args, options)
+}
+
+/** currentCpu() agreed with a native sched_getcpu() in the vast majority of samples. */
+export function agreesWithSchedGetcpu(report: ThreadReport): boolean {
+  return report.outOfRange === 0 && report.agreed >= 0.9 * report.samples
+}
+
+export const GLIBC_RSEQ_OFF = { GLIBC_TUNABLES: 'glibc.pthread.rseq=0' }

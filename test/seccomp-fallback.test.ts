@@ -1,0 +1,32 @@
+// Where a seccomp filter refuses rseq(2), every thread falls back to atomics and says why.
+import { describe, expect, it } from 'vitest'
+import { seccompLauncher } from './helpers/native-fixtures'
+import { agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
+
+describe.each([
+  ['ENOSYS', /ENOSYS.*(kernel|sandbox|emulator)/],
+  ['EPERM', /EPERM.*seccomp/],
+])('when seccomp answers rseq(2) with %s', (errno, reasonPattern) => {
+  const report = threadReport({ launcher: [seccompLauncher(), errno], workers: 1 })
+
+  it('falls back on the main thread and in a worker, naming the errno', () => {
+    for (const thread of [report.main, report.firstRound[0]]) {
+      expect(thread.strategy).toBe('fallback')
+      expect(thread.registered).toBe(false)
+      expect(thread.errno).toBe(errno)
+      expect(thread.reason).toMatch(reasonPattern)
+      expect(thread.mmCid).toBe(false)
+      expect(thread.mmCidValue).toBe(-1)
+    }
+  })
+
+  it('found glibc\'s registration refused too', () => {
+    expect(report.main.glibc?.size).toBe(0)
+  })
+
+  it('still answers currentCpu() correctly', () => {
+    for (const thread of [report.main, report.firstRound[0]]) {
+      expect(agreesWithSchedGetcpu(thread), JSON.stringify(thread)).toBe(true)
+    }
+  })
+})
