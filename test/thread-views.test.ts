@@ -1,0 +1,42 @@
+// The view over the thread's rseq area: 8 bytes at a time, never rseq_cs, never moved to another thread.
+import { MessageChannel } from 'node:worker_threads'
+import { describe, expect, it } from 'vitest'
+import { cpuWords, tailWords, threadInfo } from '../lib/thread-rseq'
+import * as rseq from '../lib'
+
+describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', () => {
+  it('covers cpu_id_start/cpu_id and node_id/mm_cid only, 8 bytes each', () => {
+    expect(cpuWords!.buffer.byteLength).toBe(8)
+    expect(tailWords!.buffer.byteLength).toBe(8)
+    // cpu_id_start and cpu_id agree outside a critical section.
+    expect(cpuWords![0]).toBeGreaterThanOrEqual(0)
+    expect(cpuWords![1]).toBe(rseq.currentCpu())
+  })
+
+  it('is not exported from the package', () => {
+    expect(Object.keys(rseq).sort()).toEqual(['currentCpu', 'currentMmCid', 'currentNumaNode', 'info'])
+  })
+
+  it('stays with its thread when listed for transfer: the receiver gets a dead copy', async () => {
+    const { port1, port2 } = new MessageChannel()
+    const buffer = cpuWords!.buffer
+    const received = new Promise<ArrayBuffer>((resolve) => port2.once('message', resolve))
+    port1.postMessage(buffer, [buffer])
+    const copy = await received
+    port1.close()
+    expect(buffer.byteLength).toBe(8)
+    expect(copy).not.toBe(buffer)
+    expect(copy.byteLength).toBe(8)
+  })
+})
+
+describe('info()', () => {
+  it('returns a fresh copy each call, so callers cannot change what others see', () => {
+    const first = rseq.info()
+    first.strategy = 'fallback'
+    if (first.glibc) first.glibc.size = 12345
+    const second = rseq.info()
+    expect(second.strategy).toBe(threadInfo.strategy)
+    expect(second.glibc?.size).toBe(threadInfo.glibc?.size)
+  })
+})
