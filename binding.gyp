@@ -9,6 +9,9 @@
         "native/kernel_features.cc",
         "native/legacy_rseq.cc",
         "native/own_area.cc",
+        "native/percpu_binding.cc",
+        "native/percpu_layout.cc",
+        "native/percpu_ops.cc",
         "native/rseq_syscall.cc",
         "native/thread_rseq.cc"
       ],

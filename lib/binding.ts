@@ -11,11 +11,29 @@ export interface AttachResult {
   tailWindow: ArrayBuffer | null
 }
 
+/** The native side's handle on a bound per-CPU buffer (an N-API external). */
+export type NativeLayout = object
+
 export interface NativeBinding {
   attach(requested: string): AttachResult
   getcpu(): number
   getNumaNode(): number
   liveOwnRegistrations(): number
+  bind(view: BigInt64Array): NativeLayout
+  add(layout: NativeLayout, cell: number, value: number): void
+  addBigInt(layout: NativeLayout, cell: number, value: bigint): void
+  counterAdd(layout: NativeLayout, value: number): void
+  max(layout: NativeLayout, cell: number, value: number): void
+  maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
+  compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number
+  compareExchangeBigInt(layout: NativeLayout, cell: number, expected: bigint, desired: bigint): number
+  /** Aborted critical sections on the calling thread. */
+  threadAborts(): number
+  /** Aborted critical sections in the process. */
+  processAborts(): number
+  possibleCpus(): number
+  /** Runs the add sequence with a forged slot index; returns its status (-2: rejected as out of range). */
+  addWithForgedIndex(layout: NativeLayout, cell: number, value: number, index: number): number
   calibration: {
     emptyCall(): void
     schedGetcpu(): number

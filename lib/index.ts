@@ -3,6 +3,9 @@ import type { RseqInfo } from './types'
 
 export type { RseqInfo, Strategy } from './types'
 export { currentCpu, currentMmCid, currentNumaNode } from './cpu'
+export { PerCpuCounter } from './percpu-counter'
+export { PerCpuArray } from './percpu-array'
+export type { PerCpuOptions } from './percpu-options'
 
 /** What the package decided for the calling thread (each worker decides for itself). */
 export function info(): RseqInfo {

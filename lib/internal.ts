@@ -1,5 +1,6 @@
 // Hooks for this package's tests and benchmarks: not part of the public API and not covered by semver.
 import { native } from './binding'
+import { cellsOf } from './percpu-cells'
 
 /** rseq areas this package registered itself and has not yet unregistered, process-wide. */
 export function liveOwnRegistrations(): number {
@@ -13,3 +14,23 @@ export function nativeSchedGetcpu(): number {
 
 /** Raw N-API baselines: an empty call, and a call returning sched_getcpu(). */
 export const calibration = native.calibration
+
+/** Aborted critical sections on the calling thread, and in the whole process. */
+export function threadAborts(): number {
+  return native.threadAborts()
+}
+
+export function processAborts(): number {
+  return native.processAborts()
+}
+
+/**
+ * Runs the add sequence on `counterOrArray`'s buffer with a forged CPU index, as if the kernel's cpu_id
+ * were corrupted. Returns the sequence's status: the index it wrote to, or -2 when the bounds check
+ * rejected the index (nothing written).
+ */
+export function addWithForgedIndex(counterOrArray: object, cell: number, value: number, index: number): number {
+  const cells = cellsOf.get(counterOrArray)
+  if (cells === undefined) throw new TypeError('addWithForgedIndex: expected a PerCpuCounter or PerCpuArray')
+  return native.addWithForgedIndex(cells.layout, cell, value, index)
+}

@@ -10,20 +10,20 @@
 #include "calibration.h"
 #include "kernel_features.h"
 #include "own_area.h"
+#include "percpu_binding.h"
 #include "rseq_syscall.h"
+#include "thread_binding.h"
 #include "thread_rseq.h"
 
 namespace rseq_native {
 namespace {
 
-struct ThreadBinding {
-  ThreadRseq rseq;
-  bool attached = false;
-};
-
 ThreadBinding* BindingOf(Napi::Env env) { return env.GetInstanceData<ThreadBinding>(); }
 
-void DetachOnTeardown(ThreadBinding* binding) { DetachThisThread(&binding->rseq); }
+void DetachOnTeardown(ThreadBinding* binding) {
+  binding->sequences.area = nullptr;
+  DetachThisThread(&binding->rseq);
+}
 
 // A window onto `length` bytes of the area, for JS to load from. Only ever over the fields the kernel
 // writes and nobody else does (cpu_id_start/cpu_id, node_id/mm_cid): rseq_cs is never exposed.
@@ -72,6 +72,8 @@ Napi::Value Attach(const Napi::CallbackInfo& call) {
     std::string error;
     if (!AttachThisThread(requested, &binding->rseq, &error)) throw Napi::Error::New(env, error);
     binding->attached = true;
+    binding->sequences.area = binding->rseq.area;
+    binding->sequences.mm_cid_filled = binding->rseq.Live() && KernelFillsMmCid(binding->rseq.features);
     env.AddCleanupHook(DetachOnTeardown, binding);
   }
   const ThreadRseq& rseq = binding->rseq;
@@ -105,12 +107,14 @@ Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {
 }
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
-  env.SetInstanceData(new ThreadBinding());
+  auto* binding = new ThreadBinding();
+  env.SetInstanceData(binding);
   exports.Set("attach", Napi::Function::New(env, Attach, "attach"));
   exports.Set("getcpu", Napi::Function::New(env, Getcpu, "getcpu"));
   exports.Set("getNumaNode", Napi::Function::New(env, GetNumaNode, "getNumaNode"));
   exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
   AddCalibration(env, exports);
+  AddPerCpuFunctions(env, exports, binding);
   return exports;
 }
 

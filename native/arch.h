@@ -1,10 +1,25 @@
-// The one interface every architecture implements. Each architecture supplies, in native/arch/<name>.h:
+// The one interface every architecture implements, in native/arch/<name>.h:
+//   constexpr const char* kArchName     the process.arch spelling
 //   constexpr uint32_t kRseqSignature   the abort signature registered with the kernel and placed before
 //                                       every abort handler
-//   constexpr const char* kArchName     the process.arch spelling
 //   void* ThreadPointer()               the thread pointer glibc's __rseq_offset is relative to
+//   int32_t SeqAdd(area, index_offset, slots, cell0, stride, value)
+//   int32_t SeqCompareStore(area, index_offset, slots, cell0, stride, expected, desired)
+//       The per-CPU critical sections. `area` is the calling thread's registered rseq area;
+//       the slot index is the u32 at area + index_offset (cpu_id or mm_cid); the cell of slot i is at
+//       cell0 + i * stride. They return the slot index on commit, or one of the statuses below.
 // Adding an architecture means adding one file there and one line here.
 #pragma once
+
+#include <cstdint>
+
+namespace rseq_native {
+
+constexpr int32_t kSeqCompareFailed = -1;  // compare-and-store found another value; nothing stored
+constexpr int32_t kSeqOutOfRange = -2;     // the index was >= slots; nothing stored
+constexpr int32_t kSeqAborted = -3;        // preempted, migrated or signalled before the commit; retry
+
+}  // namespace rseq_native
 
 #if defined(__x86_64__)
 #include "arch/x86_64.h"

@@ -259,6 +259,12 @@ void DetachThisThread(ThreadRseq* state) {
   // area could let the kernel write into freed memory. It is left for the thread's exit to drop.
   if (state->thread_id != CurrentThreadId()) return;
 
+  // A descriptor left armed in an area that outlives this thread's use of the package must not point
+  // into code that could be unmapped: clear it as the rseq_cs reclaim rule asks. No sequence runs now.
+  if (state->area != nullptr) {
+    __atomic_store_n(&state->area->rseq_cs, 0, __ATOMIC_RELAXED);
+  }
+
   if (state->strategy == Strategy::kOwn) {
     UnregisterOwnArea(&state->own);
   } else if (state->strategy == Strategy::kLegacy) {

@@ -1,4 +1,15 @@
-// x86_64: signature, thread pointer.
+// x86_64: signature, thread pointer, and the per-CPU critical sections.
+//
+// Each sequence is written first as pseudo-code, then in asm. Common to all of them:
+//   - the struct rseq_cs descriptor is emitted into the writable data section __rseq_cs of this object,
+//     which is never freed (Node does not unload addons);
+//   - the sequence is armed by storing the descriptor's address into area->rseq_cs, then runs from
+//     label 1 (start_ip) to label 2 (start_ip + post_commit_offset) with no call and no memory access the
+//     compiler can move in between (every operand is a register, the block is one asm statement);
+//   - the slot index is read inside the sequence and checked against `slots` before any store;
+//   - the commit is the last instruction before label 2 and is a single store;
+//   - the abort handler sits in the separate section __rseq_failure, outside [start_ip, post_commit),
+//     preceded by the 4 signature bytes, and only reports kSeqAborted: the C++ caller retries.
 #pragma once
 
 #include <cstdint>
@@ -7,9 +18,10 @@ namespace rseq_native {
 
 constexpr const char* kArchName = "x64";
 
-// The signature the kernel compares with the 4 bytes before an abort handler. On x86_64 those bytes are
-// the immediate of a `nopl 0x53053053(%rip)` (0f 1f 05 + imm32), so the signature is also a harmless
-// instruction should execution ever fall into it. Same value as glibc and librseq.
+// The signature the kernel compares with the 4 bytes before an abort handler. Here those bytes are
+// the displacement of `ud1 0x53053053(%rip), %edi` (0f b9 3d + imm32), an instruction that traps, so
+// falling into the signature by accident stops the thread instead of running on. Same value as glibc
+// and librseq.
 constexpr uint32_t kRseqSignature = 0x53053053;
 
 // %fs:0 holds the thread pointer itself (the TCB's self pointer), which is what __rseq_offset is added to.
@@ -18,5 +30,118 @@ inline void* ThreadPointer() {
   __asm__("mov %%fs:0, %0" : "=r"(tp));
   return tp;
 }
+
+// Test builds (-DRSEQ_TEST_DELAY=N) spin N iterations between load and commit, widening the window in
+// which preemption aborts the sequence. Never defined in the shipped binary.
+#ifdef RSEQ_TEST_DELAY
+#define RSEQ_STR2(x) #x
+#define RSEQ_STR(x) RSEQ_STR2(x)
+#define RSEQ_DELAY_ASM "movl $" RSEQ_STR(RSEQ_TEST_DELAY) ", %%ecx\n\t8: decl %%ecx\n\tjnz 8b\n\t"
+#else
+#define RSEQ_DELAY_ASM ""
+#endif
+
+// Descriptor, arming store and the start label, shared by every sequence. %%rax is scratch.
+#define RSEQ_X86_64_ARM                                                                  \
+  ".pushsection __rseq_cs, \"aw\"\n\t"                                                   \
+  ".balign 32\n\t"                                                                       \
+  "9:\n\t"                                                                               \
+  ".long 0, 0\n\t"                  /* version, flags */                                 \
+  ".quad 1f, (2f - 1f), 4f\n\t"     /* start_ip, post_commit_offset, abort_ip */         \
+  ".popsection\n\t"                                                                      \
+  "leaq 9b(%%rip), %%rax\n\t"                                                            \
+  "movq %%rax, 8(%[area])\n\t"      /* area->rseq_cs = &descriptor */                    \
+  "1:\n\t"
+
+// The bounds-checked address of this CPU's cell: %%eax = index, %%rax = index * stride.
+#define RSEQ_X86_64_INDEX                                                                \
+  "movl (%[area], %[index_offset]), %%eax\n\t" /* index = area->cpu_id or ->mm_cid */   \
+  "cmpl %[slots], %%eax\n\t"                                                             \
+  "jae 5f\n\t"                       /* unsigned: a corrupted -1 is out of range too */  \
+  "movl %%eax, %k[result]\n\t"                                                           \
+  "imulq %[stride], %%rax\n\t"
+
+// Post-commit exits and the abort handler, after the commit store and label 2.
+#define RSEQ_X86_64_EXITS                                                                \
+  "jmp 6f\n\t"                                                                           \
+  "5:\n\t"                                                                               \
+  "movl $-2, %k[result]\n\t"        /* kSeqOutOfRange */                                 \
+  "jmp 6f\n\t"                                                                           \
+  ".pushsection __rseq_failure, \"ax\"\n\t"                                              \
+  ".byte 0x0f, 0xb9, 0x3d\n\t"                                                           \
+  ".long 0x53053053\n\t"            /* kRseqSignature, right before the handler */       \
+  "4:\n\t"                                                                               \
+  "movl $-3, %k[result]\n\t"        /* kSeqAborted */                                    \
+  "jmp 6f\n\t"                                                                           \
+  ".popsection\n\t"                                                                      \
+  "6:\n\t"
+
+// Per-CPU add.
+//   arm(descriptor)
+//   start:
+//     index = area->{cpu_id | mm_cid}
+//     if (index >= slots) return kSeqOutOfRange
+//     cell = cell0 + index * stride
+//     v = *cell                    load
+//     v += value                   add
+//     *cell = v                    commit (single store)
+//   post_commit:
+//     return index
+//   abort: (signature before it)  return kSeqAborted
+inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
+                      int64_t value) {
+  int32_t result;
+  __asm__ __volatile__(
+      RSEQ_X86_64_ARM
+      RSEQ_X86_64_INDEX
+      "movq (%[cell0], %%rax), %%rdx\n\t"
+      RSEQ_DELAY_ASM
+      "addq %[value], %%rdx\n\t"
+      "movq %%rdx, (%[cell0], %%rax)\n\t"
+      "2:\n\t"
+      RSEQ_X86_64_EXITS
+      : [result] "=&r"(result)
+      : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
+        [cell0] "r"(cell0), [stride] "r"(stride), [value] "r"(value)
+      : "rax", "rcx", "rdx", "memory", "cc");
+  return result;
+}
+
+// Per-CPU compare-and-store.
+//   arm(descriptor)
+//   start:
+//     index = area->{cpu_id | mm_cid}
+//     if (index >= slots) return kSeqOutOfRange
+//     cell = cell0 + index * stride
+//     if (*cell != expected) return kSeqCompareFailed     load, compare, branch out: nothing stored
+//     *cell = desired                                     commit (single store)
+//   post_commit:
+//     return index
+//   abort: (signature before it)  return kSeqAborted
+inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
+                               int64_t expected, int64_t desired) {
+  int32_t result;
+  __asm__ __volatile__(
+      RSEQ_X86_64_ARM
+      RSEQ_X86_64_INDEX
+      "cmpq %[expected], (%[cell0], %%rax)\n\t"
+      "jne 7f\n\t"
+      RSEQ_DELAY_ASM
+      "movq %[desired], (%[cell0], %%rax)\n\t"
+      "2:\n\t"
+      "jmp 6f\n\t"
+      "7:\n\t"
+      "movl $-1, %k[result]\n\t"    /* kSeqCompareFailed */
+      RSEQ_X86_64_EXITS
+      : [result] "=&r"(result)
+      : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
+        [cell0] "r"(cell0), [stride] "r"(stride), [expected] "r"(expected), [desired] "r"(desired)
+      : "rax", "rcx", "rdx", "memory", "cc");
+  return result;
+}
+
+#undef RSEQ_X86_64_ARM
+#undef RSEQ_X86_64_INDEX
+#undef RSEQ_X86_64_EXITS
 
 }  // namespace rseq_native

@@ -7,6 +7,8 @@ export interface RunOptions {
   env?: Record<string, string>
   /** A command to run node under, such as the seccomp launcher and its arguments. */
   launcher?: string[]
+  /** Options for node itself, before the script (some, like --cpu-prof, are refused in NODE_OPTIONS). */
+  nodeArgs?: string[]
   timeoutMs?: number
 }
 
@@ -28,7 +30,7 @@ function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
 export function runNode(script: string, args: string[] = [], options: RunOptions = {}): RunResult {
   const launcher = options.launcher ?? []
   const command = launcher.length > 0 ? launcher[0] : process.execPath
-  const commandArgs = [...launcher.slice(1), ...(launcher.length > 0 ? [process.execPath] : []), path.join(fixturesDir, script), ...args]
+  const commandArgs = [...launcher.slice(1), ...(launcher.length > 0 ? [process.execPath] : []), ...(options.nodeArgs ?? []), path.join(fixturesDir, script), ...args]
   const child = spawnSync(command, commandArgs, {
     env: cleanEnvironment(options.env ?? {}),
     encoding: 'utf8',

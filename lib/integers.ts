@@ -1,0 +1,44 @@
+// Argument checks shared by the per-CPU classes: integers only, int64 range, messages naming the argument.
+
+const INT64_MIN = -(2n ** 63n)
+const INT64_MAX = 2n ** 63n - 1n
+
+function describe(value: unknown): string {
+  if (typeof value === 'bigint') return `${value}n`
+  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+    return String(value)
+  }
+  return `a value of type ${typeof value}`
+}
+
+function checkInt64Range(value: bigint, name: string): bigint {
+  if (value < INT64_MIN || value > INT64_MAX) {
+    throw new RangeError(`${name} must fit in a signed 64-bit integer, got ${describe(value)}`)
+  }
+  return value
+}
+
+/**
+ * An integer argument as the native side takes it: a number when it is a safe integer, a bigint
+ * otherwise. TypeError for anything but a number or bigint; RangeError for NaN, infinities,
+ * fractions and values outside int64.
+ */
+export function toInt64(value: unknown, name: string): number | bigint {
+  if (typeof value === 'number') {
+    if (Number.isSafeInteger(value)) return value
+    if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer, got ${describe(value)}`)
+    return checkInt64Range(BigInt(value), name)
+  }
+  if (typeof value === 'bigint') return checkInt64Range(value, name)
+  throw new TypeError(`${name} must be an integer (number or bigint), got ${describe(value)}`)
+}
+
+/** An index in [0, limit): TypeError when not a number, RangeError when not an integer in range. */
+export function toIndex(value: unknown, limit: number, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${describe(value)}`)
+  if (!Number.isInteger(value) || value < 0 || value >= limit) {
+    throw new RangeError(`${name} must be an integer from 0 to ${limit - 1}, got ${describe(value)}`)
+  }
+  return value
+}

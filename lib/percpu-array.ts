@@ -1,0 +1,89 @@
+// `width` int64 cells per CPU, for gauges and structures of your own: add, max and compare-exchange on
+// the calling CPU's cells, reads of any CPU's.
+import { native } from './binding'
+import { toIndex, toInt64 } from './integers'
+import { MAX_WIDTH } from './percpu-layout'
+import { cellsOf, PerCpuCells } from './percpu-cells'
+import { readIndexOption, type PerCpuOptions } from './percpu-options'
+
+let attaching: PerCpuCells | undefined
+
+function bothNumbers(a: number | bigint, b: number | bigint): a is number {
+  return typeof a === 'number' && typeof b === 'number'
+}
+
+export class PerCpuArray {
+  readonly buffer: SharedArrayBuffer
+  readonly width: number
+  readonly #cells: PerCpuCells
+  readonly #layout: object
+
+  constructor(width: number, options?: PerCpuOptions) {
+    let cells = attaching
+    attaching = undefined
+    if (cells === undefined) {
+      const cellCount = toIndex(width, MAX_WIDTH + 1, 'new PerCpuArray(width): `width`')
+      if (cellCount === 0) throw new RangeError('new PerCpuArray(width): `width` must be at least 1, got 0')
+      cells = PerCpuCells.create('array', cellCount, readIndexOption(options, 'new PerCpuArray(width, options)'))
+    }
+    this.#cells = cells
+    this.#layout = cells.layout
+    this.buffer = cells.buffer
+    this.width = cells.geometry.width
+    cellsOf.set(this, cells)
+  }
+
+  /** Attaches to the buffer of an array made elsewhere (typically in another worker). */
+  static from(buffer: SharedArrayBuffer): PerCpuArray {
+    attaching = PerCpuCells.attach(buffer, 'array', 'PerCpuArray.from(buffer)')
+    return new PerCpuArray(0)
+  }
+
+  #cell(cell: unknown, method: string): number {
+    return toIndex(cell, this.width, `PerCpuArray.${method}: \`cell\``)
+  }
+
+  /** Adds `n` to `cell` of the calling CPU. */
+  add(cell: number, n: number | bigint): void {
+    const at = this.#cell(cell, 'add(cell, n)')
+    const value = toInt64(n, 'PerCpuArray.add(cell, n): `n`')
+    if (typeof value === 'number') native.add(this.#layout, at, value)
+    else native.addBigInt(this.#layout, at, value)
+  }
+
+  /** `cell` of the calling CPU becomes max(cell, v). */
+  max(cell: number, v: number | bigint): void {
+    const at = this.#cell(cell, 'max(cell, v)')
+    const value = toInt64(v, 'PerCpuArray.max(cell, v): `v`')
+    if (typeof value === 'number') native.max(this.#layout, at, value)
+    else native.maxBigInt(this.#layout, at, value)
+  }
+
+  /**
+   * On the calling thread's current CPU: stores `desired` if `cell` holds `expected`. Returns the CPU
+   * (or mm_cid) index it stored into, or -1 when the cell held something else.
+   */
+  compareExchange(cell: number, expected: number | bigint, desired: number | bigint): number {
+    const at = this.#cell(cell, 'compareExchange(cell, expected, desired)')
+    const want = toInt64(expected, 'PerCpuArray.compareExchange(cell, expected, desired): `expected`')
+    const next = toInt64(desired, 'PerCpuArray.compareExchange(cell, expected, desired): `desired`')
+    if (bothNumbers(want, next)) return native.compareExchange(this.#layout, at, want, next as number)
+    return native.compareExchangeBigInt(this.#layout, at, BigInt(want), BigInt(next))
+  }
+
+  /** `cell` of CPU (or mm_cid) `cpu`. */
+  get(cpu: number, cell: number): bigint {
+    const slot = toIndex(cpu, this.#cells.geometry.slots, 'PerCpuArray.get(cpu, cell): `cpu`')
+    return this.#cells.get(slot, this.#cell(cell, 'get(cpu, cell)'))
+  }
+
+  /** `cell` summed over every CPU. */
+  sum(cell: number): bigint {
+    return this.#cells.sum(this.#cell(cell, 'sum(cell)'))
+  }
+
+  /** Sets every cell of every CPU to 0. */
+  reset(): void {
+    this.#cells.reset()
+  }
+}

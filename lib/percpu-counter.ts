@@ -1,0 +1,70 @@
+// A 64-bit counter with one cell per CPU: add() touches only the calling CPU's cache line, value()
+// sums all of them exactly.
+import { native } from './binding'
+import { toInt64 } from './integers'
+import { cellsOf, PerCpuCells } from './percpu-cells'
+import { readIndexOption, type PerCpuOptions } from './percpu-options'
+
+const counterAdd = native.counterAdd
+const addBigInt = native.addBigInt
+
+// Set by from() for the one constructor call it makes, so that the constructor attaches instead of
+// allocating; module-private, so user code cannot reach it.
+let attaching: PerCpuCells | undefined
+
+export class PerCpuCounter {
+  /** The shared memory: hand it to a worker and call PerCpuCounter.from() there. */
+  readonly buffer: SharedArrayBuffer
+  readonly #cells: PerCpuCells
+  readonly #layout: object
+
+  constructor(options?: PerCpuOptions) {
+    const cells = attaching ?? PerCpuCells.create('counter', 1, readIndexOption(options, 'new PerCpuCounter(options)'))
+    attaching = undefined
+    this.#cells = cells
+    this.#layout = cells.layout
+    this.buffer = cells.buffer
+    cellsOf.set(this, cells)
+  }
+
+  /** Attaches to the buffer of a counter made elsewhere (typically in another worker). */
+  static from(buffer: SharedArrayBuffer): PerCpuCounter {
+    attaching = PerCpuCells.attach(buffer, 'counter', 'PerCpuCounter.from(buffer)')
+    return new PerCpuCounter()
+  }
+
+  /** Adds `n` (default 1), an integer number or bigint within int64, to the calling CPU's cell. */
+  add(n: number | bigint = 1): void {
+    if (typeof n === 'number' && Number.isSafeInteger(n)) {
+      counterAdd(this.#layout, n)
+      return
+    }
+    const value = toInt64(n, 'PerCpuCounter.add(n): `n`')
+    if (typeof value === 'number') counterAdd(this.#layout, value)
+    else addBigInt(this.#layout, 0, value)
+  }
+
+  /** The exact sum as a number; RangeError when it is beyond Number.MAX_SAFE_INTEGER. */
+  value(): number {
+    const total = this.#cells.sum(0)
+    if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+      throw new RangeError(`PerCpuCounter.value(): the sum ${total} is beyond Number.MAX_SAFE_INTEGER; use bigValue()`)
+    }
+    return Number(total)
+  }
+
+  /** The exact sum. */
+  bigValue(): bigint {
+    return this.#cells.sum(0)
+  }
+
+  /** Each CPU's (or mm_cid's) share, indexed by CPU number. */
+  perCpu(): bigint[] {
+    return this.#cells.perSlot(0)
+  }
+
+  /** Sets every cell to 0. Adds racing with it may land before or after; use it between phases. */
+  reset(): void {
+    this.#cells.reset()
+  }
+}

@@ -1,0 +1,206 @@
+// N-API surface of the per-CPU operations. A buffer is bound once (bind() validates the header and
+// returns an external holding its layout); every later call passes that external, so no call decodes a
+// TypedArray. The TypeScript layer validates arguments with messages that name them; the checks here
+// only guarantee that a direct call with wrong arguments throws instead of touching memory.
+#include "percpu_binding.h"
+
+#include "percpu_layout.h"
+#include "percpu_ops.h"
+
+namespace rseq_native {
+namespace {
+
+constexpr size_t kMaxArgs = 4;
+
+struct Call {
+  napi_env env;
+  ThreadBinding* binding;
+  napi_value args[kMaxArgs];
+  size_t count;
+};
+
+bool ReadCall(napi_env env, napi_callback_info info, Call* call) {
+  call->env = env;
+  call->count = kMaxArgs;
+  void* data;
+  if (napi_get_cb_info(env, info, &call->count, call->args, nullptr, &data) != napi_ok) return false;
+  call->binding = static_cast<ThreadBinding*>(data);
+  return true;
+}
+
+napi_value Throw(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return nullptr;
+}
+
+const PerCpuLayout* LayoutArg(const Call& call, size_t at) {
+  void* layout = nullptr;
+  if (at >= call.count || napi_get_value_external(call.env, call.args[at], &layout) != napi_ok) return nullptr;
+  return static_cast<const PerCpuLayout*>(layout);
+}
+
+bool CellArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t* cell) {
+  return at < call.count && napi_get_value_uint32(call.env, call.args[at], cell) == napi_ok &&
+         *cell < layout.width;
+}
+
+// Integers arrive as numbers (safe integers) or bigints (checked to fit int64 by the JS layer).
+bool NumberArg(const Call& call, size_t at, int64_t* value) {
+  return at < call.count && napi_get_value_int64(call.env, call.args[at], value) == napi_ok;
+}
+
+bool BigIntArg(const Call& call, size_t at, int64_t* value) {
+  bool lossless;
+  return at < call.count && napi_get_value_bigint_int64(call.env, call.args[at], value, &lossless) == napi_ok &&
+         lossless;
+}
+
+napi_value Int32(napi_env env, int32_t value) {
+  napi_value result;
+  napi_create_int32(env, value, &result);
+  return result;
+}
+
+void DeleteLayout(napi_env, void* layout, void*) { delete static_cast<PerCpuLayout*>(layout); }
+
+// bind(view: BigInt64Array over the buffer) -> external
+napi_value Bind(napi_env env, napi_callback_info info) {
+  Call call;
+  if (!ReadCall(env, info, &call) || call.count < 1) return Throw(env, "bind(view): `view` is required");
+  bool is_typed_array = false;
+  napi_is_typedarray(env, call.args[0], &is_typed_array);
+  if (!is_typed_array) return Throw(env, "bind(view): `view` must be a BigInt64Array over the buffer");
+  napi_typedarray_type type;
+  size_t length, offset;
+  void* data;
+  napi_value array_buffer;
+  napi_get_typedarray_info(env, call.args[0], &type, &length, &data, &array_buffer, &offset);
+  if (type != napi_bigint64_array || offset != 0) {
+    return Throw(env, "bind(view): `view` must be a BigInt64Array covering the whole buffer");
+  }
+  auto* layout = new PerCpuLayout();
+  if (const char* problem = ReadLayout(data, length * 8, layout)) {
+    delete layout;
+    return Throw(env, problem);
+  }
+  napi_value external;
+  napi_create_external(env, layout, DeleteLayout, nullptr, &external);
+  return external;
+}
+
+template <bool (*ReadValue)(const Call&, size_t, int64_t*)>
+napi_value Add(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  const PerCpuLayout* layout = LayoutArg(call, 0);
+  uint32_t cell;
+  int64_t value;
+  if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &value)) {
+    return Throw(env, "add(layout, cell, value): invalid arguments");
+  }
+  PerCpuAdd(&call.binding->sequences, *layout, cell, value);
+  return nullptr;
+}
+
+// counterAdd(layout, value): add() on cell 0 with one argument less to decode.
+napi_value CounterAdd(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  const PerCpuLayout* layout = LayoutArg(call, 0);
+  int64_t value;
+  if (layout == nullptr || !NumberArg(call, 1, &value)) return Throw(env, "counterAdd(layout, value): invalid arguments");
+  PerCpuAdd(&call.binding->sequences, *layout, 0, value);
+  return nullptr;
+}
+
+template <bool (*ReadValue)(const Call&, size_t, int64_t*)>
+napi_value Max(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  const PerCpuLayout* layout = LayoutArg(call, 0);
+  uint32_t cell;
+  int64_t value;
+  if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &value)) {
+    return Throw(env, "max(layout, cell, value): invalid arguments");
+  }
+  PerCpuMax(&call.binding->sequences, *layout, cell, value);
+  return nullptr;
+}
+
+template <bool (*ReadValue)(const Call&, size_t, int64_t*)>
+napi_value CompareExchange(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  const PerCpuLayout* layout = LayoutArg(call, 0);
+  uint32_t cell;
+  int64_t expected, desired;
+  if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &expected) ||
+      !ReadValue(call, 3, &desired)) {
+    return Throw(env, "compareExchange(layout, cell, expected, desired): invalid arguments");
+  }
+  return Int32(env, PerCpuCompareExchange(&call.binding->sequences, *layout, cell, expected, desired));
+}
+
+napi_value ThreadAborts(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  napi_value result;
+  napi_create_double(env, static_cast<double>(call.binding->sequences.aborts), &result);
+  return result;
+}
+
+napi_value ProcessAborts(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_double(env, static_cast<double>(TotalAborts()), &result);
+  return result;
+}
+
+napi_value PossibleCpusCall(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_uint32(env, PossibleCpus(), &result);
+  return result;
+}
+
+// addWithForgedIndex(layout, cell, value, index) -> the sequence's status, for the bounds-check test.
+napi_value AddWithForgedIndex(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  const PerCpuLayout* layout = LayoutArg(call, 0);
+  uint32_t cell, index;
+  int64_t value;
+  if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !NumberArg(call, 2, &value) || call.count < 4 ||
+      napi_get_value_uint32(env, call.args[3], &index) != napi_ok) {
+    return Throw(env, "addWithForgedIndex(layout, cell, value, index): invalid arguments");
+  }
+  return Int32(env, SeqAddWithForgedIndex(*layout, cell, value, index));
+}
+
+}  // namespace
+
+void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding) {
+  struct Entry {
+    const char* name;
+    napi_callback callback;
+  };
+  const Entry entries[] = {
+      {"bind", Bind},
+      {"add", Add<NumberArg>},
+      {"addBigInt", Add<BigIntArg>},
+      {"counterAdd", CounterAdd},
+      {"max", Max<NumberArg>},
+      {"maxBigInt", Max<BigIntArg>},
+      {"compareExchange", CompareExchange<NumberArg>},
+      {"compareExchangeBigInt", CompareExchange<BigIntArg>},
+      {"threadAborts", ThreadAborts},
+      {"processAborts", ProcessAborts},
+      {"possibleCpus", PossibleCpusCall},
+      {"addWithForgedIndex", AddWithForgedIndex},
+  };
+  for (const Entry& entry : entries) {
+    napi_value function;
+    napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.callback, binding, &function);
+    napi_set_named_property(env, exports, entry.name, function);
+  }
+}
+
+}  // namespace rseq_native

@@ -1,0 +1,67 @@
+#include "percpu_layout.h"
+
+#include <sys/sysinfo.h>
+
+#include <cstdio>
+#include <cstdlib>
+
+namespace rseq_native {
+
+// /sys/devices/system/cpu/possible reads like "0-3" or "0,2-5": the last number is the highest id.
+static uint32_t ReadPossibleCpus() {
+  FILE* file = fopen("/sys/devices/system/cpu/possible", "r");
+  if (file != nullptr) {
+    char text[256];
+    size_t length = fread(text, 1, sizeof text - 1, file);
+    fclose(file);
+    text[length] = '\0';
+    long highest = -1;
+    for (char* cursor = text; *cursor != '\0';) {
+      if (*cursor < '0' || *cursor > '9') {  // '-' and ',' separate numbers; none is negative
+        cursor++;
+        continue;
+      }
+      char* end;
+      long value = strtol(cursor, &end, 10);
+      if (value > highest) highest = value;
+      cursor = end;
+    }
+    if (highest >= 0) return static_cast<uint32_t>(highest + 1);
+  }
+  int configured = get_nprocs_conf();
+  return configured > 0 ? static_cast<uint32_t>(configured) : 1;
+}
+
+uint32_t PossibleCpus() {
+  static const uint32_t possible = ReadPossibleCpus();
+  return possible;
+}
+
+const char* ReadLayout(void* memory, size_t byte_length, PerCpuLayout* layout) {
+  if (byte_length < kLayoutHeaderBytes) return "the buffer is smaller than a per-CPU buffer header";
+  const auto* header = static_cast<const LayoutHeader*>(memory);
+  if (header->magic != kLayoutMagic) return "the buffer does not start with the per-CPU buffer magic";
+  if (header->version != kLayoutVersion) return "the buffer's layout version is not supported";
+  if (header->width == 0 || header->stride % kSlotAlignment != 0 ||
+      header->stride < static_cast<uint64_t>(header->width) * 8) {
+    return "the buffer's width and stride do not fit together";
+  }
+  if (header->index_kind > 1) return "the buffer's index kind is unknown";
+  if (header->slots < PossibleCpus() || header->fallback_slots < PossibleCpus()) {
+    return "the buffer has fewer slots than this machine has possible CPUs";
+  }
+  uint64_t expected = kLayoutHeaderBytes +
+                      (static_cast<uint64_t>(header->slots) + header->fallback_slots) * header->stride;
+  if (expected != byte_length) return "the buffer's length does not match its header";
+  char* base = static_cast<char*>(memory);
+  layout->rseq_cells = base + kLayoutHeaderBytes;
+  layout->fallback_cells = layout->rseq_cells + static_cast<uint64_t>(header->slots) * header->stride;
+  layout->slots = header->slots;
+  layout->fallback_slots = header->fallback_slots;
+  layout->width = header->width;
+  layout->stride = header->stride;
+  layout->index = static_cast<IndexKind>(header->index_kind);
+  return nullptr;
+}
+
+}  // namespace rseq_native

@@ -1,0 +1,50 @@
+// The memory layout of a per-CPU buffer (a SharedArrayBuffer made by lib/percpu-layout.ts):
+//   [0, 128)    header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind
+//   then        `slots` rseq slots, one per possible CPU (or mm_cid), written only by critical sections
+//   then        `fallback slots`, one per possible CPU, written only with atomics by threads without rseq
+// Each slot is `stride` bytes (a multiple of 128) holding `width` int64 cells. Keeping the two writers
+// apart is what keeps mixed processes exact: a critical section's plain load/add/store would lose an
+// atomic add made to the same cell from another CPU.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+
+namespace rseq_native {
+
+constexpr uint32_t kLayoutMagic = 0x71657372;  // "rseq" in little-endian bytes
+constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutHeaderBytes = 128;
+constexpr uint32_t kSlotAlignment = 128;       // no two CPUs share a cache line or an adjacent-line pair
+
+enum class IndexKind : uint32_t { kCpu = 0, kMmCid = 1 };
+
+struct LayoutHeader {
+  uint32_t magic;
+  uint32_t version;
+  uint32_t slots;
+  uint32_t width;
+  uint32_t stride;
+  uint32_t index_kind;
+  uint32_t fallback_slots;
+  uint32_t buffer_kind;
+};
+
+struct PerCpuLayout {
+  char* rseq_cells;      // cell 0 of rseq slot 0
+  char* fallback_cells;  // cell 0 of fallback slot 0
+  uint32_t slots;
+  uint32_t fallback_slots;
+  uint32_t width;
+  uint64_t stride;
+  IndexKind index;
+};
+
+// Checks the header at `memory` against `byte_length` and the running machine. Returns nullptr and
+// fills `layout`, or a sentence saying what is wrong.
+const char* ReadLayout(void* memory, size_t byte_length, PerCpuLayout* layout);
+
+// Slots a buffer needs on this machine: the highest possible CPU number + 1.
+uint32_t PossibleCpus();
+
+}  // namespace rseq_native

@@ -1,0 +1,145 @@
+// What each per-CPU operation does, on whatever strategy this thread has (the suite runs this file
+// once as the host allows and once with RSEQ_STRATEGY=fallback).
+import { describe, expect, it } from 'vitest'
+import { info, PerCpuArray, PerCpuCounter } from '../lib'
+import { possibleCpus } from '../lib/percpu-layout'
+
+const strategy = info().strategy
+
+function cellsOfAllCpus(array: PerCpuArray, cell: number): bigint[] {
+  return Array.from({ length: possibleCpus }, (_, cpu) => array.get(cpu, cell))
+}
+
+describe(`PerCpuCounter (${strategy})`, () => {
+  it('starts at zero with one cell per possible CPU', () => {
+    const counter = new PerCpuCounter()
+    expect(counter.value()).toBe(0)
+    expect(counter.perCpu()).toEqual(Array(possibleCpus).fill(0n))
+  })
+
+  it('adds 1 by default, any int64 number or bigint otherwise, and sums exactly', () => {
+    const counter = new PerCpuCounter()
+    counter.add()
+    counter.add(41)
+    counter.add(-2)
+    counter.add(10n)
+    expect(counter.value()).toBe(50)
+    expect(counter.bigValue()).toBe(50n)
+    expect(counter.perCpu().reduce((a, b) => a + b, 0n)).toBe(50n)
+  })
+
+  it('keeps sums beyond 2^53 exact in bigValue(), and refuses them in value()', () => {
+    const counter = new PerCpuCounter()
+    counter.add(2n ** 62n)
+    counter.add(Number.MAX_SAFE_INTEGER)
+    expect(counter.bigValue()).toBe(2n ** 62n + BigInt(Number.MAX_SAFE_INTEGER))
+    expect(() => counter.value()).toThrow(RangeError)
+    expect(() => counter.value()).toThrow(/use bigValue\(\)/)
+  })
+
+  it('takes integral numbers beyond 2^53 exactly', () => {
+    const counter = new PerCpuCounter()
+    counter.add(2 ** 60)
+    expect(counter.bigValue()).toBe(2n ** 60n)
+  })
+
+  it('reset() zeroes every cell', () => {
+    const counter = new PerCpuCounter()
+    counter.add(7)
+    counter.reset()
+    expect(counter.value()).toBe(0)
+  })
+
+  it('shares its memory with a counter attached through from()', () => {
+    const counter = new PerCpuCounter({ index: 'mmcid' })
+    const attached = PerCpuCounter.from(counter.buffer)
+    attached.add(5)
+    counter.add(6)
+    expect(counter.value()).toBe(11)
+    expect(attached.buffer).toBe(counter.buffer)
+  })
+})
+
+describe(`PerCpuArray (${strategy})`, () => {
+  it('adds to one cell of one CPU and leaves every other cell alone', () => {
+    const array = new PerCpuArray(4)
+    array.add(2, 9)
+    expect(array.sum(2)).toBe(9n)
+    for (const cell of [0, 1, 3]) expect(array.sum(cell)).toBe(0n)
+    expect(cellsOfAllCpus(array, 2).filter((value) => value !== 0n)).toEqual([9n])
+  })
+
+  it('compareExchange() stores and returns the CPU index when the cell holds `expected`', () => {
+    const array = new PerCpuArray(2)
+    const cpu = array.compareExchange(1, 0, 77)
+    expect(cpu).toBeGreaterThanOrEqual(0)
+    expect(cpu).toBeLessThan(possibleCpus)
+    expect(array.get(cpu, 1)).toBe(77n)
+    // Only that CPU's cell changed: per-CPU cells are independent.
+    expect(cellsOfAllCpus(array, 1).map((value, index) => (index === cpu ? 0n : value))).toEqual(Array(possibleCpus).fill(0n))
+    expect(array.sum(0)).toBe(0n)
+  })
+
+  it('compareExchange() returns -1 and stores nothing when the cell holds something else', () => {
+    const array = new PerCpuArray(1)
+    for (let cpu = 0; cpu < possibleCpus; cpu++) {
+      // Whichever CPU runs the call, its cell holds 0, not 5.
+      expect(array.compareExchange(0, 5, 6)).toBe(-1)
+    }
+    expect(array.sum(0)).toBe(0n)
+  })
+
+  it('compareExchange() takes bigint operands beyond 2^53', () => {
+    const array = new PerCpuArray(1)
+    const cpu = array.compareExchange(0, 0n, 2n ** 62n)
+    expect(cpu).toBeGreaterThanOrEqual(0)
+    expect(array.compareExchange(0, 2n ** 62n, -(2n ** 63n))).not.toBe(-1)
+    expect(array.sum(0)).toBe(-(2n ** 63n))
+  })
+
+  it('max() raises a cell and never lowers it', () => {
+    const array = new PerCpuArray(1)
+    array.max(0, 10)
+    array.max(0, 3)
+    array.max(0, -50n)
+    const cells = cellsOfAllCpus(array, 0)
+    expect(cells.some((value) => value === 10n)).toBe(true)
+    expect(cells.every((value) => value === 0n || value === 10n)).toBe(true)
+    array.max(0, 2n ** 62n)
+    expect(cellsOfAllCpus(array, 0).some((value) => value === 2n ** 62n)).toBe(true)
+  })
+
+  it('max() of a negative value on a zero cell keeps the zero', () => {
+    const array = new PerCpuArray(1)
+    array.max(0, -1)
+    expect(cellsOfAllCpus(array, 0)).toEqual(Array(possibleCpus).fill(0n))
+  })
+
+  it('reset() zeroes every cell of every CPU', () => {
+    const array = new PerCpuArray(3)
+    array.add(0, 1)
+    array.max(1, 2)
+    array.compareExchange(2, 0, 3)
+    array.reset()
+    for (const cell of [0, 1, 2]) expect(array.sum(cell)).toBe(0n)
+  })
+
+  it('from() attaches with the same width', () => {
+    const array = new PerCpuArray(5, { index: 'mmcid' })
+    const attached = PerCpuArray.from(array.buffer)
+    expect(attached.width).toBe(5)
+    attached.add(4, 3)
+    expect(array.sum(4)).toBe(3n)
+  })
+})
+
+describe('the buffer layout', () => {
+  it('is a SharedArrayBuffer of a 128-byte header and 128-byte-multiple slots for rseq and for fallback', () => {
+    const array = new PerCpuArray(17)
+    expect(array.buffer).toBeInstanceOf(SharedArrayBuffer)
+    const stride = Math.ceil((17 * 8) / 128) * 128
+    expect(array.buffer.byteLength).toBe(128 + 2 * possibleCpus * stride)
+    const header = new Uint32Array(array.buffer, 0, 8)
+    expect([header[2], header[3], header[4], header[5], header[6]]).toEqual([possibleCpus, 17, stride, 0, possibleCpus])
+  })
+})
