@@ -22,7 +22,8 @@ export interface NativeBinding {
   bind(view: BigInt64Array): NativeLayout
   add(layout: NativeLayout, cell: number, value: number): void
   addBigInt(layout: NativeLayout, cell: number, value: bigint): void
-  counterAdd(layout: NativeLayout, value: number): void
+  /** A new function add(n?) bound to `layout`'s cell 0: validates n like toInt64 and adds it. */
+  counterAddFunction(layout: NativeLayout): (n?: number | bigint) => void
   max(layout: NativeLayout, cell: number, value: number): void
   maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
   compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number

@@ -1,13 +1,27 @@
+// Exports are plain data properties, never re-export getters: a getter in front of currentCpu() would
+// cost more than the load it wraps.
+import * as cpu from './cpu'
+import { PerCpuArray as PerCpuArrayClass } from './percpu-array'
+import { PerCpuCounter as PerCpuCounterClass } from './percpu-counter'
 import { threadInfo } from './thread-rseq'
 import type { RseqInfo } from './types'
 
 export type { RseqInfo, Strategy } from './types'
-export { currentCpu, currentMmCid, currentNumaNode } from './cpu'
-export { PerCpuCounter } from './percpu-counter'
-export { PerCpuArray } from './percpu-array'
 export type { PerCpuOptions } from './percpu-options'
 
 /** What the package decided for the calling thread (each worker decides for itself). */
 export function info(): RseqInfo {
   return { ...threadInfo, glibc: threadInfo.glibc === null ? null : { ...threadInfo.glibc } }
 }
+
+/** The CPU the calling thread is running on, like sched_getcpu(3). */
+export const currentCpu: () => number = cpu.currentCpu
+/** The per-process concurrency id (Linux >= 6.3): dense, below the thread and CPU counts; -1 where unavailable. */
+export const currentMmCid: () => number = cpu.currentMmCid
+/** The NUMA node of the CPU the calling thread is running on. */
+export const currentNumaNode: () => number = cpu.currentNumaNode
+
+export const PerCpuCounter = PerCpuCounterClass
+export type PerCpuCounter = PerCpuCounterClass
+export const PerCpuArray = PerCpuArrayClass
+export type PerCpuArray = PerCpuArrayClass

@@ -1,6 +1,8 @@
 // The state both per-CPU classes share: the buffer, its validated geometry, the native binding of the
 // buffer (made once), and reads over all slots with atomics.
 import { native, type NativeLayout } from './binding'
+// The thread's rseq decision must be made before a buffer is bound: bind() caches what it implies.
+import './thread-rseq'
 import { HEADER_BYTES, createBuffer, readGeometry, type BufferKind, type Geometry, type IndexKind } from './percpu-layout'
 
 export class PerCpuCells {

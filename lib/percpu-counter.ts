@@ -1,12 +1,8 @@
 // A 64-bit counter with one cell per CPU: add() touches only the calling CPU's cache line, value()
 // sums all of them exactly.
 import { native } from './binding'
-import { toInt64 } from './integers'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
-
-const counterAdd = native.counterAdd
-const addBigInt = native.addBigInt
 
 // Set by from() for the one constructor call it makes, so that the constructor attaches instead of
 // allocating; module-private, so user code cannot reach it.
@@ -16,14 +12,22 @@ export class PerCpuCounter {
   /** The shared memory: hand it to a worker and call PerCpuCounter.from() there. */
   readonly buffer: SharedArrayBuffer
   readonly #cells: PerCpuCells
-  readonly #layout: object
+
+  /**
+   * Adds `n` (default 1), an integer number or bigint within int64, to the calling CPU's cell.
+   * TypeError for anything else; RangeError for fractions, NaN, infinities and values outside int64.
+   *
+   * Each counter has its own native add(), bound to its buffer, so a call decodes no buffer and, for
+   * add(), no argument. It is an own property: `const add = counter.add` works unbound too.
+   */
+  declare readonly add: (n?: number | bigint) => void
 
   constructor(options?: PerCpuOptions) {
     const cells = attaching ?? PerCpuCells.create('counter', 1, readIndexOption(options, 'new PerCpuCounter(options)'))
     attaching = undefined
     this.#cells = cells
-    this.#layout = cells.layout
     this.buffer = cells.buffer
+    Object.defineProperty(this, 'add', { value: native.counterAddFunction(cells.layout), enumerable: false })
     cellsOf.set(this, cells)
   }
 
@@ -31,17 +35,6 @@ export class PerCpuCounter {
   static from(buffer: SharedArrayBuffer): PerCpuCounter {
     attaching = PerCpuCells.attach(buffer, 'counter', 'PerCpuCounter.from(buffer)')
     return new PerCpuCounter()
-  }
-
-  /** Adds `n` (default 1), an integer number or bigint within int64, to the calling CPU's cell. */
-  add(n: number | bigint = 1): void {
-    if (typeof n === 'number' && Number.isSafeInteger(n)) {
-      counterAdd(this.#layout, n)
-      return
-    }
-    const value = toInt64(n, 'PerCpuCounter.add(n): `n`')
-    if (typeof value === 'number') counterAdd(this.#layout, value)
-    else addBigInt(this.#layout, 0, value)
   }
 
   /** The exact sum as a number; RangeError when it is beyond Number.MAX_SAFE_INTEGER. */

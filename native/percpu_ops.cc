@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstddef>
 
-#include "arch.h"
 
 namespace rseq_native {
 
@@ -13,15 +12,13 @@ static std::atomic<uint64_t> total_aborts{0};
 
 uint64_t TotalAborts() { return total_aborts.load(std::memory_order_relaxed); }
 
-// The offset of the index field the buffer is indexed by, or 0 when this thread cannot run the
-// sequences on it (no rseq, or an mm_cid buffer on a kernel that does not fill mm_cid).
-static uint32_t IndexOffset(const SequenceThread& thread, const PerCpuLayout& layout) {
+uint32_t SequenceIndexOffset(const SequenceThread& thread, const PerCpuLayout& layout) {
   if (thread.area == nullptr) return 0;
   if (layout.index == IndexKind::kCpu) return offsetof(RseqArea, cpu_id);
   return thread.mm_cid_filled ? offsetof(RseqArea, mm_cid) : 0;
 }
 
-static void CountAbort(SequenceThread* thread) {
+void CountAbort(SequenceThread* thread) {
   thread->aborts++;
   total_aborts.fetch_add(1, std::memory_order_relaxed);
 }
@@ -51,7 +48,7 @@ static int32_t FallbackCompareExchange(const PerCpuLayout& layout, uint32_t cell
 }
 
 void PerCpuAdd(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t value) {
-  uint32_t offset = IndexOffset(*thread, layout);
+  uint32_t offset = SequenceIndexOffset(*thread, layout);
   if (offset != 0) {
     for (;;) {
       int32_t status = SeqAdd(thread->area, offset, layout.slots, RseqCell0(layout, cell), layout.stride, value);
@@ -65,7 +62,7 @@ void PerCpuAdd(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell
 
 int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
                               int64_t expected, int64_t desired) {
-  uint32_t offset = IndexOffset(*thread, layout);
+  uint32_t offset = SequenceIndexOffset(*thread, layout);
   if (offset != 0) {
     for (;;) {
       int32_t status = SeqCompareStore(thread->area, offset, layout.slots, RseqCell0(layout, cell), layout.stride,
@@ -95,7 +92,7 @@ static int64_t ReadCurrentCell(const SequenceThread& thread, const PerCpuLayout&
 }
 
 void PerCpuMax(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t value) {
-  uint32_t offset = IndexOffset(*thread, layout);
+  uint32_t offset = SequenceIndexOffset(*thread, layout);
   for (;;) {
     int64_t current = ReadCurrentCell(*thread, layout, offset, cell);
     if (current >= value) return;

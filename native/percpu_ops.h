@@ -4,6 +4,7 @@
 
 #include <cstdint>
 
+#include "arch.h"
 #include "percpu_layout.h"
 #include "rseq_abi.h"
 
@@ -17,6 +18,26 @@ struct SequenceThread {
 };
 
 void PerCpuAdd(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t value);
+
+// Records one aborted sequence of `thread`.
+void CountAbort(SequenceThread* thread);
+
+// The offset of the rseq area field that indexes `layout` for this thread (cpu_id or mm_cid), or 0 when
+// the thread cannot run the sequences on it (no rseq, or an mm_cid buffer without mm_cid). Fixed for
+// the thread's life, so callers may compute it once per buffer.
+uint32_t SequenceIndexOffset(const SequenceThread& thread, const PerCpuLayout& layout);
+
+// PerCpuAdd for the hottest caller: one inline attempt at the sequence with a precomputed offset;
+// aborts, out-of-range indices and threads without rseq go the out-of-line way.
+inline void PerCpuAddInline(SequenceThread* thread, const PerCpuLayout& layout, uint32_t index_offset,
+                            int64_t value) {
+  if (index_offset != 0 && thread->area != nullptr) {
+    int32_t status = SeqAdd(thread->area, index_offset, layout.slots, layout.rseq_cells, layout.stride, value);
+    if (status >= 0) return;
+    if (status == kSeqAborted) CountAbort(thread);
+  }
+  PerCpuAdd(thread, layout, 0, value);
+}
 
 // Returns the slot (CPU or mm_cid) index it stored into, or -1 when the cell did not hold `expected`.
 int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,

@@ -4,16 +4,22 @@
 // the method as it would in user code; a shared loop would measure the megamorphic dispatch instead.
 // The store into `scratch` may alias any typed array, which stops V8 from hoisting a load out of the
 // loop: without it a currentCpu() that V8 inlines would be read once and the loop would time nothing.
+// Each loop's source is made unique, so that V8's compilation cache cannot hand two methods (or two
+// runs) the same function with the same feedback.
+let loops = 0
 function loopFor(method) {
   const scratch = new Int32Array(8)
   // eslint-disable-next-line no-new-func
-  const loop = new Function(
+  const makeLoop = new Function(
     'method',
     'scratch',
-    'count',
-    'let sink = 0; for (let i = 0; i < count; i++) { sink = (sink + method()) | 0; scratch[i & 7] = sink } return sink',
+    `/* loop ${loops++} */ return function loop(count) {
+      let sink = 0
+      for (let i = 0; i < count; i++) { sink = (sink + method()) | 0; scratch[i & 7] = sink }
+      return sink
+    }`,
   )
-  return (count) => loop(method, scratch, count)
+  return makeLoop(method, scratch)
 }
 
 function median(sorted) {
