@@ -103,7 +103,7 @@ function nativeSection() {
   }
   for (const [name, row] of Object.entries(rows)) {
     if (!row.exact) throw new Error(`${name} lost or doubled increments`)
-    console.log(`${name.padEnd(40)} ${row.nsPerOp.toFixed(2).padStart(13)} ns/op   aborts ${row.aborts}`)
+    console.log(`${name.padEnd(46)} ${row.nsPerOp.toFixed(2).padStart(13)} ns/op   aborts ${row.aborts}`)
   }
   const uncontended = figures.lockXaddUncontended.nsPerOp / figures.rseqAddUncontended.nsPerOp
   const contended = figures.lockXaddContended.nsPerOp / figures.rseqAddAllCores.nsPerOp

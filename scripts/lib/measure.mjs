@@ -54,9 +54,9 @@ export function compare(methods, { iterations = 2_000_000, rounds = 15, warmup =
 }
 
 export function formatTable(results) {
-  const lines = [`${'method'.padEnd(40)} ${'median ns/op'.padStart(13)} ${'min'.padStart(8)} ${'max'.padStart(8)}`]
+  const lines = [`${'method'.padEnd(46)} ${'median ns/op'.padStart(13)} ${'min'.padStart(8)} ${'max'.padStart(8)}`]
   for (const [name, { median: mid, min, max }] of Object.entries(results)) {
-    lines.push(`${name.padEnd(40)} ${mid.toFixed(2).padStart(13)} ${min.toFixed(2).padStart(8)} ${max.toFixed(2).padStart(8)}`)
+    lines.push(`${name.padEnd(46)} ${mid.toFixed(2).padStart(13)} ${min.toFixed(2).padStart(8)} ${max.toFixed(2).padStart(8)}`)
   }
   return lines.join('\n')
 }
