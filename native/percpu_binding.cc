@@ -141,31 +141,20 @@ napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
   return function;
 }
 
-template <bool (*ReadValue)(const Call&, size_t, int64_t*)>
-napi_value Add(napi_env env, napi_callback_info info) {
-  Call call;
-  ReadCall(env, info, &call);
-  const PerCpuLayout* layout = LayoutArg(call, 0);
-  uint32_t cell;
-  int64_t value;
-  if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &value)) {
-    return Throw(env, "add(layout, cell, value): invalid arguments");
-  }
-  PerCpuAdd(&call.binding->sequences, *layout, cell, value);
-  return nullptr;
-}
+using CellUpdate = void (*)(SequenceThread*, const PerCpuLayout&, uint32_t, int64_t);
 
-template <bool (*ReadValue)(const Call&, size_t, int64_t*)>
-napi_value Max(napi_env env, napi_callback_info info) {
+// add(layout, cell, value) and max(layout, cell, value), for numbers or bigints.
+template <bool (*ReadValue)(const Call&, size_t, int64_t*), CellUpdate Update>
+napi_value UpdateCell(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   const PerCpuLayout* layout = LayoutArg(call, 0);
   uint32_t cell;
   int64_t value;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &value)) {
-    return Throw(env, "max(layout, cell, value): invalid arguments");
+    return Throw(env, "(layout, cell, value): invalid arguments");
   }
-  PerCpuMax(&call.binding->sequences, *layout, cell, value);
+  Update(&call.binding->sequences, *layout, cell, value);
   return nullptr;
 }
 
@@ -226,11 +215,11 @@ void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding
   };
   const Entry entries[] = {
       {"bind", Bind},
-      {"add", Add<NumberArg>},
-      {"addBigInt", Add<BigIntArg>},
+      {"add", UpdateCell<NumberArg, PerCpuAdd>},
+      {"addBigInt", UpdateCell<BigIntArg, PerCpuAdd>},
       {"counterAddFunction", CounterAddFunction},
-      {"max", Max<NumberArg>},
-      {"maxBigInt", Max<BigIntArg>},
+      {"max", UpdateCell<NumberArg, PerCpuMax>},
+      {"maxBigInt", UpdateCell<BigIntArg, PerCpuMax>},
       {"compareExchange", CompareExchange<NumberArg>},
       {"compareExchangeBigInt", CompareExchange<BigIntArg>},
       {"threadAborts", ThreadAborts},
