@@ -1,39 +1,36 @@
-// npm run prebuild makes an N-API prebuild that node-gyp-build loads in place of a local build.
+// npm run prebuild makes N-API prebuilds that node-gyp-build loads in place of a local build.
 import { execFileSync } from 'node:child_process'
-import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
-import * as os from 'node:os'
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { missingCrossTools } from './helpers/emulation'
+import { packageCopy } from './helpers/package-copy'
 
-const root = path.join(__dirname, '..')
 const platformDir = `${process.platform}-${process.arch}`
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 }
+const otherArch = process.arch === 'x64' ? 'arm64' : 'x64'
+// Both architectures where the cross compiler is here (the aarch64 tests say why when it is not).
+const arches = missingCrossTools() === null ? [process.arch, otherArch] : [process.arch]
 
-// A copy of the package as a user's install would hold it, with node_modules borrowed from the checkout.
+// A copy of the package as a user's install would hold it.
 let copy: string
 
 beforeAll(() => {
-  copy = mkdtempSync(path.join(os.tmpdir(), 'rseq-package-'))
-  for (const entry of ['package.json', 'binding.gyp', 'native', 'dist']) {
-    cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true })
-  }
-  symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'))
-  execFileSync('npm', ['run', 'prebuild'], { cwd: copy, stdio: 'pipe' })
+  copy = packageCopy('packaging')
+  const args = arches.length === 2 ? [] : ['--arch', process.arch]
+  execFileSync(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), ...args], { cwd: copy, stdio: 'pipe' })
   rmSync(path.join(copy, 'build'), { recursive: true, force: true })
 })
 
-afterAll(() => {
-  if (copy) rmSync(copy, { recursive: true, force: true })
-})
-
 describe('npm run prebuild', () => {
-  it(`writes an ELF shared object for this machine to prebuilds/${platformDir}`, () => {
-    const files = readdirSync(path.join(copy, 'prebuilds', platformDir)).filter((file) => file.endsWith('.node'))
+  it.each(arches)('writes an ELF shared object for %s to prebuilds/linux-<arch>', (arch) => {
+    const dir = path.join(copy, 'prebuilds', `linux-${arch}`)
+    const files = readdirSync(dir).filter((file) => file.endsWith('.node'))
     expect(files).toHaveLength(1)
-    const header = readFileSync(path.join(copy, 'prebuilds', platformDir, files[0])).subarray(0, 20)
+    const header = readFileSync(path.join(dir, files[0])).subarray(0, 20)
     expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
     expect(header.readUInt16LE(16)).toBe(3) // ET_DYN
-    expect(header.readUInt16LE(18)).toBe(ELF_MACHINE[process.arch])
+    expect(header.readUInt16LE(18)).toBe(ELF_MACHINE[arch])
   })
 
   it('is what node-gyp-build loads when there is no local build', () => {

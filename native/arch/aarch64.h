@@ -1,4 +1,10 @@
-// aarch64: signature, thread pointer.
+// aarch64: signature, thread pointer, and the per-CPU critical sections.
+//
+// The same sequences as arch/x86_64.h, under the same rules: descriptor in the never-freed writable
+// section __rseq_cs; armed by storing its address into area->rseq_cs; from label 1 (start_ip) to label 2
+// (post-commit) no call and no compiler-placed memory access; the index bounds-checked before any store;
+// the commit the single `str` right before label 2; the abort handler in __rseq_failure, outside the
+// sequence, right after the signature word; an abort only reports kSeqAborted and the caller retries.
 #pragma once
 
 #include <cstdint>
@@ -7,8 +13,9 @@ namespace rseq_native {
 
 constexpr const char* kArchName = "arm64";
 
-// The signature is the encoding of `brk #0x45e0` (0xd428bc00), stored as data before each abort handler,
-// so an accidental jump into it traps instead of running on. Same value as glibc and librseq.
+// The signature is the encoding of `brk #0x45e0` (0xd428bc00), emitted as an instruction word before
+// each abort handler, so an accidental jump into it traps instead of running on. Same value as glibc
+// and librseq.
 constexpr uint32_t kRseqSignature = 0xd428bc00;
 
 inline void* ThreadPointer() {
@@ -16,5 +23,127 @@ inline void* ThreadPointer() {
   __asm__("mrs %0, tpidr_el0" : "=r"(tp));
   return tp;
 }
+
+// Test builds (-DRSEQ_TEST_DELAY=N, N < 65536) spin N iterations between load and commit, widening the
+// window in which an interruption aborts the sequence. Never defined in the shipped binary. It counts
+// down in the index register, which the sequence no longer needs by then.
+#ifdef RSEQ_TEST_DELAY
+#define RSEQ_STR2(x) #x
+#define RSEQ_STR(x) RSEQ_STR2(x)
+#define RSEQ_DELAY_ASM \
+  "mov %w[index], #" RSEQ_STR(RSEQ_TEST_DELAY) "\n\t8: subs %w[index], %w[index], #1\n\tb.ne 8b\n\t"
+#else
+#define RSEQ_DELAY_ASM ""
+#endif
+
+// Descriptor, arming store and the start label, shared by every sequence. %[scratch] is free here.
+#define RSEQ_AARCH64_ARM                                                                  \
+  ".pushsection __rseq_cs, \"aw\"\n\t"                                                    \
+  ".balign 32\n\t"                                                                        \
+  "9:\n\t"                                                                                \
+  ".long 0, 0\n\t"                  /* version, flags */                                  \
+  ".quad 1f, (2f - 1f), 4f\n\t"     /* start_ip, post_commit_offset, abort_ip */          \
+  ".popsection\n\t"                                                                       \
+  "adrp %[scratch], 9b\n\t"                                                               \
+  "add %[scratch], %[scratch], :lo12:9b\n\t"                                              \
+  "str %[scratch], [%[area], #8]\n\t" /* area->rseq_cs = &descriptor */                   \
+  "1:\n\t"
+
+// The bounds-checked address of this CPU's cell: %[address] = cell0 + index * stride.
+#define RSEQ_AARCH64_INDEX                                                                \
+  "ldr %w[index], [%[area], %[index_offset]]\n\t" /* index = area->cpu_id or ->mm_cid */ \
+  "cmp %w[index], %w[slots]\n\t"                                                          \
+  "b.hs 5f\n\t"                     /* unsigned: a corrupted -1 is out of range too */    \
+  "mov %w[result], %w[index]\n\t"                                                         \
+  "madd %[address], %[index], %[stride], %[cell0]\n\t"
+
+// Post-commit exits and the abort handler, after the commit store and label 2.
+#define RSEQ_AARCH64_EXITS                                                                \
+  "b 6f\n\t"                                                                              \
+  "5:\n\t"                                                                                \
+  "mov %w[result], #-2\n\t"         /* kSeqOutOfRange */                                  \
+  "b 6f\n\t"                                                                              \
+  ".pushsection __rseq_failure, \"ax\"\n\t"                                               \
+  ".inst 0xd428bc00\n\t"            /* kRseqSignature, right before the handler */        \
+  "4:\n\t"                                                                                \
+  "mov %w[result], #-3\n\t"         /* kSeqAborted */                                     \
+  "b 6f\n\t"                                                                              \
+  ".popsection\n\t"                                                                       \
+  "6:\n\t"
+
+#define RSEQ_AARCH64_SCRATCH_OUTPUTS                                                      \
+  [result] "=&r"(result), [index] "=&r"(index), [address] "=&r"(address), [scratch] "=&r"(scratch)
+
+// Per-CPU add.
+//   arm(descriptor)
+//   start:
+//     index = area->{cpu_id | mm_cid}
+//     if (index >= slots) return kSeqOutOfRange
+//     cell = cell0 + index * stride
+//     v = *cell                    load
+//     v += value                   add
+//     *cell = v                    commit (single store)
+//   post_commit:
+//     return index
+//   abort: (signature before it)  return kSeqAborted
+inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
+                      int64_t value) {
+  int32_t result;
+  uint64_t index, address, scratch;
+  __asm__ __volatile__(
+      RSEQ_AARCH64_ARM
+      RSEQ_AARCH64_INDEX
+      "ldr %[scratch], [%[address]]\n\t"
+      RSEQ_DELAY_ASM
+      "add %[scratch], %[scratch], %[value]\n\t"
+      "str %[scratch], [%[address]]\n\t"
+      "2:\n\t"
+      RSEQ_AARCH64_EXITS
+      : RSEQ_AARCH64_SCRATCH_OUTPUTS
+      : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
+        [cell0] "r"(cell0), [stride] "r"(stride), [value] "r"(value)
+      : "memory", "cc");
+  return result;
+}
+
+// Per-CPU compare-and-store.
+//   arm(descriptor)
+//   start:
+//     index = area->{cpu_id | mm_cid}
+//     if (index >= slots) return kSeqOutOfRange
+//     cell = cell0 + index * stride
+//     if (*cell != expected) return kSeqCompareFailed     load, compare, branch out: nothing stored
+//     *cell = desired                                     commit (single store)
+//   post_commit:
+//     return index
+//   abort: (signature before it)  return kSeqAborted
+inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
+                               int64_t expected, int64_t desired) {
+  int32_t result;
+  uint64_t index, address, scratch;
+  __asm__ __volatile__(
+      RSEQ_AARCH64_ARM
+      RSEQ_AARCH64_INDEX
+      "ldr %[scratch], [%[address]]\n\t"
+      "cmp %[scratch], %[expected]\n\t"
+      "b.ne 7f\n\t"
+      RSEQ_DELAY_ASM
+      "str %[desired], [%[address]]\n\t"
+      "2:\n\t"
+      "b 6f\n\t"
+      "7:\n\t"
+      "mov %w[result], #-1\n\t"     /* kSeqCompareFailed */
+      RSEQ_AARCH64_EXITS
+      : RSEQ_AARCH64_SCRATCH_OUTPUTS
+      : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
+        [cell0] "r"(cell0), [stride] "r"(stride), [expected] "r"(expected), [desired] "r"(desired)
+      : "memory", "cc");
+  return result;
+}
+
+#undef RSEQ_AARCH64_ARM
+#undef RSEQ_AARCH64_INDEX
+#undef RSEQ_AARCH64_EXITS
+#undef RSEQ_AARCH64_SCRATCH_OUTPUTS
 
 }  // namespace rseq_native

@@ -9,6 +9,8 @@ export interface RunOptions {
   launcher?: string[]
   /** Options for node itself, before the script (some, like --cpu-prof, are refused in NODE_OPTIONS). */
   nodeArgs?: string[]
+  /** The command that is node: this process's executable, or e.g. an emulator and a foreign node. */
+  node?: string[]
   timeoutMs?: number
 }
 
@@ -28,9 +30,13 @@ function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
 }
 
 export function runNode(script: string, args: string[] = [], options: RunOptions = {}): RunResult {
-  const launcher = options.launcher ?? []
-  const command = launcher.length > 0 ? launcher[0] : process.execPath
-  const commandArgs = [...launcher.slice(1), ...(launcher.length > 0 ? [process.execPath] : []), ...(options.nodeArgs ?? []), path.join(fixturesDir, script), ...args]
+  const [command, ...commandArgs] = [
+    ...(options.launcher ?? []),
+    ...(options.node ?? [process.execPath]),
+    ...(options.nodeArgs ?? []),
+    path.join(fixturesDir, script),
+    ...args,
+  ]
   const child = spawnSync(command, commandArgs, {
     env: cleanEnvironment(options.env ?? {}),
     encoding: 'utf8',

@@ -1,0 +1,122 @@
+// aarch64: the critical sections proven under qemu-user against a simulated rseq area, a linux-arm64
+// prebuild, and the whole addon running its fallback under Debian's arm64 Node in qemu-user (which
+// answers rseq with ENOSYS). Real aarch64 hardware is not available here: see the README.
+import { execFileSync } from 'node:child_process'
+import { rmSync } from 'node:fs'
+import * as path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { arm64NodeRoot, emulationRequired, missingCrossTools, qemuNode } from './helpers/emulation'
+import { packageCopy, root } from './helpers/package-copy'
+import { runNodeJson } from './helpers/run-node'
+
+const missing = missingCrossTools()
+if (missing !== null) {
+  if (emulationRequired) throw new Error(`RSEQ_REQUIRE_EMULATION=1 but ${missing}`)
+  console.warn(`aarch64 tests skipped: ${missing}`)
+}
+
+const EMULATION_SOURCES = ['test/fixtures/sequence-emulation.cc', 'native/percpu_ops.cc', 'native/percpu_layout.cc']
+
+function buildEmulation(compiler: string, output: string, extra: string[]): string {
+  const binary = path.join(root, 'test', '.build', output)
+  execFileSync(compiler, [
+    '-O2', '-std=c++17', '-DRSEQ_TEST_DELAY=2000', ...extra, '-o', binary,
+    ...EMULATION_SOURCES.map((source) => path.join(root, source)),
+  ])
+  return binary
+}
+
+interface EmulationReport {
+  arch: string
+  passed: boolean
+  commits: number
+  aborts: number
+  [check: string]: unknown
+}
+
+function runEmulation(command: string[]): EmulationReport {
+  return JSON.parse(execFileSync(command[0], command.slice(1), { encoding: 'utf8' })) as EmulationReport
+}
+
+const EMULATION_CHECKS = [
+  'addReturnsCpu', 'addWritesThatCpu', 'armsDescriptor', 'casStoresWhenExpected', 'casRefusesOtherwise',
+  'maxNeverLowers', 'maxRaises', 'indexesByMmCid', 'boundsCheckRejects', 'abortsHappen', 'signatureFound',
+  'abortedAddsLeaveNoTrace', 'continuesOnNewCpu',
+]
+
+function expectEveryCheck(report: EmulationReport): void {
+  for (const check of EMULATION_CHECKS) expect(report[check], check).toBe(true)
+  expect(report.passed).toBe(true)
+}
+
+describe.skipIf(missing !== null)('the aarch64 sequences under qemu-user, a timer playing the kernel', () => {
+  it('add, compare-and-store, max, the bounds check and the abort path all hold', () => {
+    const binary = buildEmulation('aarch64-linux-gnu-g++', 'sequence-emulation-arm64', ['-static'])
+    const report = runEmulation(['qemu-aarch64-static', binary])
+    expect(report.arch).toBe('arm64')
+    expectEveryCheck(report)
+    expect(report.aborts).toBeGreaterThan(0)
+  })
+})
+
+describe(`the ${process.arch} sequences natively, under the same simulated kernel`, () => {
+  it('hold the same checks, which shows the emulation itself is sound', () => {
+    const report = runEmulation([buildEmulation('g++', 'sequence-emulation-host', [])])
+    expect(report.arch).toBe(process.arch)
+    expectEveryCheck(report)
+  })
+})
+
+describe.skipIf(missing !== null)('the addon on arm64', () => {
+  let copy: string
+  let node: string[] | undefined
+  let noNodeReason = ''
+
+  beforeAll(() => {
+    copy = packageCopy('arm64-prebuild')
+    execFileSync(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), '--arch', 'arm64'], { cwd: copy, stdio: 'pipe' })
+    rmSync(path.join(copy, 'build'), { recursive: true, force: true })
+    const sysroot = arm64NodeRoot()
+    if ('root' in sysroot) node = qemuNode(sysroot.root)
+    else if (emulationRequired) throw new Error(sysroot.reason)
+    else noNodeReason = sysroot.reason
+  })
+
+  it('is an aarch64 ELF shared object in prebuilds/linux-arm64 with its rseq sections', () => {
+    const file = path.join(copy, 'prebuilds', 'linux-arm64', 'rseq.node')
+    const header = execFileSync('readelf', ['-h', '-S', '-W', file], { encoding: 'utf8' })
+    expect(header).toMatch(/Type:\s+DYN/)
+    expect(header).toMatch(/Machine:\s+AArch64/)
+    expect(header).toMatch(/__rseq_cs/)
+    expect(header).toMatch(/__rseq_failure/)
+  })
+
+  it('loads under arm64 Node in qemu-user and takes fallback with ENOSYS on every thread', (context) => {
+    if (node === undefined) return context.skip(noNodeReason)
+    const report = runNodeJson<{ main: Record<string, unknown>; firstRound: Record<string, unknown>[] }>(
+      'thread-report.cjs', ['--workers', '2', '--samples', '200'], { node, env: { RSEQ_PACKAGE: copy } },
+    )
+    for (const thread of [report.main, ...report.firstRound]) {
+      expect(thread.arch).toBe('arm64')
+      expect(thread.strategy).toBe('fallback')
+      expect(thread.errno).toBe('ENOSYS')
+      expect(thread.signature).toBe(0xd428bc00)
+      expect(thread.outOfRange).toBe(0)
+    }
+  })
+
+  it('passes the API checks there', (context) => {
+    if (node === undefined) return context.skip(noNodeReason)
+    const result = runNodeJson<{ checks: Record<string, unknown> }>('api-checks.cjs', [], { node, env: { RSEQ_PACKAGE: copy } })
+    for (const [name, outcome] of Object.entries(result.checks)) expect(outcome, name).toBe(true)
+  })
+
+  it('sums exactly with 4 workers adding there', (context) => {
+    if (node === undefined) return context.skip(noNodeReason)
+    const result = runNodeJson<{ expected: string; observed: string; workerStrategies: string[] }>(
+      'percpu-workers.cjs', ['--workers', '4', '--adds', '50000'], { node, env: { RSEQ_PACKAGE: copy } },
+    )
+    expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
+    expect(result.observed).toBe(result.expected)
+  })
+})
