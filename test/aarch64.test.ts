@@ -2,7 +2,7 @@
 // prebuild, and the whole addon running its fallback under Debian's arm64 Node in qemu-user (which
 // answers rseq with ENOSYS). Real aarch64 hardware is not available here: see the README.
 import { execFileSync } from 'node:child_process'
-import { rmSync } from 'node:fs'
+import { mkdirSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { arm64NodeRoot, emulationRequired, missingCrossTools, qemuNode } from './helpers/emulation'
@@ -19,6 +19,7 @@ const EMULATION_SOURCES = ['test/fixtures/sequence-emulation.cc', 'native/percpu
 
 function buildEmulation(compiler: string, output: string, extra: string[]): string {
   const binary = path.join(root, 'test', '.build', output)
+  mkdirSync(path.dirname(binary), { recursive: true })
   execFileSync(compiler, [
     '-O2', '-std=c++17', '-DRSEQ_TEST_DELAY=2000', ...extra, '-o', binary,
     ...EMULATION_SOURCES.map((source) => path.join(root, source)),
