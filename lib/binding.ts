@@ -19,6 +19,8 @@ export interface NativeBinding {
   getcpu(): number
   getNumaNode(): number
   liveOwnRegistrations(): number
+  /** A harmless rseq(2) call's errno ('EINVAL': the call exists), and the auxiliary vector's rseq entries. */
+  kernelProbe(): { syscall: string; featureSize: number; alignment: number }
   bind(view: BigInt64Array): NativeLayout
   add(layout: NativeLayout, cell: number, value: number): void
   addBigInt(layout: NativeLayout, cell: number, value: bigint): void
@@ -38,6 +40,7 @@ export interface NativeBinding {
   calibration: {
     emptyCall(): void
     schedGetcpu(): number
+    getcpuSyscall(): number
   }
 }
 

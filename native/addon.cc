@@ -102,6 +102,17 @@ Napi::Value GetNumaNode(const Napi::CallbackInfo& call) {
   return Napi::Number::New(call.Env(), node);
 }
 
+// kernelProbe() -> { syscall: errno name of a harmless rseq(2) call, featureSize, alignment }
+Napi::Value KernelProbe(const Napi::CallbackInfo& call) {
+  Napi::Env env = call.Env();
+  KernelFeatures features = ReadKernelFeatures();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("syscall", ErrnoName(ProbeRseqSyscall()));
+  result.Set("featureSize", Napi::Number::New(env, features.feature_size));
+  result.Set("alignment", Napi::Number::New(env, features.alignment));
+  return result;
+}
+
 Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {
   return Napi::Number::New(call.Env(), LiveOwnRegistrations());
 }
@@ -112,6 +123,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attach", Napi::Function::New(env, Attach, "attach"));
   exports.Set("getcpu", Napi::Function::New(env, Getcpu, "getcpu"));
   exports.Set("getNumaNode", Napi::Function::New(env, GetNumaNode, "getNumaNode"));
+  exports.Set("kernelProbe", Napi::Function::New(env, KernelProbe, "kernelProbe"));
   exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
   AddCalibration(env, exports);
   AddPerCpuFunctions(env, exports, binding);

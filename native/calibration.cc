@@ -3,6 +3,8 @@
 #include "calibration.h"
 
 #include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 namespace rseq_native {
 
@@ -14,13 +16,32 @@ static napi_value SchedGetcpuCall(napi_env env, napi_callback_info) {
   return result;
 }
 
+// The getcpu system call itself, past the vDSO: what a CPU number costs without any shortcut.
+static napi_value GetcpuSyscallCall(napi_env env, napi_callback_info) {
+  unsigned cpu = 0;
+  long rc = syscall(SYS_getcpu, &cpu, nullptr, nullptr);
+  napi_value result;
+  napi_create_int32(env, rc == 0 ? static_cast<int32_t>(cpu) : -1, &result);
+  return result;
+}
+
 void AddCalibration(napi_env env, napi_value exports) {
-  napi_value object, empty, getcpu;
+  struct Entry {
+    const char* name;
+    napi_callback callback;
+  };
+  const Entry entries[] = {
+      {"emptyCall", EmptyCall},
+      {"schedGetcpu", SchedGetcpuCall},
+      {"getcpuSyscall", GetcpuSyscallCall},
+  };
+  napi_value object;
   napi_create_object(env, &object);
-  napi_create_function(env, "emptyCall", NAPI_AUTO_LENGTH, EmptyCall, nullptr, &empty);
-  napi_create_function(env, "schedGetcpu", NAPI_AUTO_LENGTH, SchedGetcpuCall, nullptr, &getcpu);
-  napi_set_named_property(env, object, "emptyCall", empty);
-  napi_set_named_property(env, object, "schedGetcpu", getcpu);
+  for (const Entry& entry : entries) {
+    napi_value function;
+    napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.callback, nullptr, &function);
+    napi_set_named_property(env, object, entry.name, function);
+  }
   napi_set_named_property(env, exports, "calibration", object);
 }
 

@@ -4,7 +4,7 @@
 
 namespace rseq_native {
 
-// Adds `calibration.emptyCall()` and `calibration.schedGetcpu()` to the binding's exports.
+// Adds `calibration.emptyCall()`, `.schedGetcpu()` and `.getcpuSyscall()` to the binding's exports.
 void AddCalibration(napi_env env, napi_value exports);
 
 }  // namespace rseq_native

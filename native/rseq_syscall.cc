@@ -29,6 +29,8 @@ int RseqUnregister(RseqArea* area, uint32_t length, uint32_t signature) {
   return RseqSyscall(area, length, kFlagUnregister, signature);
 }
 
+int ProbeRseqSyscall() { return RseqSyscall(nullptr, 0, 0, 0); }
+
 const char* ErrnoName(int error) {
   switch (error) {
     case ENOSYS: return "ENOSYS";

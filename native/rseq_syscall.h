@@ -11,6 +11,10 @@ namespace rseq_native {
 int RseqRegister(RseqArea* area, uint32_t length, uint32_t signature);
 int RseqUnregister(RseqArea* area, uint32_t length, uint32_t signature);
 
+// Asks the kernel about rseq(2) without registering anything (a zero-length area is refused before any
+// effect): EINVAL means the system call exists, ENOSYS that it does not, EPERM that seccomp refuses it.
+int ProbeRseqSyscall();
+
 // "ENOSYS", "EPERM", ... for the values rseq(2) can return; "E<number>" for anything else.
 const char* ErrnoName(int error);
 

@@ -34,7 +34,7 @@ export function runNode(script: string, args: string[] = [], options: RunOptions
     ...(options.launcher ?? []),
     ...(options.node ?? [process.execPath]),
     ...(options.nodeArgs ?? []),
-    path.join(fixturesDir, script),
+    path.resolve(fixturesDir, script),
     ...args,
   ]
   const child = spawnSync(command, commandArgs, {

@@ -1,0 +1,162 @@
+#!/usr/bin/env node
+// rseq-bench: what rseq buys on this host. Current CPU three ways, counters at 1..N workers four ways,
+// aborts per million rseq operations; a table, and optionally JSON and an SVG chart.
+import { writeFileSync } from 'node:fs'
+import * as os from 'node:os'
+import { parseArgs } from 'node:util'
+import { native } from '../binding'
+import { compare, formatTable, returningZero, type Spread } from '../bench/measure'
+import { renderChart } from '../bench/chart'
+import { measureWorkers, type WorkerMethod, type WorkersFigure } from '../bench/workers'
+import { currentCpu } from '../cpu'
+import { describeMachine } from '../machine'
+import { threadInfo } from '../thread-rseq'
+
+const USAGE = `usage: rseq-bench [--workers N] [--quick] [--json FILE] [--svg FILE]
+
+  --workers N   the largest worker count to measure counters at (default: the core count)
+  --quick       a short run (under 10 s on 2 cores) for smoke tests
+  --json FILE   every figure, with the machine and the strategy, as JSON
+  --svg FILE    a chart of ns/op against workers, one line per method`
+
+const METHOD_NAMES: Record<WorkerMethod, string> = {
+  percpu: 'PerCpuCounter.add (rseq)',
+  fallback: 'PerCpuCounter.add (fallback)',
+  atomics: 'shared Atomics.add',
+  'sharded-atomics': 'Atomics.add sharded by currentCpu()',
+}
+
+interface CounterRow extends WorkersFigure {
+  workers: number
+}
+
+// 1..N, thinned to powers of two (and N) past 8 so that a large host still finishes in time.
+function workerCounts(max: number): number[] {
+  if (max <= 8) return Array.from({ length: max }, (_, i) => i + 1)
+  const counts = [1, 2, 4, 8]
+  for (let count = 16; count < max; count *= 2) counts.push(count)
+  return [...counts, max]
+}
+
+function progress(enabled: boolean) {
+  return (text: string) => {
+    if (enabled) process.stderr.write(`\r\x1b[K${text}`)
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  let values
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      options: {
+        workers: { type: 'string' },
+        quick: { type: 'boolean' },
+        json: { type: 'string' },
+        svg: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    }))
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  if (values.help) {
+    process.stdout.write(`${USAGE}\n`)
+    return 0
+  }
+  const maxWorkers = values.workers === undefined ? os.availableParallelism() : Number(values.workers)
+  if (!Number.isInteger(maxWorkers) || maxWorkers < 1 || maxWorkers > 1024) {
+    process.stderr.write(`rseq-bench: --workers must be an integer from 1 to 1024, got ${values.workers}\n`)
+    return 2
+  }
+  const quick = values.quick === true
+  const show = progress(process.stderr.isTTY === true)
+
+  show('current CPU...')
+  const cpuFigures: Record<string, Spread> = compare(
+    {
+      'currentCpu()': currentCpu,
+      'N-API sched_getcpu()': native.calibration.schedGetcpu,
+      'getcpu system call': native.calibration.getcpuSyscall,
+      'N-API empty call': returningZero(native.calibration.emptyCall),
+    },
+    quick ? { iterations: 100_000, rounds: 5, warmup: 1 } : { iterations: 1_000_000, rounds: 15, warmup: 3 },
+  )
+
+  const methods: WorkerMethod[] = threadInfo.registered
+    ? ['percpu', 'fallback', 'atomics', 'sharded-atomics']
+    : ['fallback', 'atomics', 'sharded-atomics']
+  const counts = workerCounts(maxWorkers)
+  const workerOptions = quick
+    ? { iterations: 100_000, rounds: 3, cpus: os.cpus().length }
+    : { iterations: 2_000_000, rounds: 11, cpus: os.cpus().length }
+  const counters: Partial<Record<WorkerMethod, CounterRow[]>> = {}
+  for (const method of methods) {
+    counters[method] = []
+    for (const workers of counts) {
+      show(`${METHOD_NAMES[method]}, ${workers} worker${workers > 1 ? 's' : ''}...`)
+      counters[method]!.push({ workers, ...(await measureWorkers(method, workers, workerOptions)) })
+    }
+  }
+  show('')
+
+  const info = { ...threadInfo }
+  process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, node ${process.version}, strategy ${info.strategy}\n\n`)
+  process.stdout.write(`## current CPU (ns/op)\n${formatTable(cpuFigures)}\n\n## counters (ns/op per worker)\n`)
+  const rows: Record<string, Spread> = {}
+  for (const method of methods) {
+    for (const row of counters[method]!) rows[`${METHOD_NAMES[method]}, ${row.workers}w${row.exact ? '' : ' (NOT EXACT)'}`] = row
+  }
+  process.stdout.write(`${formatTable(rows)}\n`)
+  if (counters.percpu) {
+    const aborts = counters.percpu.map((row) => `${row.workers}w ${row.abortsPerMillion.toFixed(2)}`).join(', ')
+    process.stdout.write(`\naborts per million rseq adds: ${aborts}\n`)
+  }
+
+  const exact = methods.every((method) => counters[method]!.every((row) => row.exact))
+  if (values.json) {
+    const report = {
+      tool: 'rseq-bench',
+      date: new Date().toISOString(),
+      quick,
+      machine: describeMachine(),
+      strategy: info.strategy,
+      info,
+      currentCpu: cpuFigures,
+      counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
+      exact,
+    }
+    writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
+  }
+  if (values.svg) {
+    const machine = describeMachine()
+    writeFileSync(
+      values.svg,
+      renderChart({
+        title: `Counter increments, ${machine.cpus} CPUs (${machine.cpuModel}), strategy ${info.strategy}`,
+        xLabel: 'workers adding at once',
+        yLabel: 'median ns per increment, per worker (lower is better)',
+        series: methods.map((method) => ({
+          name: METHOD_NAMES[method],
+          points: counters[method]!.map((row) => ({ x: row.workers, y: row.median })),
+        })),
+      }),
+    )
+  }
+  if (!exact) {
+    process.stderr.write('rseq-bench: a method lost or doubled increments (marked NOT EXACT above)\n')
+    return 1
+  }
+  return 0
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code
+  },
+  (error) => {
+    process.stderr.write(`rseq-bench: ${(error as Error).stack}\n`)
+    process.exitCode = 1
+  },
+)

@@ -1,0 +1,46 @@
+#!/usr/bin/env node
+// rseq doctor [--json]: diagnose this host's rseq support and the package's decisions.
+import { parseArgs } from 'node:util'
+
+const USAGE = `usage: rseq doctor [--json]
+
+  doctor    what this host offers rseq (kernel, glibc, seccomp) and what the package chose on the main
+            thread and in a worker, with a verdict; exits 0 whenever it could diagnose
+  --json    the same as one JSON object on stdout`
+
+async function main(argv: string[]): Promise<number> {
+  let parsed
+  try {
+    parsed = parseArgs({ args: argv, allowPositionals: true, options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } } })
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
+    return 2
+  }
+  const [command] = parsed.positionals
+  if (parsed.values.help || command === undefined || command === 'help') {
+    process.stdout.write(`${USAGE}\n`)
+    return command === undefined && !parsed.values.help ? 2 : 0
+  }
+  if (command !== 'doctor') {
+    process.stderr.write(`rseq: unknown command '${command}'\n${USAGE}\n`)
+    return 2
+  }
+  // Loading the package can throw (RSEQ_STRATEGY set to something this thread cannot have): that is a
+  // diagnosis too, reported as such rather than as a crash.
+  let doctor: typeof import('../doctor')
+  try {
+    doctor = require('../doctor') as typeof import('../doctor')
+  } catch (error) {
+    const message = (error as Error).message
+    if (parsed.values.json) process.stdout.write(JSON.stringify({ error: message, verdict: { ok: false, text: message } }) + '\n')
+    else process.stdout.write(`rseq doctor\nverdict           the package could not load: ${message}\n`)
+    return 0
+  }
+  const diagnosis = await doctor.diagnose()
+  process.stdout.write(parsed.values.json ? JSON.stringify(diagnosis, null, 2) + '\n' : doctor.formatDiagnosis(diagnosis) + '\n')
+  return 0
+}
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code
+})

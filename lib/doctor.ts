@@ -1,0 +1,152 @@
+// `rseq doctor`: what this host offers rseq and what the package decided, on the main thread and in a
+// worker, with a verdict a person can act on.
+import { readFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { Worker } from 'node:worker_threads'
+import { native } from './binding'
+import { describeMachine, type Machine } from './machine'
+import { threadInfo } from './thread-rseq'
+import type { RseqInfo } from './types'
+
+export interface ThreadDiagnosis extends RseqInfo {
+  currentCpu: number
+  currentMmCid: number
+  currentNumaNode: number
+}
+
+export interface Diagnosis {
+  machine: Machine
+  kernel: {
+    release: string
+    /** rseq(2) exists and answers (a harmless call returned EINVAL, not ENOSYS). */
+    hasRseq: boolean
+    /** The errno of that harmless call: EINVAL (implemented), ENOSYS (missing), EPERM (refused). */
+    probe: string
+    featureSize: number
+    alignment: number
+  }
+  glibc: {
+    version: string | null
+    /** __rseq_offset / __rseq_size / __rseq_flags, or null where the C library does not export them. */
+    symbols: RseqInfo['glibc']
+    /** The value of glibc.pthread.rseq in GLIBC_TUNABLES, or null when it is not set. */
+    tunable: string | null
+  }
+  seccomp: {
+    /** From /proc/self/status: 0 none, 1 strict, 2 filter; null where the kernel does not say. */
+    mode: number | null
+    filters: number | null
+    active: boolean
+  }
+  mainThread: ThreadDiagnosis
+  worker: ThreadDiagnosis | { error: string }
+  verdict: { ok: boolean; text: string }
+}
+
+function statusField(status: string, name: string): number | null {
+  const match = new RegExp(`^${name}:\\s*(\\d+)`, 'm').exec(status)
+  return match ? Number(match[1]) : null
+}
+
+function seccompState(): Diagnosis['seccomp'] {
+  let status = ''
+  try {
+    status = readFileSync('/proc/self/status', 'utf8')
+  } catch {
+    // not Linux procfs: nothing to report
+  }
+  const mode = statusField(status, 'Seccomp')
+  return { mode, filters: statusField(status, 'Seccomp_filters'), active: mode !== null && mode > 0 }
+}
+
+function glibcTunable(): string | null {
+  const match = /(?:^|:)glibc\.pthread\.rseq=([^:]*)/.exec(process.env.GLIBC_TUNABLES ?? '')
+  return match ? match[1] : null
+}
+
+/** This thread's decision and where it runs now. */
+export function diagnoseThisThread(): ThreadDiagnosis {
+  // Loaded lazily so that a worker started from this file attaches in its own thread.
+  const cpu = require('./cpu') as typeof import('./cpu')
+  return {
+    ...threadInfo,
+    glibc: threadInfo.glibc === null ? null : { ...threadInfo.glibc },
+    currentCpu: cpu.currentCpu(),
+    currentMmCid: cpu.currentMmCid(),
+    currentNumaNode: cpu.currentNumaNode(),
+  }
+}
+
+function diagnoseWorker(): Promise<ThreadDiagnosis | { error: string }> {
+  return new Promise((resolve) => {
+    const worker = new Worker(path.join(__dirname, 'doctor-worker.js'))
+    worker.once('message', (diagnosis: ThreadDiagnosis) => resolve(diagnosis))
+    worker.once('error', (error) => resolve({ error: String(error.message) }))
+  })
+}
+
+function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }): Diagnosis['verdict'] {
+  const live = (thread: ThreadDiagnosis) => thread.strategy === 'glibc' || thread.strategy === 'own'
+  if ('error' in worker) return { ok: false, text: `a worker could not load the package: ${worker.error}` }
+  if (live(main) && live(worker)) {
+    return { ok: true, text: `OK: rseq is live (${main.strategy} on the main thread, ${worker.strategy} in workers).` }
+  }
+  const odd = live(main) ? worker : main
+  const where = odd === main ? 'the main thread' : 'workers'
+  if (odd.strategy === 'legacy') {
+    return { ok: true, text: `rseq is live on ${where} through an early adopter's __rseq_abi (legacy): ${odd.reason}` }
+  }
+  return { ok: false, text: `rseq is not used on ${where} (fallback; counters stay exact, only slower). ${odd.reason}` }
+}
+
+export async function diagnose(): Promise<Diagnosis> {
+  const probe = native.kernelProbe()
+  const machine = describeMachine()
+  const mainThread = diagnoseThisThread()
+  const worker = await diagnoseWorker()
+  return {
+    machine,
+    kernel: {
+      release: machine.kernel,
+      hasRseq: probe.syscall === 'EINVAL',
+      probe: probe.syscall,
+      featureSize: probe.featureSize,
+      alignment: probe.alignment,
+    },
+    glibc: { version: machine.glibc, symbols: mainThread.glibc, tunable: glibcTunable() },
+    seccomp: seccompState(),
+    mainThread,
+    worker,
+    verdict: verdictFor(mainThread, worker),
+  }
+}
+
+function threadLines(title: string, thread: ThreadDiagnosis | { error: string }): string[] {
+  if ('error' in thread) return [`${title}: could not load the package: ${thread.error}`]
+  return [
+    `${title}:`,
+    `  strategy          ${thread.strategy}${thread.errno ? ` (${thread.errno})` : ''}`,
+    `  reason            ${thread.reason}`,
+    `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid})` : 'not available'}`,
+    `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode})` : 'not available'}`,
+    `  current CPU       ${thread.currentCpu}`,
+  ]
+}
+
+export function formatDiagnosis(diagnosis: Diagnosis): string {
+  const { kernel, glibc, seccomp } = diagnosis
+  const symbols = glibc.symbols
+    ? `__rseq_offset ${glibc.symbols.offset}, __rseq_size ${glibc.symbols.size}, __rseq_flags ${glibc.symbols.flags}`
+    : 'not exported (glibc < 2.35 or another C library)'
+  return [
+    'rseq doctor',
+    `kernel            ${kernel.release}, rseq(2) ${kernel.hasRseq ? 'implemented' : `not usable (${kernel.probe})`}`,
+    `auxv              AT_RSEQ_FEATURE_SIZE ${kernel.featureSize || 'not provided'}, AT_RSEQ_ALIGN ${kernel.alignment || 'not provided'}`,
+    `glibc             ${glibc.version ?? 'not glibc'}; ${symbols}`,
+    `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'}`,
+    `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters)` : seccomp.mode === null ? 'unknown' : 'none'}`,
+    ...threadLines('main thread', diagnosis.mainThread),
+    ...threadLines('worker', diagnosis.worker),
+    `verdict           ${diagnosis.verdict.text}`,
+  ].join('\n')
+}

@@ -1,0 +1,144 @@
+// The two command-line tools: `rseq doctor` diagnoses any host it can run on and always exits 0 when it
+// could; `rseq-bench --quick` measures every method and writes JSON and SVG a person or program can read.
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { afterAll, describe, expect, it } from 'vitest'
+import type { Diagnosis } from '../lib/doctor'
+import { seccompLauncher } from './helpers/native-fixtures'
+import { runNode, type RunOptions } from './helpers/run-node'
+import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
+
+const root = path.join(__dirname, '..')
+const doctorCli = path.join(root, 'dist', 'cli', 'rseq.js')
+const benchCli = path.join(root, 'dist', 'cli', 'rseq-bench.js')
+
+function doctorJson(options: RunOptions = {}): Diagnosis {
+  const result = runNode(doctorCli, ['doctor', '--json'], options)
+  expect(result.status, result.stderr).toBe(0)
+  return JSON.parse(result.stdout) as Diagnosis
+}
+
+function worker(diagnosis: Diagnosis) {
+  if ('error' in diagnosis.worker) throw new Error(diagnosis.worker.error)
+  return diagnosis.worker
+}
+
+describe('rseq doctor', () => {
+  it('on this host: kernel, glibc and both threads on glibc\'s registration, verdict OK', () => {
+    const diagnosis = doctorJson()
+    expect(diagnosis.kernel.release).toBe(os.release())
+    expect(diagnosis.kernel.hasRseq).toBe(true)
+    expect(diagnosis.kernel.probe).toBe('EINVAL')
+    expect(diagnosis.kernel.featureSize).toBeGreaterThanOrEqual(20)
+    expect(diagnosis.glibc.version).toMatch(/^2\.\d+/)
+    expect(diagnosis.glibc.symbols?.size).toBeGreaterThan(0)
+    expect(diagnosis.glibc.tunable).toBeNull()
+    expect(diagnosis.seccomp.active).toBe(false)
+    expect(diagnosis.mainThread.strategy).toBe('glibc')
+    expect(worker(diagnosis).strategy).toBe('glibc')
+    expect(diagnosis.verdict.ok).toBe(true)
+  })
+
+  it('with glibc\'s registration off: the tunable, and own registrations on both threads', () => {
+    const diagnosis = doctorJson({ env: GLIBC_RSEQ_OFF })
+    expect(diagnosis.glibc.tunable).toBe('0')
+    expect(diagnosis.glibc.symbols?.size).toBe(0)
+    expect(diagnosis.mainThread.strategy).toBe('own')
+    expect(worker(diagnosis).strategy).toBe('own')
+    expect(diagnosis.verdict.ok).toBe(true)
+  })
+
+  it('under a seccomp filter answering ENOSYS: the filter, the missing syscall, fallback and what to do', () => {
+    const diagnosis = doctorJson({ launcher: [seccompLauncher(), 'ENOSYS'] })
+    expect(diagnosis.seccomp.active).toBe(true)
+    expect(diagnosis.seccomp.mode).toBe(2)
+    expect(diagnosis.kernel.hasRseq).toBe(false)
+    expect(diagnosis.kernel.probe).toBe('ENOSYS')
+    expect(diagnosis.mainThread.strategy).toBe('fallback')
+    expect(diagnosis.mainThread.errno).toBe('ENOSYS')
+    expect(worker(diagnosis).strategy).toBe('fallback')
+    expect(diagnosis.verdict.ok).toBe(false)
+    expect(diagnosis.verdict.text).toMatch(/fallback.*ENOSYS/)
+  })
+
+  it('with RSEQ_STRATEGY=fallback: fallback on both threads, with the reason', () => {
+    const diagnosis = doctorJson({ env: { RSEQ_STRATEGY: 'fallback' } })
+    expect(diagnosis.mainThread.strategy).toBe('fallback')
+    expect(worker(diagnosis).strategy).toBe('fallback')
+    expect(diagnosis.verdict.text).toMatch(/RSEQ_STRATEGY=fallback/)
+  })
+
+  it('prints the same as text, ending in a verdict line', () => {
+    const result = runNode(doctorCli, ['doctor'])
+    expect(result.status).toBe(0)
+    for (const label of ['kernel', 'auxv', 'glibc', 'tunable', 'seccomp', 'main thread:', 'worker:']) {
+      expect(result.stdout).toContain(label)
+    }
+    expect(result.stdout.trim().split('\n').pop()).toMatch(/^verdict\s+OK: rseq is live/)
+  })
+
+  it('reports a package that cannot load as a diagnosis, still exiting 0', () => {
+    const result = runNode(doctorCli, ['doctor'], { env: { RSEQ_STRATEGY: 'own' } })
+    expect(result.status).toBe(0)
+    expect(result.stdout).toMatch(/verdict\s+the package could not load: RSEQ_STRATEGY=own cannot be honoured/)
+  })
+
+  it('rejects an unknown command with usage and exit 2', () => {
+    const result = runNode(doctorCli, ['diagnose'])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toMatch(/unknown command 'diagnose'[\s\S]*usage: rseq doctor/)
+  })
+})
+
+describe('rseq-bench --quick', () => {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rseq-bench-test-'))
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+  const jsonFile = path.join(dir, 'bench.json')
+  const svgFile = path.join(dir, 'bench.svg')
+  const result = runNode(benchCli, ['--quick', '--workers', '2', '--json', jsonFile, '--svg', svgFile])
+
+  it('exits 0 and prints both tables, quietly when not on a terminal', () => {
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/## current CPU/)
+    expect(result.stdout).toMatch(/## counters/)
+    expect(result.stdout).toMatch(/aborts per million rseq adds/)
+    expect(result.stderr).toBe('')
+  })
+
+  it('writes JSON holding the machine, the strategy and every method', () => {
+    const report = JSON.parse(readFileSync(jsonFile, 'utf8'))
+    expect(report.machine.kernel).toBe(os.release())
+    expect(report.strategy).toBe('glibc')
+    expect(Object.keys(report.currentCpu)).toEqual(
+      expect.arrayContaining(['currentCpu()', 'N-API sched_getcpu()', 'getcpu system call']),
+    )
+    expect(Object.keys(report.counters).sort()).toEqual(['atomics', 'fallback', 'percpu', 'sharded-atomics'])
+    for (const { rows } of Object.values(report.counters) as Array<{ rows: Array<Record<string, number | boolean>> }>) {
+      expect(rows.map((row) => row.workers)).toEqual([1, 2])
+      for (const row of rows) {
+        expect(row.median).toBeGreaterThan(0)
+        expect(row.min).toBeLessThanOrEqual(row.median as number)
+        expect(row.exact).toBe(true)
+      }
+    }
+    expect(report.counters.percpu.rows[0].abortsPerMillion).toBeGreaterThanOrEqual(0)
+    expect(report.exact).toBe(true)
+  })
+
+  it('writes an SVG chart with one line per method and a legend', () => {
+    const svg = readFileSync(svgFile, 'utf8')
+    expect(svg.startsWith('<svg')).toBe(true)
+    expect(svg.trim().endsWith('</svg>')).toBe(true)
+    for (const name of ['PerCpuCounter.add (rseq)', 'PerCpuCounter.add (fallback)', 'shared Atomics.add', 'Atomics.add sharded by currentCpu()']) {
+      expect(svg).toContain(`data-series="${name}"`)
+    }
+    expect(svg).toMatch(/workers adding at once/)
+  })
+
+  it('rejects a bad --workers with exit 2', () => {
+    const bad = runNode(benchCli, ['--workers', '0'])
+    expect(bad.status).toBe(2)
+    expect(bad.stderr).toMatch(/--workers must be an integer/)
+  })
+})
