@@ -5,6 +5,7 @@
       "sources": [
         "native/addon.cc",
         "native/calibration.cc",
+        "native/descriptor_audit.cc",
         "native/integer_args.cc",
         "native/glibc_rseq.cc",
         "native/kernel_features.cc",

@@ -19,6 +19,8 @@ export interface NativeBinding {
   getcpu(): number
   getNumaNode(): number
   liveOwnRegistrations(): number
+  /** Every struct rseq_cs in the addon, checked as the kernel would: signature before the handler, handler outside. */
+  auditDescriptors(): { descriptors: number; signatureMatches: number; handlerOutside: number; wellFormed: number }
   /** A harmless rseq(2) call's errno ('EINVAL': the call exists), and the auxiliary vector's rseq entries. */
   kernelProbe(): { syscall: string; featureSize: number; alignment: number }
   bind(view: BigInt64Array): NativeLayout

@@ -34,3 +34,13 @@ export function addWithForgedIndex(counterOrArray: object, cell: number, value: 
   if (cells === undefined) throw new TypeError('addWithForgedIndex: expected a PerCpuCounter or PerCpuArray')
   return native.addWithForgedIndex(cells.layout, cell, value, index)
 }
+
+/**
+ * Every critical-section descriptor the addon carries, checked as the kernel would check them: how many
+ * there are, how many have the registration signature right before their abort handler, how many keep
+ * the handler outside the sequence, how many are well formed (version 0, no flags, non-empty).
+ */
+export function auditDescriptors(): { descriptors: number; signatureMatches: number; handlerOutside: number; wellFormed: number } {
+  return native.auditDescriptors()
+}
+

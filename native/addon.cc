@@ -8,6 +8,7 @@
 
 #include "arch.h"
 #include "calibration.h"
+#include "descriptor_audit.h"
 #include "kernel_features.h"
 #include "own_area.h"
 #include "percpu_binding.h"
@@ -113,6 +114,18 @@ Napi::Value KernelProbe(const Napi::CallbackInfo& call) {
   return result;
 }
 
+// auditDescriptors() -> { descriptors, signatureMatches, handlerOutside, wellFormed }
+Napi::Value AuditDescriptorsCall(const Napi::CallbackInfo& call) {
+  Napi::Env env = call.Env();
+  DescriptorAudit audit = AuditDescriptors();
+  Napi::Object result = Napi::Object::New(env);
+  result.Set("descriptors", Napi::Number::New(env, audit.descriptors));
+  result.Set("signatureMatches", Napi::Number::New(env, audit.signature_matches));
+  result.Set("handlerOutside", Napi::Number::New(env, audit.handler_outside));
+  result.Set("wellFormed", Napi::Number::New(env, audit.well_formed));
+  return result;
+}
+
 Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {
   return Napi::Number::New(call.Env(), LiveOwnRegistrations());
 }
@@ -123,6 +136,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("attach", Napi::Function::New(env, Attach, "attach"));
   exports.Set("getcpu", Napi::Function::New(env, Getcpu, "getcpu"));
   exports.Set("getNumaNode", Napi::Function::New(env, GetNumaNode, "getNumaNode"));
+  exports.Set("auditDescriptors", Napi::Function::New(env, AuditDescriptorsCall, "auditDescriptors"));
   exports.Set("kernelProbe", Napi::Function::New(env, KernelProbe, "kernelProbe"));
   exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
   AddCalibration(env, exports);

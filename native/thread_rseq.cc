@@ -84,7 +84,7 @@ std::string RefusalReason(const char* what, int error) {
     case ENOSYS:
       return Format(
           "Registering %s failed with ENOSYS: the kernel predates Linux 4.18 or an emulator or sandbox "
-          "(qemu-user, gVisor, a seccomp profile) does not implement rseq(2). Counters stay exact over "
+          "(qemu-user, valgrind, gVisor, a seccomp profile) does not implement rseq(2). Counters stay exact over "
           "atomics; run natively on Linux >= 4.18 without that filter to get rseq.",
           what);
     case EPERM:
