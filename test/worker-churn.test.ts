@@ -1,0 +1,49 @@
+// 2,000 workers, each attaching, adding and exiting, a fifth of them terminated mid-loop: every finished
+// add is counted exactly once, memory stays flat after warm-up, and no registration is left behind.
+import { describe, expect, it } from 'vitest'
+import { runNodeJson } from './helpers/run-node'
+import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
+
+interface ChurnResult {
+  strategy: string
+  workers: number
+  terminated: number
+  reported: string
+  observed: string
+  rssAfterWarmup: number
+  rssAtEnd: number
+  liveOwnAfterExit: number
+}
+
+const MiB = 2 ** 20
+
+describe.each([
+  ['glibc', {}, 0],
+  ['own', GLIBC_RSEQ_OFF, 1],
+])('2,000 workers churning under %s', (strategy, env, liveOwnAtEnd) => {
+  const result = runNodeJson<ChurnResult>('worker-churn.cjs', ['--workers', '2000', '--concurrency', '8'], {
+    env,
+    nodeArgs: ['--expose-gc'],
+    timeoutMs: 400_000,
+  })
+
+  it('ran every worker, a fifth of them terminated mid-loop', () => {
+    expect(result.strategy).toBe(strategy)
+    expect(result.workers).toBe(2000)
+    expect(result.terminated).toBe(400)
+    // Terminated workers had finished some adds, so the reports include partial loops.
+    expect(BigInt(result.reported)).toBeGreaterThan(1600n * 2000n)
+  })
+
+  it('counted exactly the adds the workers report finishing', () => {
+    expect(result.observed).toBe(result.reported)
+  })
+
+  it('kept memory flat after the first 200 workers', () => {
+    expect(result.rssAtEnd).toBeLessThan(result.rssAfterWarmup + 64 * MiB)
+  })
+
+  it('left no registration of its own behind (only the main thread\'s, where it has one)', () => {
+    expect(result.liveOwnAfterExit).toBe(liveOwnAtEnd)
+  })
+})
