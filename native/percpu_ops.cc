@@ -91,6 +91,10 @@ static int64_t ReadCurrentCell(const SequenceThread& thread, const PerCpuLayout&
   return __atomic_load_n(FallbackCell(layout, FallbackSlot(layout), cell), __ATOMIC_RELAXED);
 }
 
+int64_t PerCpuReadCurrent(const SequenceThread& thread, const PerCpuLayout& layout, uint32_t cell) {
+  return ReadCurrentCell(thread, layout, SequenceIndexOffset(thread, layout), cell);
+}
+
 void PerCpuMax(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t value) {
   uint32_t offset = SequenceIndexOffset(*thread, layout);
   for (;;) {

@@ -43,6 +43,10 @@ inline void PerCpuAddInline(SequenceThread* thread, const PerCpuLayout& layout, 
 int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
                               int64_t expected, int64_t desired);
 
+// The cell of the slot the calling thread would update now: the value a compare-and-store should
+// expect. Stale as soon as the thread migrates, which only makes that compare-and-store fail.
+int64_t PerCpuReadCurrent(const SequenceThread& thread, const PerCpuLayout& layout, uint32_t cell);
+
 // This slot's cell = max(cell, value), as a compare-and-store loop.
 void PerCpuMax(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t value);
 
