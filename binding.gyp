@@ -12,8 +12,10 @@
         "native/legacy_rseq.cc",
         "native/own_area.cc",
         "native/percpu_binding.cc",
+        "native/percpu_drain.cc",
         "native/percpu_layout.cc",
         "native/percpu_ops.cc",
+        "native/rseq_fence.cc",
         "native/rseq_syscall.cc",
         "native/thread_rseq.cc"
       ],

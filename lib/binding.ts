@@ -32,6 +32,10 @@ export interface NativeBinding {
   maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
   compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number
   compareExchangeBigInt(layout: NativeLayout, cell: number, expected: bigint, desired: bigint): number
+  /** The cell's sum over every slot, reset to zero exactly while others add. */
+  drainCell(layout: NativeLayout, cell: number): bigint
+  /** How this process drains: 'fence' (membarrier rseq fence), 'exchange' (no rseq possible), 'snapshot'. */
+  drainMode(): string
   /** Aborted critical sections on the calling thread. */
   threadAborts(): number
   /** Aborted critical sections in the process. */

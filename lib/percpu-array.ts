@@ -82,7 +82,16 @@ export class PerCpuArray {
     return this.#cells.sum(this.#cell(cell, 'sum(cell)'))
   }
 
-  /** Sets every cell of every CPU to 0. */
+  /**
+   * Returns `cell` summed over every CPU and resets it to zero in one step, exactly, while other threads
+   * keep calling add(): every add is in this drain's result or left for the next, never both. For cells
+   * updated with add(); a cell updated with max() or compareExchange() is not drained exactly.
+   */
+  drainCell(cell: number): bigint {
+    return this.#cells.drain(this.#cell(cell, 'drainCell(cell)'))
+  }
+
+  /** Sets every cell of every CPU to 0. Not exact against concurrent writers: use drainCell() for that. */
   reset(): void {
     this.#cells.reset()
   }

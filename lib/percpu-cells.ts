@@ -11,21 +11,30 @@ export class PerCpuCells {
   /** The native side's handle on the buffer: bound once, passed on every operation. */
   readonly layout: NativeLayout
   readonly #words: BigInt64Array
-  /** Word offset of cell 0 in each rseq slot, then in each fallback slot. */
-  readonly #slotWords: number[]
+  /** Per slot, the word offsets of cell 0 in each region that adds to it (rseq sets, fallback). */
+  readonly #addedWords: number[][]
+  /** Per slot, the word offset of cell 0 of its drained total, where the buffer keeps one. */
+  readonly #baselineWords: number[] | null
 
   private constructor(buffer: SharedArrayBuffer, geometry: Geometry) {
     this.buffer = buffer
     this.geometry = geometry
-    this.#words = new BigInt64Array(buffer)
-    this.layout = native.bind(this.#words)
+    this.#words = new BigInt64Array(buffer, 0, (buffer.byteLength - geometry.tailBytes) / 8)
+    this.layout = native.bind(new BigInt64Array(buffer))
     const strideWords = geometry.stride / 8
+    const regionWords = geometry.slots * strideWords
     const first = HEADER_BYTES / 8
-    this.#slotWords = Array.from({ length: geometry.slots + geometry.fallbackSlots }, (_, slot) => first + slot * strideWords)
+    const regions = geometry.rseqSets + 1
+    this.#addedWords = Array.from({ length: geometry.slots }, (_, slot) =>
+      Array.from({ length: regions }, (_, region) => first + region * regionWords + slot * strideWords),
+    )
+    this.#baselineWords = geometry.baseline
+      ? Array.from({ length: geometry.slots }, (_, slot) => first + regions * regionWords + slot * strideWords)
+      : null
   }
 
-  static create(kind: BufferKind, width: number, index: IndexKind): PerCpuCells {
-    const { buffer, geometry } = createBuffer(kind, width, index)
+  static create(kind: BufferKind, width: number, index: IndexKind, tailBytes = 0): PerCpuCells {
+    const { buffer, geometry } = createBuffer(kind, width, index, tailBytes)
     return new PerCpuCells(buffer, geometry)
   }
 
@@ -34,21 +43,21 @@ export class PerCpuCells {
   }
 
   /**
-   * The cell of one CPU: its rseq slot plus its fallback slot. Only one of the two is written unless
-   * threads with and without rseq share the buffer, and adding them keeps sums exact either way.
+   * The cell of one CPU: what its rseq slots and its fallback slot hold, less what drains have taken
+   * where drains keep totals. Several regions are written only when threads with and without rseq share
+   * the buffer, or a drain flipped sets; adding them keeps sums exact either way. Wraps like an int64.
    */
   get(slot: number, cell: number): bigint {
     const words = this.#words
-    return (
-      Atomics.load(words, this.#slotWords[slot] + cell) +
-      Atomics.load(words, this.#slotWords[this.geometry.slots + slot] + cell)
-    )
+    let total = 0n
+    for (const offset of this.#addedWords[slot]) total += Atomics.load(words, offset + cell)
+    if (this.#baselineWords !== null) total -= Atomics.load(words, this.#baselineWords[slot] + cell)
+    return BigInt.asIntN(64, total)
   }
 
   sum(cell: number): bigint {
-    const words = this.#words
     let total = 0n
-    for (const offset of this.#slotWords) total += Atomics.load(words, offset + cell)
+    for (let slot = 0; slot < this.geometry.slots; slot++) total += this.get(slot, cell)
     return total
   }
 
@@ -56,10 +65,19 @@ export class PerCpuCells {
     return Array.from({ length: this.geometry.slots }, (_, slot) => this.get(slot, cell))
   }
 
+  /** Takes the cell's sum and leaves zero in its place, exactly, while other threads add (native/percpu_drain.h). */
+  drain(cell: number): bigint {
+    return native.drainCell(this.layout, cell)
+  }
+
+  /** Zeroes every cell with plain atomic stores: exact only when nothing else writes meanwhile. */
   reset(): void {
     const words = this.#words
     const width = this.geometry.width
-    for (const offset of this.#slotWords) {
+    for (const offsets of this.#addedWords) {
+      for (const offset of offsets) for (let cell = 0; cell < width; cell++) Atomics.store(words, offset + cell, 0n)
+    }
+    for (const offset of this.#baselineWords ?? []) {
       for (let cell = 0; cell < width; cell++) Atomics.store(words, offset + cell, 0n)
     }
   }

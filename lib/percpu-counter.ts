@@ -8,6 +8,18 @@ import { readIndexOption, type PerCpuOptions } from './percpu-options'
 // allocating; module-private, so user code cannot reach it.
 let attaching: PerCpuCells | undefined
 
+const INT64_MAX = (1n << 63n) - 1n
+const INT64_MIN = -(1n << 63n)
+
+/** Adds `amount` back in int64-sized steps: a sum over many CPUs can exceed one cell. */
+function putBack(add: (n: bigint) => void, amount: bigint): void {
+  for (let left = amount; left !== 0n; ) {
+    const step = left > INT64_MAX ? INT64_MAX : left < INT64_MIN ? INT64_MIN : left
+    add(step)
+    left -= step
+  }
+}
+
 export class PerCpuCounter {
   /** The shared memory: hand it to a worker and call PerCpuCounter.from() there. */
   readonly buffer: SharedArrayBuffer
@@ -56,8 +68,30 @@ export class PerCpuCounter {
     return this.#cells.perSlot(0)
   }
 
-  /** Sets every cell to 0. Adds racing with it may land before or after; use it between phases. */
+  /**
+   * Returns the sum and resets the counter to zero in one step, exactly, while other threads keep
+   * adding: every add is in this drain's result or left for the next, never both, never neither.
+   * RangeError beyond Number.MAX_SAFE_INTEGER, after putting the amount back (nothing is lost); use
+   * bigDrain() for such counters.
+   */
+  drain(): number {
+    const total = this.#cells.drain(0)
+    if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+      putBack(this.add, total)
+      throw new RangeError(
+        `PerCpuCounter.drain(): the sum ${total} is beyond Number.MAX_SAFE_INTEGER; it was put back, use bigDrain()`,
+      )
+    }
+    return Number(total)
+  }
+
+  /** drain() as a bigint. */
+  bigDrain(): bigint {
+    return this.#cells.drain(0)
+  }
+
+  /** Sets the counter to 0, exactly: a drain whose result is dropped. Adds racing with it land after it. */
   reset(): void {
-    this.#cells.reset()
+    this.#cells.drain(0)
   }
 }

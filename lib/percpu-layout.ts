@@ -1,21 +1,28 @@
 // The memory layout of a per-CPU buffer, shared with native/percpu_layout.h:
-//   [0, 128)  header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind
-//   then      `slots` rseq slots (one per possible CPU or mm_cid), written only by critical sections
-//   then      `fallbackSlots` slots, written only with atomics by threads that have no rseq
-// Each slot is `stride` bytes, a multiple of 128, holding `width` int64 cells.
+//   [0, 128)  header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind,
+//             active set, rseq sets, baseline, tail bytes
+//   then      `rseqSets` x `slots` rseq slots (one per possible CPU or mm_cid), written only by
+//             critical sections; two sets where drains flip them behind the rseq fence
+//   then      `fallbackSlots` (== slots) slots, written only with atomics by threads that have no rseq
+//   then      with `baseline`, `slots` slots of drained totals (drains where the fence is missing)
+//   then      `tailBytes` for the JS layer (a histogram's bounds)
+// Each slot is `stride` bytes, a multiple of 128, holding `width` int64 cells. How many sets and
+// whether there is a baseline follow from the process's drain mode (native/rseq_fence.h).
 import { native } from './binding'
 
 export const HEADER_BYTES = 128
 export const SLOT_ALIGNMENT = 128
 export const MAGIC = 0x71657372 // "rseq" in little-endian bytes
-export const VERSION = 1
+export const VERSION = 2
 export const MAX_WIDTH = 65536
 
 export type IndexKind = 'cpu' | 'mmcid'
-export type BufferKind = 'counter' | 'array'
+export type BufferKind = 'counter' | 'array' | 'histogram'
+export type DrainMode = 'fence' | 'exchange' | 'snapshot'
 
 const INDEX_CODES: Record<IndexKind, number> = { cpu: 0, mmcid: 1 }
-const KIND_CODES: Record<BufferKind, number> = { counter: 1, array: 2 }
+const KIND_CODES: Record<BufferKind, number> = { counter: 1, array: 2, histogram: 3 }
+const KIND_NAMES: Record<BufferKind, string> = { counter: 'a PerCpuCounter', array: 'a PerCpuArray', histogram: 'a PerCpuHistogram' }
 
 const enum Field {
   Magic,
@@ -26,7 +33,12 @@ const enum Field {
   Index,
   FallbackSlots,
   Kind,
+  ActiveSet,
+  RseqSets,
+  Baseline,
+  TailBytes,
 }
+const HEADER_FIELDS = 12
 
 export interface Geometry {
   kind: BufferKind
@@ -35,20 +47,42 @@ export interface Geometry {
   slots: number
   fallbackSlots: number
   stride: number
+  rseqSets: 1 | 2
+  baseline: boolean
+  tailBytes: number
 }
 
 /** Highest possible CPU number + 1: the slots every buffer on this machine needs. */
 export const possibleCpus: number = native.possibleCpus()
 
+/** How this process drains (fixed for its life): decides the sets and baseline of every buffer it makes. */
+export const drainMode = native.drainMode() as DrainMode
+
 export function byteLengthOf(geometry: Geometry): number {
-  return HEADER_BYTES + (geometry.slots + geometry.fallbackSlots) * geometry.stride
+  const slotCount = geometry.slots * geometry.rseqSets + geometry.fallbackSlots + (geometry.baseline ? geometry.slots : 0)
+  return HEADER_BYTES + slotCount * geometry.stride + geometry.tailBytes
 }
 
-export function createBuffer(kind: BufferKind, width: number, index: IndexKind): { buffer: SharedArrayBuffer; geometry: Geometry } {
+export function createBuffer(
+  kind: BufferKind,
+  width: number,
+  index: IndexKind,
+  tailBytes = 0,
+): { buffer: SharedArrayBuffer; geometry: Geometry } {
   const stride = Math.ceil((width * 8) / SLOT_ALIGNMENT) * SLOT_ALIGNMENT
-  const geometry: Geometry = { kind, index, width, slots: possibleCpus, fallbackSlots: possibleCpus, stride }
+  const geometry: Geometry = {
+    kind,
+    index,
+    width,
+    slots: possibleCpus,
+    fallbackSlots: possibleCpus,
+    stride,
+    rseqSets: drainMode === 'fence' ? 2 : 1,
+    baseline: drainMode === 'snapshot',
+    tailBytes,
+  }
   const buffer = new SharedArrayBuffer(byteLengthOf(geometry))
-  const header = new Uint32Array(buffer, 0, 8)
+  const header = new Uint32Array(buffer, 0, HEADER_FIELDS)
   header[Field.Magic] = MAGIC
   header[Field.Version] = VERSION
   header[Field.Slots] = geometry.slots
@@ -57,6 +91,9 @@ export function createBuffer(kind: BufferKind, width: number, index: IndexKind):
   header[Field.Index] = INDEX_CODES[index]
   header[Field.FallbackSlots] = geometry.fallbackSlots
   header[Field.Kind] = KIND_CODES[kind]
+  header[Field.RseqSets] = geometry.rseqSets
+  header[Field.Baseline] = geometry.baseline ? 1 : 0
+  header[Field.TailBytes] = tailBytes
   return { buffer, geometry }
 }
 
@@ -69,13 +106,13 @@ export function readGeometry(buffer: unknown, kind: BufferKind, caller: string):
     return fail('must be the SharedArrayBuffer of a per-CPU object (its `.buffer`), not ' + describeBuffer(buffer))
   }
   if (buffer.byteLength < HEADER_BYTES) return fail(`is ${buffer.byteLength} bytes, shorter than the ${HEADER_BYTES}-byte header`)
-  const header = new Uint32Array(buffer, 0, 8)
+  const header = new Uint32Array(buffer, 0, HEADER_FIELDS)
   if (header[Field.Magic] !== MAGIC) return fail('does not hold a per-CPU buffer header (bad magic)')
   if (header[Field.Version] !== VERSION) return fail(`has layout version ${header[Field.Version]}; this package reads version ${VERSION}`)
   const kindCode = header[Field.Kind]
   if (kindCode !== KIND_CODES[kind]) {
-    const other = kindCode === KIND_CODES.counter ? 'a PerCpuCounter' : kindCode === KIND_CODES.array ? 'a PerCpuArray' : 'an unknown kind'
-    return fail(`belongs to ${other}, not a ${kind === 'counter' ? 'PerCpuCounter' : 'PerCpuArray'}`)
+    const found = (Object.keys(KIND_CODES) as BufferKind[]).find((name) => KIND_CODES[name] === kindCode)
+    return fail(`belongs to ${found === undefined ? 'an unknown kind' : KIND_NAMES[found]}, not ${KIND_NAMES[kind]}`)
   }
   const indexCode = header[Field.Index]
   const index = (Object.keys(INDEX_CODES) as IndexKind[]).find((name) => INDEX_CODES[name] === indexCode)
@@ -87,13 +124,21 @@ export function readGeometry(buffer: unknown, kind: BufferKind, caller: string):
     slots: header[Field.Slots],
     fallbackSlots: header[Field.FallbackSlots],
     stride: header[Field.Stride],
+    rseqSets: header[Field.RseqSets] as 1 | 2,
+    baseline: header[Field.Baseline] === 1,
+    tailBytes: header[Field.TailBytes],
   }
   if (geometry.width < 1 || geometry.width > MAX_WIDTH) return fail(`has an invalid width ${geometry.width}`)
   if (geometry.stride % SLOT_ALIGNMENT !== 0 || geometry.stride < geometry.width * 8) {
     return fail(`has a stride of ${geometry.stride} bytes, which does not hold ${geometry.width} cells in 128-byte multiples`)
   }
-  if (geometry.slots < possibleCpus || geometry.fallbackSlots < possibleCpus) {
+  if (geometry.slots < possibleCpus) {
     return fail(`has ${geometry.slots} slots, fewer than this machine's ${possibleCpus} possible CPUs`)
+  }
+  if (geometry.fallbackSlots !== geometry.slots) return fail(`has ${geometry.fallbackSlots} fallback slots for ${geometry.slots} slots`)
+  const expectedSets = drainMode === 'fence' ? 2 : 1
+  if (header[Field.RseqSets] !== expectedSets || header[Field.Baseline] !== (drainMode === 'snapshot' ? 1 : 0)) {
+    return fail(`was laid out for another drain mode than this process's '${drainMode}' (made in another process?)`)
   }
   if (byteLengthOf(geometry) !== buffer.byteLength) {
     return fail(`is ${buffer.byteLength} bytes but its header describes ${byteLengthOf(geometry)}`)

@@ -23,4 +23,15 @@ export interface RseqInfo {
   mmCid: boolean
   /** The kernel fills `node_id` for this thread's registration. */
   numaNode: boolean
+  /**
+   * The process registered the kernel's rseq fence (membarrier MEMBARRIER_CMD_PRIVATE_EXPEDITED_RSEQ,
+   * Linux >= 5.10), which drains use. Fixed for the process.
+   */
+  fence: boolean
+  /**
+   * How drain() and drainCell() stay exact in this process: `fence` (flip sets, fence, take the retired
+   * set), `exchange` (no thread can have rseq: atomic exchange), `snapshot` (rseq without the fence:
+   * drained totals are kept and subtracted). All three are exact.
+   */
+  drain: 'fence' | 'exchange' | 'snapshot'
 }

@@ -12,6 +12,7 @@
 #include "kernel_features.h"
 #include "own_area.h"
 #include "percpu_binding.h"
+#include "rseq_fence.h"
 #include "rseq_syscall.h"
 #include "thread_binding.h"
 #include "thread_rseq.h"
@@ -53,6 +54,9 @@ Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
   info.Set("featureSize", Napi::Number::New(env, rseq.features.feature_size));
   info.Set("mmCid", rseq.Live() && KernelFillsMmCid(rseq.features));
   info.Set("numaNode", rseq.Live() && KernelFillsNodeId(rseq.features));
+  const FenceState& fence = ProcessFence();
+  info.Set("fence", fence.mode == DrainMode::kFence);
+  info.Set("drain", DrainModeName(fence.mode));
   return info;
 }
 

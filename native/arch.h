@@ -3,11 +3,12 @@
 //   constexpr uint32_t kRseqSignature   the abort signature registered with the kernel and placed before
 //                                       every abort handler
 //   void* ThreadPointer()               the thread pointer glibc's __rseq_offset is relative to
-//   int32_t SeqAdd(area, index_offset, slots, cell0, stride, value)
+//   int32_t SeqAdd(area, index_offset, slots, cell0, stride, value, active_set, set_bytes)
 //   int32_t SeqCompareStore(area, index_offset, slots, cell0, stride, expected, desired)
 //       The per-CPU critical sections. `area` is the calling thread's registered rseq area;
 //       the slot index is the u32 at area + index_offset (cpu_id or mm_cid); the cell of slot i is at
-//       cell0 + i * stride. They return the slot index on commit, or one of the statuses below.
+//       cell0 + i * stride, and for SeqAdd in the set (*active_set & 1), set_bytes further per set,
+//       loaded inside the sequence. They return the slot index on commit, or one of the statuses below.
 // Adding an architecture means adding one file there and one line here.
 #pragma once
 

@@ -7,8 +7,10 @@
 #include "percpu_binding.h"
 
 #include "integer_args.h"
+#include "percpu_drain.h"
 #include "percpu_layout.h"
 #include "percpu_ops.h"
+#include "rseq_fence.h"
 
 namespace rseq_native {
 namespace {
@@ -103,6 +105,10 @@ napi_value Bind(napi_env env, napi_callback_info info) {
     delete bound;
     return Throw(env, problem);
   }
+  if (!LayoutMatchesDrainMode(bound->layout)) {
+    delete bound;
+    return Throw(env, "the buffer's drain layout was made for another process (or its header was changed)");
+  }
   bound->index_offset = SequenceIndexOffset(call.binding->sequences, bound->layout);
   napi_value external;
   napi_create_external(env, bound, ReleaseBoundLayout, nullptr, &external);
@@ -172,6 +178,33 @@ napi_value CompareExchange(napi_env env, napi_callback_info info) {
   return Int32(env, PerCpuCompareExchange(&call.binding->sequences, *layout, cell, expected, desired));
 }
 
+// drainCell(layout, cell) -> bigint: the cell's sum, reset to zero (native/percpu_drain.h).
+napi_value Drain(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  const PerCpuLayout* layout = LayoutArg(call, 0);
+  uint32_t cell;
+  if (layout == nullptr || !CellArg(call, 1, *layout, &cell)) return Throw(env, "drainCell(layout, cell): invalid arguments");
+  const char* error;
+  DrainSum sum = DrainCell(*layout, cell, &error);
+  if (error != nullptr) {
+    napi_throw_error(env, nullptr, error);
+    return nullptr;
+  }
+  unsigned __int128 magnitude = sum < 0 ? -static_cast<unsigned __int128>(sum) : static_cast<unsigned __int128>(sum);
+  const uint64_t words[2] = {static_cast<uint64_t>(magnitude), static_cast<uint64_t>(magnitude >> 64)};
+  napi_value result;
+  napi_create_bigint_words(env, sum < 0 ? 1 : 0, 2, words, &result);
+  return result;
+}
+
+// drainMode() -> 'fence' | 'exchange' | 'snapshot', fixed for the process.
+napi_value DrainModeCall(napi_env env, napi_callback_info) {
+  napi_value result;
+  napi_create_string_utf8(env, DrainModeName(ProcessFence().mode), NAPI_AUTO_LENGTH, &result);
+  return result;
+}
+
 napi_value ThreadAborts(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
@@ -222,6 +255,8 @@ void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding
       {"maxBigInt", UpdateCell<BigIntArg, PerCpuMax>},
       {"compareExchange", CompareExchange<NumberArg>},
       {"compareExchangeBigInt", CompareExchange<BigIntArg>},
+      {"drainCell", Drain},
+      {"drainMode", DrainModeCall},
       {"threadAborts", ThreadAborts},
       {"processAborts", ProcessAborts},
       {"possibleCpus", PossibleCpusCall},

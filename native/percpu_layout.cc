@@ -47,18 +47,27 @@ const char* ReadLayout(void* memory, size_t byte_length, PerCpuLayout* layout) {
     return "the buffer's width and stride do not fit together";
   }
   if (header->index_kind > 1) return "the buffer's index kind is unknown";
-  if (header->slots < PossibleCpus() || header->fallback_slots < PossibleCpus()) {
+  if (header->slots < PossibleCpus() || header->fallback_slots != header->slots) {
     return "the buffer has fewer slots than this machine has possible CPUs";
   }
-  uint64_t expected = kLayoutHeaderBytes +
-                      (static_cast<uint64_t>(header->slots) + header->fallback_slots) * header->stride;
+  if (header->rseq_sets < 1 || header->rseq_sets > 2 || header->baseline > 1 ||
+      (header->rseq_sets == 2 && header->baseline == 1)) {
+    return "the buffer's drain layout is unknown";
+  }
+  uint64_t slot_count = static_cast<uint64_t>(header->slots) * (header->rseq_sets + 1 + header->baseline);
+  uint64_t expected = kLayoutHeaderBytes + slot_count * header->stride + header->tail_bytes;
   if (expected != byte_length) return "the buffer's length does not match its header";
   char* base = static_cast<char*>(memory);
+  uint64_t set_bytes = static_cast<uint64_t>(header->slots) * header->stride;
   layout->rseq_cells = base + kLayoutHeaderBytes;
-  layout->fallback_cells = layout->rseq_cells + static_cast<uint64_t>(header->slots) * header->stride;
+  layout->fallback_cells = layout->rseq_cells + header->rseq_sets * set_bytes;
+  layout->baseline_cells = header->baseline == 1 ? layout->fallback_cells + set_bytes : nullptr;
+  layout->active_set = reinterpret_cast<uint32_t*>(base + offsetof(LayoutHeader, active_set));
+  layout->set_bytes = header->rseq_sets == 2 ? set_bytes : 0;
   layout->slots = header->slots;
   layout->fallback_slots = header->fallback_slots;
   layout->width = header->width;
+  layout->rseq_sets = header->rseq_sets;
   layout->stride = header->stride;
   layout->index = static_cast<IndexKind>(header->index_kind);
   return nullptr;

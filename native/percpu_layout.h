@@ -1,8 +1,14 @@
 // The memory layout of a per-CPU buffer (a SharedArrayBuffer made by lib/percpu-layout.ts):
-//   [0, 128)    header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind
-//   then        `slots` rseq slots, one per possible CPU (or mm_cid), written only by critical sections
-//   then        `fallback slots`, one per possible CPU, written only with atomics by threads without rseq
-// Each slot is `stride` bytes (a multiple of 128) holding `width` int64 cells. Keeping the two writers
+//   [0, 128)    header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind,
+//               active set, rseq sets, baseline, tail bytes
+//   then        `rseq sets` x `slots` rseq slots, one per possible CPU (or mm_cid) in each set, written
+//               only by critical sections; with two sets, adds go to the set `active set & 1` names and
+//               a drain retires the other one (native/percpu_drain.h)
+//   then        `fallback slots` (== slots), one per possible CPU, written only with atomics by threads
+//               without rseq
+//   then        with `baseline` 1, `slots` slots of drained totals (the drain without a fence)
+//   then        `tail bytes` the JS layer keeps for itself (a histogram's bucket bounds)
+// Each slot is `stride` bytes (a multiple of 128) holding `width` int64 cells. Keeping the writers
 // apart is what keeps mixed processes exact: a critical section's plain load/add/store would lose an
 // atomic add made to the same cell from another CPU.
 #pragma once
@@ -13,7 +19,7 @@
 namespace rseq_native {
 
 constexpr uint32_t kLayoutMagic = 0x71657372;  // "rseq" in little-endian bytes
-constexpr uint32_t kLayoutVersion = 1;
+constexpr uint32_t kLayoutVersion = 2;
 constexpr uint32_t kLayoutHeaderBytes = 128;
 constexpr uint32_t kSlotAlignment = 128;       // no two CPUs share a cache line or an adjacent-line pair
 
@@ -28,14 +34,22 @@ struct LayoutHeader {
   uint32_t index_kind;
   uint32_t fallback_slots;
   uint32_t buffer_kind;
+  uint32_t active_set;  // bit 0 names the rseq set adds go to; only drains write it
+  uint32_t rseq_sets;   // 2 where drains flip sets behind the rseq fence, else 1
+  uint32_t baseline;    // 1 where drains keep drained totals instead (no fence, rseq possible)
+  uint32_t tail_bytes;
 };
 
 struct PerCpuLayout {
-  char* rseq_cells;      // cell 0 of rseq slot 0
+  char* rseq_cells;      // cell 0 of rseq slot 0 of set 0
   char* fallback_cells;  // cell 0 of fallback slot 0
+  char* baseline_cells;  // cell 0 of baseline slot 0, or null
+  uint32_t* active_set;  // read inside the add sequence, masked to bit 0
+  uint64_t set_bytes;    // from a cell of set 0 to the same cell of set 1; 0 with one set
   uint32_t slots;
   uint32_t fallback_slots;
   uint32_t width;
+  uint32_t rseq_sets;
   uint64_t stride;
   IndexKind index;
 };

@@ -33,6 +33,7 @@ static int64_t* FallbackCell(const PerCpuLayout& layout, uint32_t slot, uint32_t
   return reinterpret_cast<int64_t*>(layout.fallback_cells + slot * layout.stride + cell * 8ull);
 }
 
+// Cell `cell` of slot 0 in set 0; add sequences move to the active set themselves.
 static char* RseqCell0(const PerCpuLayout& layout, uint32_t cell) { return layout.rseq_cells + cell * 8ull; }
 
 static void FallbackAdd(const PerCpuLayout& layout, uint32_t cell, int64_t value) {
@@ -51,7 +52,8 @@ void PerCpuAdd(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell
   uint32_t offset = SequenceIndexOffset(*thread, layout);
   if (offset != 0) {
     for (;;) {
-      int32_t status = SeqAdd(thread->area, offset, layout.slots, RseqCell0(layout, cell), layout.stride, value);
+      int32_t status = SeqAdd(thread->area, offset, layout.slots, RseqCell0(layout, cell), layout.stride, value,
+                              layout.active_set, layout.set_bytes);
       if (status >= 0) return;
       if (status != kSeqAborted) break;  // out of range: the atomics below keep the count exact
       CountAbort(thread);
@@ -110,7 +112,8 @@ int32_t SeqAddWithForgedIndex(const PerCpuLayout& layout, uint32_t cell, int64_t
   RseqArea forged{};
   forged.cpu_id = index;
   forged.mm_cid = index;
-  return SeqAdd(&forged, offsetof(RseqArea, cpu_id), layout.slots, RseqCell0(layout, cell), layout.stride, value);
+  return SeqAdd(&forged, offsetof(RseqArea, cpu_id), layout.slots, RseqCell0(layout, cell), layout.stride, value,
+                layout.active_set, layout.set_bytes);
 }
 
 }  // namespace rseq_native

@@ -32,7 +32,8 @@ uint32_t SequenceIndexOffset(const SequenceThread& thread, const PerCpuLayout& l
 inline void PerCpuAddInline(SequenceThread* thread, const PerCpuLayout& layout, uint32_t index_offset,
                             int64_t value) {
   if (index_offset != 0 && thread->area != nullptr) {
-    int32_t status = SeqAdd(thread->area, index_offset, layout.slots, layout.rseq_cells, layout.stride, value);
+    int32_t status = SeqAdd(thread->area, index_offset, layout.slots, layout.rseq_cells, layout.stride, value,
+                            layout.active_set, layout.set_bytes);
     if (status >= 0) return;
     if (status == kSeqAborted) CountAbort(thread);
   }

@@ -16,7 +16,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const CORE_SOURCES = [
   'thread_rseq', 'glibc_rseq', 'legacy_rseq', 'own_area', 'rseq_syscall', 'kernel_features',
-  'percpu_layout', 'percpu_ops', 'descriptor_audit',
+  'percpu_layout', 'percpu_ops', 'percpu_drain', 'rseq_fence', 'descriptor_audit',
 ].map((name) => path.join(root, 'native', `${name}.cc`))
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')
 
@@ -112,7 +112,7 @@ for (const result of results) {
   const detail = s
     ? `${s.workers} threads (${Object.entries(s.strategies).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
       `${s.adds} added, ${s.compareStores} compare-and-stores (${s.compareFailures} failed first), ` +
-      `${s.signalAdds} signal-handler adds, ${s.migrations} migrations, ${s.aborts} aborts`
+      `${s.signalAdds} signal-handler adds, ${s.migrations} migrations, ${s.drains} drains (${s.drainMode}), ${s.aborts} aborts`
     : ''
   console.log(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name.padEnd(15)} ${result.seconds}s  ${detail}`)
   if (!result.ok) {

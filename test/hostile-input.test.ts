@@ -91,6 +91,7 @@ describe('PerCpuArray with anything', () => {
           () => array.compareExchange(c, 0, 1),
           () => array.get(0, c),
           () => array.sum(c),
+          () => array.drainCell(c),
         ]) {
           expect(rejects(call, /`cell`/)).toBe(true)
         }

@@ -53,16 +53,19 @@ describe('from(buffer)', () => {
   })
 
   it.each([
-    ['version', 1, 2, /layout version 2/],
+    ['version', 1, 1, /layout version 1/],
     ['slot count', 2, 0, /fewer than this machine/],
     ['width', 3, 17, /stride/],
     ['stride', 4, 100, /stride/],
     ['index kind', 5, 7, /unknown index kind/],
+    ['fallback slot count', 6, 1000, /fallback slots/],
+    ['rseq set count', 9, 3, /another drain mode/],
+    ['baseline flag', 10, 7, /another drain mode/],
   ])('rejects a corrupted %s', (_label, field, value, message) => {
     const array = new PerCpuArray(2)
     const copy = new SharedArrayBuffer(array.buffer.byteLength)
     new Uint8Array(copy).set(new Uint8Array(array.buffer))
-    new Uint32Array(copy, 0, 8)[field] = value
+    new Uint32Array(copy, 0, 12)[field] = value
     expect(() => PerCpuArray.from(copy)).toThrow(TypeError)
     expect(() => PerCpuArray.from(copy)).toThrow(message)
   })
@@ -92,6 +95,7 @@ describe('PerCpuArray arguments', () => {
     ['max', () => array.max(-1, 1)],
     ['compareExchange', () => array.compareExchange(5, 0, 1)],
     ['sum', () => array.sum(1.5)],
+    ['drainCell', () => array.drainCell(2)],
     ['get', () => array.get(0, 9)],
   ])('%s rejects a cell out of range, naming `cell`', (_method, call) => {
     expect(call).toThrow(RangeError)

@@ -50,6 +50,34 @@ describe(`PerCpuCounter (${strategy})`, () => {
     expect(counter.value()).toBe(0)
   })
 
+  it('drain() returns the sum and leaves zero; adds after it start from zero', () => {
+    const counter = new PerCpuCounter()
+    counter.add(40)
+    counter.add(2)
+    expect(counter.drain()).toBe(42)
+    expect(counter.value()).toBe(0)
+    expect(counter.perCpu()).toEqual(Array(possibleCpus).fill(0n))
+    counter.add(-5)
+    expect(counter.drain()).toBe(-5)
+    expect(counter.drain()).toBe(0)
+  })
+
+  it('bigDrain() returns sums beyond 2^53; drain() refuses them and puts the amount back', () => {
+    const counter = new PerCpuCounter()
+    counter.add(2n ** 62n)
+    expect(() => counter.drain()).toThrow(/put back, use bigDrain\(\)/)
+    expect(counter.bigValue()).toBe(2n ** 62n)
+    expect(counter.bigDrain()).toBe(2n ** 62n)
+    expect(counter.bigValue()).toBe(0n)
+  })
+
+  it('drains exactly what a counter attached through from() added', () => {
+    const counter = new PerCpuCounter()
+    PerCpuCounter.from(counter.buffer).add(9)
+    expect(PerCpuCounter.from(counter.buffer).drain()).toBe(9)
+    expect(counter.value()).toBe(0)
+  })
+
   it('shares its memory with a counter attached through from()', () => {
     const counter = new PerCpuCounter({ index: 'mmcid' })
     const attached = PerCpuCounter.from(counter.buffer)
@@ -124,6 +152,24 @@ describe(`PerCpuArray (${strategy})`, () => {
     for (const cell of [0, 1, 2]) expect(array.sum(cell)).toBe(0n)
   })
 
+  it('drainCell() returns one cell\'s sum, leaves it zero and every other cell alone', () => {
+    const array = new PerCpuArray(3)
+    array.add(0, 5)
+    array.add(1, 7)
+    array.add(1, 8n)
+    array.max(2, 11)
+    expect(array.drainCell(1)).toBe(15n)
+    expect(array.sum(1)).toBe(0n)
+    expect(array.sum(0)).toBe(5n)
+    expect(array.sum(2)).toBe(11n)
+    array.add(1, 1)
+    array.max(2, 3)
+    expect(array.sum(2)).toBe(11n)
+    expect(array.drainCell(1)).toBe(1n)
+    expect(array.drainCell(0)).toBe(5n)
+    expect(array.sum(2)).toBe(11n)
+  })
+
   it('from() attaches with the same width', () => {
     const array = new PerCpuArray(5, { index: 'mmcid' })
     const attached = PerCpuArray.from(array.buffer)
@@ -134,12 +180,18 @@ describe(`PerCpuArray (${strategy})`, () => {
 })
 
 describe('the buffer layout', () => {
-  it('is a SharedArrayBuffer of a 128-byte header and 128-byte-multiple slots for rseq and for fallback', () => {
+  it('is a SharedArrayBuffer of a 128-byte header and 128-byte-multiple slots: rseq sets, fallback, baseline', () => {
     const array = new PerCpuArray(17)
     expect(array.buffer).toBeInstanceOf(SharedArrayBuffer)
     const stride = Math.ceil((17 * 8) / 128) * 128
-    expect(array.buffer.byteLength).toBe(128 + 2 * possibleCpus * stride)
-    const header = new Uint32Array(array.buffer, 0, 8)
+    // Two rseq sets where drains flip them behind the fence; one set and a baseline where they keep
+    // snapshots; one set alone where no thread can have rseq.
+    const { drain } = info()
+    const sets = drain === 'fence' ? 2 : 1
+    const baseline = drain === 'snapshot' ? 1 : 0
+    expect(array.buffer.byteLength).toBe(128 + (sets + 1 + baseline) * possibleCpus * stride)
+    const header = new Uint32Array(array.buffer, 0, 12)
     expect([header[2], header[3], header[4], header[5], header[6]]).toEqual([possibleCpus, 17, stride, 0, possibleCpus])
+    expect([header[8], header[9], header[10], header[11]]).toEqual([0, sets, baseline, 0])
   })
 })

@@ -1,6 +1,7 @@
 // The native core under AddressSanitizer and UndefinedBehaviorSanitizer: scripts/sanitize.mjs builds it
 // around a stress test of every sequence (more threads than CPUs, forced migrations, SIGPROF handlers
-// running sequences of their own) and must finish with exact counts and no report. The planted errors
+// running sequences of their own, a thread draining meanwhile) and must finish with exact counts and no
+// report. The planted errors
 // prove that a report would fail the run.
 import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
@@ -18,6 +19,7 @@ interface Summary {
   compareStores: number
   signalAdds: number
   migrations: number
+  drains: number
   aborts: number
   descriptors: number
 }
@@ -48,6 +50,7 @@ describe('the native core under AddressSanitizer and UndefinedBehaviorSanitizer'
       expect(summary!.exact, name).toBe(true)
       expect(summary!.workers, name).toBeGreaterThan(2)
       expect(summary!.descriptors, name).toBeGreaterThan(0)
+      expect(summary!.drains, name).toBeGreaterThan(0)
       if (summary!.rseqSyscall !== 'EINVAL') continue  // no rseq in this kernel: nothing restarts
       // The restart path ran: the kernel aborted sequences, threads moved, handlers ran sequences.
       expect(summary!.aborts, name).toBeGreaterThan(0)

@@ -79,7 +79,9 @@ inline void* ThreadPointer() {
 //   start:
 //     index = area->{cpu_id | mm_cid}
 //     if (index >= slots) return kSeqOutOfRange
-//     cell = cell0 + index * stride
+//     set = *active_set & 1        loaded inside: a drain that retires this set and then runs the rseq
+//                                  fence restarts every sequence that loaded it and has not committed
+//     cell = cell0 + set * set_bytes + index * stride
 //     v = *cell                    load
 //     v += value                   add
 //     *cell = v                    commit (single store)
@@ -87,12 +89,15 @@ inline void* ThreadPointer() {
 //     return index
 //   abort: (signature before it)  return kSeqAborted
 inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
-                      int64_t value) {
+                      int64_t value, const uint32_t* active_set, uint64_t set_bytes) {
   int32_t result;
   uint64_t index, address, scratch;
   __asm__ __volatile__(
       RSEQ_AARCH64_ARM
       RSEQ_AARCH64_INDEX
+      "ldr %w[scratch], [%[active_set]]\n\t"
+      "and %w[scratch], %w[scratch], #1\n\t"
+      "madd %[address], %[scratch], %[set_bytes], %[address]\n\t"
       "ldr %[scratch], [%[address]]\n\t"
       RSEQ_DELAY_ASM
       "add %[scratch], %[scratch], %[value]\n\t"
@@ -101,12 +106,13 @@ inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* c
       RSEQ_AARCH64_EXITS
       : RSEQ_AARCH64_SCRATCH_OUTPUTS
       : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
-        [cell0] "r"(cell0), [stride] "r"(stride), [value] "r"(value)
+        [cell0] "r"(cell0), [stride] "r"(stride), [value] "r"(value), [active_set] "r"(active_set),
+        [set_bytes] "r"(set_bytes)
       : "memory", "cc");
   return result;
 }
 
-// Per-CPU compare-and-store.
+// Per-CPU compare-and-store, always on set 0: compare-and-store and max cells are not drained.
 //   arm(descriptor)
 //   start:
 //     index = area->{cpu_id | mm_cid}

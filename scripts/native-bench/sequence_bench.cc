@@ -28,15 +28,24 @@ struct alignas(128) SharedCounter {
   std::atomic<int64_t> value{0};
 };
 
-// One slot per possible CPU, 128 bytes apart, as a per-CPU buffer lays them out.
+// One slot per possible CPU, 128 bytes apart, in two sets with an active-set word, as a drainable
+// per-CPU buffer lays them out (the sequence loads the word like it does in the package).
 struct Slots {
   std::vector<char> memory;
+  uint32_t active_set = 0;
   PerCpuLayout layout{};
 
-  explicit Slots(uint32_t count) : memory((count + 1) * 128ull) {
+  explicit Slots(uint32_t count) : memory((2 * count + 1) * 128ull) {
     char* base = memory.data();
     base += (128 - reinterpret_cast<uintptr_t>(base) % 128) % 128;
-    layout = PerCpuLayout{base, base, count, count, 1, 128, IndexKind::kCpu};
+    layout.rseq_cells = layout.fallback_cells = base;
+    layout.active_set = &active_set;
+    layout.set_bytes = count * 128ull;
+    layout.slots = layout.fallback_slots = count;
+    layout.width = 1;
+    layout.rseq_sets = 2;
+    layout.stride = 128;
+    layout.index = IndexKind::kCpu;
   }
 
   int64_t Sum() const {
@@ -75,7 +84,7 @@ Run Measure(Method method, int threads, uint64_t iterations) {
       if (method == Method::kRseqAdd && rseq.Live()) {
         for (uint64_t i = 0; i < iterations; i++) {
           while (SeqAdd(rseq.area, offsetof(RseqArea, cpu_id), slots.layout.slots, slots.layout.rseq_cells,
-                        slots.layout.stride, 1) == kSeqAborted) {
+                        slots.layout.stride, 1, slots.layout.active_set, slots.layout.set_bytes) == kSeqAborted) {
             local_aborts++;
           }
         }

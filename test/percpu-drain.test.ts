@@ -1,0 +1,111 @@
+// drain() and drainCell() take a sum and leave zero exactly while other workers keep adding: four
+// workers add until a fifth has drained 1,000 times; what the drains took plus what is left equals what
+// the adders finished, in every way a process can drain (the rseq fence, atomic exchange, snapshots).
+import { beforeAll, describe, expect, it } from 'vitest'
+import { instrumentedPackage } from './helpers/instrumented-package'
+import { seccompLauncher } from './helpers/native-fixtures'
+import { runNodeJson, type RunOptions } from './helpers/run-node'
+import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
+
+interface DrainResult {
+  added: string
+  taken: string
+  left: string
+  otherCellExpected: string
+  otherCell: string | null
+  nonEmptyDrains: number
+  negativeDrains: number
+  strategies: string[]
+  mainStrategy: string
+  fence: boolean
+  drain: string
+}
+
+function drainWhileAdding(args: string[] = [], options: RunOptions = {}): DrainResult {
+  return runNodeJson<DrainResult>('drain-workers.cjs', args, options)
+}
+
+function expectExact(result: DrainResult): void {
+  expect(BigInt(result.taken) + BigInt(result.left)).toBe(BigInt(result.added))
+  expect(result.negativeDrains).toBe(0)
+  // The drains raced with the adds: most of them found something to take.
+  expect(result.nonEmptyDrains).toBeGreaterThan(500)
+}
+
+describe('PerCpuCounter.drain() with 4 workers adding and a fifth draining 1,000 times', () => {
+  it('is exact behind the rseq fence on glibc\'s registrations', () => {
+    const result = drainWhileAdding()
+    expect(result.fence).toBe(true)
+    expect(result.drain).toBe('fence')
+    expect(result.strategies).toEqual(['glibc', 'glibc', 'glibc', 'glibc', 'glibc'])
+    expectExact(result)
+  })
+
+  it('is exact on the package\'s own registrations', () => {
+    const result = drainWhileAdding([], { env: GLIBC_RSEQ_OFF })
+    expect(result.strategies).toEqual(['own', 'own', 'own', 'own', 'own'])
+    expectExact(result)
+  })
+
+  it('is exact indexed by mm_cid', () => {
+    expectExact(drainWhileAdding(['--index', 'mmcid']))
+  })
+
+  it('is exact when every thread adds with atomics (RSEQ_STRATEGY=fallback)', () => {
+    const result = drainWhileAdding([], { env: { RSEQ_STRATEGY: 'fallback' } })
+    expect(result.strategies.every((strategy) => strategy === 'fallback')).toBe(true)
+    expectExact(result)
+  })
+
+  it('is exact by atomic exchange where neither rseq nor the fence exists (seccomp ENOSYS on both)', () => {
+    const result = drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:rseq,membarrier'] })
+    expect(result.fence).toBe(false)
+    expect(result.drain).toBe('exchange')
+    expect(result.strategies.every((strategy) => strategy === 'fallback')).toBe(true)
+    expectExact(result)
+  })
+
+  it('is exact by snapshots where rseq works but the fence does not (a kernel before 5.10)', () => {
+    const result = drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
+    expect(result.fence).toBe(false)
+    expect(result.drain).toBe('snapshot')
+    expect(result.strategies).toEqual(['glibc', 'glibc', 'glibc', 'glibc', 'glibc'])
+    expectExact(result)
+  })
+})
+
+describe('PerCpuArray.drainCell(cell) with 4 workers adding to two cells and a fifth draining one', () => {
+  it.each([
+    ['the rseq fence', {}],
+    ['snapshots', { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] }],
+  ] as Array<[string, RunOptions]>)('is exact by %s and leaves the other cell alone', (_, options) => {
+    const result = drainWhileAdding(['--kind', 'array'], options)
+    expectExact(result)
+    expect(result.otherCell).toBe(result.otherCellExpected)
+  })
+})
+
+describe('the fence is what makes drains exact', () => {
+  // Sequences widened by a 2,000-iteration spin between their load and their commit, so that many
+  // adds are in flight whenever a drain flips the sets.
+  let fenced: string
+  let fenceless: string
+  beforeAll(() => {
+    fenced = instrumentedPackage('drain-delay-2000', '-DRSEQ_TEST_DELAY=2000')
+    fenceless = instrumentedPackage('drain-fenceless-2000', '-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_FENCE')
+  })
+
+  it('with widened sequences, drains behind the fence stay exact', () => {
+    expectExact(drainWhileAdding([], { env: { RSEQ_PACKAGE: fenced } }))
+  })
+
+  it('the same build skipping the fence miscounts: adds that loaded the retired set commit into it after the drain took it', () => {
+    let miscounted = 0n
+    for (let attempt = 0; attempt < 5 && miscounted === 0n; attempt++) {
+      const result = drainWhileAdding([], { env: { RSEQ_PACKAGE: fenceless } })
+      expect(result.drain).toBe('fence')
+      miscounted = BigInt(result.added) - BigInt(result.taken) - BigInt(result.left)
+    }
+    expect(miscounted).not.toBe(0n)
+  })
+})
