@@ -28,6 +28,8 @@ export interface NativeBinding {
   addBigInt(layout: NativeLayout, cell: number, value: bigint): void
   /** A new function add(n?) bound to `layout`'s cell 0: validates n like toInt64 and adds it. */
   counterAddFunction(layout: NativeLayout): (n?: number | bigint) => void
+  /** A new function observe(bucketCell, units) bound to a histogram's `layout`: adds 1 to the bucket, units to cell 0. */
+  histogramObserveFunction(layout: NativeLayout): (bucketCell: number, units: number) => void
   max(layout: NativeLayout, cell: number, value: number): void
   maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
   compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number

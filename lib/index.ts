@@ -3,11 +3,13 @@
 import * as cpu from './cpu'
 import { PerCpuArray as PerCpuArrayClass } from './percpu-array'
 import { PerCpuCounter as PerCpuCounterClass } from './percpu-counter'
+import { PerCpuHistogram as PerCpuHistogramClass } from './percpu-histogram'
 import { threadInfo } from './thread-rseq'
 import type { RseqInfo } from './types'
 
 export type { RseqInfo, Strategy } from './types'
 export type { PerCpuOptions } from './percpu-options'
+export type { HistogramSnapshot, PerCpuHistogramOptions } from './percpu-histogram'
 
 /** What the package decided for the calling thread (each worker decides for itself). */
 export function info(): RseqInfo {
@@ -25,3 +27,5 @@ export const PerCpuCounter = PerCpuCounterClass
 export type PerCpuCounter = PerCpuCounterClass
 export const PerCpuArray = PerCpuArrayClass
 export type PerCpuArray = PerCpuArrayClass
+export const PerCpuHistogram = PerCpuHistogramClass
+export type PerCpuHistogram = PerCpuHistogramClass

@@ -147,6 +147,43 @@ napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
   return function;
 }
 
+// A histogram's own observe(bucketCell, units): one add of 1 to the bucket's cell, one add of `units` to
+// cell 0 (the sum). Two sequences, each committing with its single store, so an abort in either re-runs
+// only that one and neither can count twice (lib/percpu-histogram.ts). The JS layer has found the bucket
+// and checked `units`; this only refuses what would touch memory outside the buffer.
+napi_value BoundHistogramObserve(napi_env env, napi_callback_info info) {
+  size_t count = 2;
+  napi_value args[2];
+  void* data;
+  napi_get_cb_info(env, info, &count, args, nullptr, &data);
+  auto* bound = static_cast<BoundLayout*>(data);
+  uint32_t bucket;
+  int64_t units;
+  if (count < 2 || napi_get_value_uint32(env, args[0], &bucket) != napi_ok || bucket == 0 ||
+      bucket >= bound->layout.width || napi_get_value_int64(env, args[1], &units) != napi_ok) {
+    return Throw(env, "observe(bucketCell, units): invalid arguments");
+  }
+  SequenceThread* thread = &bound->binding->sequences;
+  PerCpuAdd(thread, bound->layout, bucket, 1);
+  if (units != 0) PerCpuAdd(thread, bound->layout, 0, units);
+  return nullptr;
+}
+
+// histogramObserveFunction(layout) -> a new observe(bucketCell, units) bound to that layout.
+napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  if (bound == nullptr || bound->layout.width < 3) {
+    return Throw(env, "histogramObserveFunction(layout): `layout` must come from bind() of a histogram");
+  }
+  napi_value function;
+  napi_create_function(env, "observe", NAPI_AUTO_LENGTH, BoundHistogramObserve, bound, &function);
+  bound->owners++;
+  napi_add_finalizer(env, function, bound, ReleaseBoundLayout, nullptr, nullptr);
+  return function;
+}
+
 using CellUpdate = void (*)(SequenceThread*, const PerCpuLayout&, uint32_t, int64_t);
 
 // add(layout, cell, value) and max(layout, cell, value), for numbers or bigints.
@@ -251,6 +288,7 @@ void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding
       {"add", UpdateCell<NumberArg, PerCpuAdd>},
       {"addBigInt", UpdateCell<BigIntArg, PerCpuAdd>},
       {"counterAddFunction", CounterAddFunction},
+      {"histogramObserveFunction", HistogramObserveFunction},
       {"max", UpdateCell<NumberArg, PerCpuMax>},
       {"maxBigInt", UpdateCell<BigIntArg, PerCpuMax>},
       {"compareExchange", CompareExchange<NumberArg>},

@@ -1,0 +1,178 @@
+// A histogram with fixed bucket bounds in per-CPU memory: observe() adds to the calling CPU's cells,
+// snapshot() merges every CPU's.
+//
+// Cells per CPU: 0 holds the sum of the observed values in units of `resolution`; 1 + i holds how many
+// observations fell in bucket i (value <= bounds[i], above bounds[i - 1]); the last holds those above every
+// bound. The count is the sum of the buckets, so it needs no cell of its own and can never disagree with
+// them. The bounds and the resolution live at the end of the buffer, so from() needs nothing else.
+//
+// Why every observation is counted exactly once. In a restartable sequence only the final store commits;
+// a store before it would be made again when the kernel restarts the sequence, so it would have to be
+// idempotent (store the same value again, where nobody can act on the first one in between).
+// observe() has no such store: it is two sequences, "bucket += 1" and "sum += units", each of them a load,
+// an add and a single committing store. An abort before a commit stores nothing and the sequence runs
+// again from its load; an abort after it cannot happen (the commit is the last instruction). The two may
+// run on different CPUs if the thread migrates in between, which only moves which slot holds what:
+// snapshot() adds all slots. What a snapshot taken during an observe() can see is the bucket without the
+// sum (never half of either): each is exact once the observe() has returned.
+import { native } from './binding'
+import { MAX_WIDTH } from './percpu-layout'
+import { cellsOf, PerCpuCells } from './percpu-cells'
+import { readIndexOption, type PerCpuOptions } from './percpu-options'
+
+export interface PerCpuHistogramOptions extends PerCpuOptions {
+  /** Upper bounds of the buckets (a value v falls in the first with v <= bound), finite and increasing. */
+  buckets: readonly number[]
+  /**
+   * The sum is kept exactly as an integer count of `resolution` (default 1): each value adds
+   * Math.round(v / resolution). For seconds measured to the microsecond, 1e-6.
+   */
+  resolution?: number
+}
+
+export interface HistogramSnapshot {
+  /** The bucket bounds, ascending. */
+  bounds: number[]
+  /** Observations per bucket: one entry per bound, then one for values above every bound. Not cumulative. */
+  counts: bigint[]
+  /** Every observation: the sum of `counts`. */
+  count: bigint
+  /** The exact sum, as a count of `resolution`. */
+  sumUnits: bigint
+  /** sumUnits * resolution, as a number. */
+  sum: number
+}
+
+const CALLER = 'new PerCpuHistogram(options)'
+let attaching: { cells: PerCpuCells; bounds: number[]; resolution: number } | undefined
+
+function readBounds(options: unknown): number[] {
+  if (options === null || typeof options !== 'object') {
+    throw new TypeError(`${CALLER}: \`options\` must be an object with \`buckets\`, got ${options === null ? 'null' : typeof options}`)
+  }
+  const buckets = (options as PerCpuHistogramOptions).buckets
+  if (!Array.isArray(buckets)) throw new TypeError(`${CALLER}: \`options.buckets\` must be an array of numbers`)
+  if (buckets.length === 0 || buckets.length > MAX_WIDTH - 2) {
+    throw new RangeError(`${CALLER}: \`options.buckets\` must hold 1 to ${MAX_WIDTH - 2} bounds, got ${buckets.length}`)
+  }
+  buckets.forEach((bound, at) => {
+    if (typeof bound !== 'number') throw new TypeError(`${CALLER}: \`options.buckets[${at}]\` must be a number`)
+    if (!Number.isFinite(bound)) throw new RangeError(`${CALLER}: \`options.buckets[${at}]\` must be finite, got ${bound}`)
+    if (at > 0 && !(bound > buckets[at - 1])) {
+      throw new RangeError(`${CALLER}: \`options.buckets\` must increase strictly; [${at}] is ${bound} after ${buckets[at - 1]}`)
+    }
+  })
+  return [...buckets]
+}
+
+function readResolution(options: PerCpuHistogramOptions): number {
+  const resolution = options.resolution ?? 1
+  if (typeof resolution !== 'number') throw new TypeError(`${CALLER}: \`options.resolution\` must be a number`)
+  if (!Number.isFinite(resolution) || resolution <= 0) {
+    throw new RangeError(`${CALLER}: \`options.resolution\` must be a finite number above 0, got ${resolution}`)
+  }
+  return resolution
+}
+
+/** Where the bounds and resolution sit: the last (1 + bounds) float64s of the buffer. */
+function tailOf(buffer: SharedArrayBuffer, boundCount: number): Float64Array {
+  return new Float64Array(buffer, buffer.byteLength - 8 * (boundCount + 1), boundCount + 1)
+}
+
+function readTail(cells: PerCpuCells): { bounds: number[]; resolution: number } {
+  const fail = (problem: string): never => {
+    throw new TypeError(`PerCpuHistogram.from(buffer): \`buffer\` ${problem}`)
+  }
+  const boundCount = cells.geometry.width - 2
+  if (boundCount < 1 || cells.geometry.tailBytes !== 8 * (boundCount + 1)) return fail('does not hold histogram bounds')
+  const tail = tailOf(cells.buffer, boundCount)
+  const resolution = tail[0]
+  const bounds = Array.from(tail.subarray(1))
+  if (!(Number.isFinite(resolution) && resolution > 0)) return fail('holds an invalid resolution')
+  if (!bounds.every((bound, at) => Number.isFinite(bound) && (at === 0 || bound > bounds[at - 1]))) {
+    return fail('holds bounds that are not finite and increasing')
+  }
+  return { bounds, resolution }
+}
+
+export class PerCpuHistogram {
+  /** The shared memory: hand it to a worker and call PerCpuHistogram.from() there. */
+  readonly buffer: SharedArrayBuffer
+  /** The bucket bounds, ascending. */
+  readonly bounds: readonly number[]
+  readonly resolution: number
+  readonly #cells: PerCpuCells
+  readonly #bounds: Float64Array
+  readonly #observe: (bucketCell: number, units: number) => void
+
+  constructor(options: PerCpuHistogramOptions) {
+    let made = attaching
+    attaching = undefined
+    if (made === undefined) {
+      const bounds = readBounds(options)
+      const resolution = readResolution(options)
+      const cells = PerCpuCells.create('histogram', bounds.length + 2, readIndexOption({ index: options.index }, CALLER), 8 * (bounds.length + 1))
+      const tail = tailOf(cells.buffer, bounds.length)
+      tail[0] = resolution
+      tail.set(bounds, 1)
+      made = { cells, bounds, resolution }
+    }
+    this.#cells = made.cells
+    this.buffer = made.cells.buffer
+    this.bounds = Object.freeze(made.bounds)
+    this.resolution = made.resolution
+    this.#bounds = Float64Array.from(made.bounds)
+    this.#observe = native.histogramObserveFunction(made.cells.layout)
+    cellsOf.set(this, made.cells)
+  }
+
+  /** Attaches to the buffer of a histogram made elsewhere (typically in another worker). */
+  static from(buffer: SharedArrayBuffer): PerCpuHistogram {
+    const cells = PerCpuCells.attach(buffer, 'histogram', 'PerCpuHistogram.from(buffer)')
+    attaching = { cells, ...readTail(cells) }
+    return new PerCpuHistogram(undefined as unknown as PerCpuHistogramOptions)
+  }
+
+  /**
+   * Counts `value` in its bucket and adds it to the sum, on the calling CPU. TypeError when it is not a
+   * number; RangeError for NaN, infinities, and values whose count of `resolution` is not a safe integer.
+   */
+  observe(value: number): void {
+    if (typeof value !== 'number') throw new TypeError(`PerCpuHistogram.observe(value): \`value\` must be a number, got ${typeof value}`)
+    const units = Math.round(value / this.resolution)
+    if (!Number.isSafeInteger(units)) {
+      throw new RangeError(
+        `PerCpuHistogram.observe(value): \`value\` must be finite and within ${Number.MAX_SAFE_INTEGER} x resolution, got ${value}`,
+      )
+    }
+    // The first bound >= value, by binary search; past the end is the bucket above every bound.
+    const bounds = this.#bounds
+    let low = 0
+    let high = bounds.length
+    while (low < high) {
+      const middle = (low + high) >>> 1
+      if (value <= bounds[middle]) high = middle
+      else low = middle + 1
+    }
+    this.#observe(low + 1, units)
+  }
+
+  /** Every CPU's cells merged. */
+  snapshot(): HistogramSnapshot {
+    const cells = this.#cells
+    const counts = Array.from({ length: this.bounds.length + 1 }, (_, bucket) => cells.sum(bucket + 1))
+    const sumUnits = cells.sum(0)
+    return {
+      bounds: [...this.bounds],
+      counts,
+      count: counts.reduce((total, count) => total + count, 0n),
+      sumUnits,
+      sum: Number(sumUnits) * this.resolution,
+    }
+  }
+
+  /** Zeroes every bucket and the sum. Not exact against concurrent observe() calls: use it between phases. */
+  reset(): void {
+    this.#cells.reset()
+  }
+}
