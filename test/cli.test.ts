@@ -103,6 +103,7 @@ describe('rseq-bench --quick', () => {
     expect(result.stdout).toMatch(/## current CPU/)
     expect(result.stdout).toMatch(/## counters/)
     expect(result.stdout).toMatch(/aborts per million rseq adds/)
+    expect(result.stdout).toMatch(/## histograms[^]*PerCpuHistogram\.observe \(shared\), 2w[^]*prom-client Histogram\.observe/)
     expect(result.stderr).toBe('')
   })
 
@@ -123,6 +124,15 @@ describe('rseq-bench --quick', () => {
       }
     }
     expect(report.counters.percpu.rows[0].abortsPerMillion).toBeGreaterThanOrEqual(0)
+    // Histograms: the shared per-CPU one against prom-client's (one per worker), every observation counted.
+    expect(Object.keys(report.histograms).sort()).toEqual(['percpu-histogram', 'prom-client'])
+    for (const { rows } of Object.values(report.histograms) as Array<{ rows: Array<Record<string, number | boolean>> }>) {
+      expect(rows.map((row) => row.workers)).toEqual([1, 2])
+      for (const row of rows) {
+        expect(row.median).toBeGreaterThan(0)
+        expect(row.exact).toBe(true)
+      }
+    }
     expect(report.exact).toBe(true)
   })
 

@@ -2,8 +2,9 @@
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { PerCpuCounter } from '../percpu-counter'
+import { PerCpuHistogram } from '../percpu-histogram'
 import { spreadOf, type Spread } from './measure'
-import type { WorkerMethod, WorkerRequest, WorkerResult } from './worker-thread'
+import { HISTOGRAM_BOUNDS, type WorkerMethod, type WorkerRequest, type WorkerResult } from './worker-thread'
 
 export type { WorkerMethod } from './worker-thread'
 
@@ -18,7 +19,8 @@ export interface WorkersFigure extends Spread {
 
 interface Shared {
   buffer: SharedArrayBuffer
-  total(): number
+  /** The total the shared memory holds; null where each worker keeps its own (prom-client). */
+  total(): number | null
 }
 
 // Each method's shared memory and how to read its total back.
@@ -27,6 +29,11 @@ function sharedFor(method: WorkerMethod, cpus: number): Shared {
     const counter = new PerCpuCounter()
     return { buffer: counter.buffer, total: () => counter.value() }
   }
+  if (method === 'percpu-histogram') {
+    const histogram = new PerCpuHistogram({ buckets: HISTOGRAM_BOUNDS, resolution: 1e-6 })
+    return { buffer: histogram.buffer, total: () => Number(histogram.snapshot().count) }
+  }
+  if (method === 'prom-client') return { buffer: new SharedArrayBuffer(8), total: () => null }
   const buffer = new SharedArrayBuffer(method === 'atomics' ? 128 : 128 * cpus)
   // Int32 cells wrap; the totals here stay far below 2^31.
   return { buffer, total: () => new Int32Array(buffer).reduce((sum, cell) => sum + cell, 0) }
@@ -68,18 +75,21 @@ export async function measureWorkers(
     await Promise.all(pool.map((worker) => nextMessage(worker)))
     const samples: number[] = []
     let aborts = 0
+    let ownTotal = 0
     for (let round = 0; round < rounds; round++) {
       const results = pool.map((worker) => nextMessage<WorkerResult>(worker))
       for (const worker of pool) worker.postMessage({ iterations } satisfies WorkerRequest)
+      ownTotal = 0
       for (const result of await Promise.all(results)) {
         samples.push(result.nsPerOp)
         aborts += result.aborts
+        ownTotal += result.ownCount ?? 0
       }
     }
     const expected = workers * (WARMUP_INCREMENTS + rounds * iterations)
     return {
       ...spreadOf(samples),
-      exact: shared.total() === expected,
+      exact: (shared.total() ?? ownTotal) === expected,
       abortsPerMillion: (aborts / (workers * rounds * iterations)) * 1e6,
     }
   } finally {

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // rseq-bench: what rseq buys on this host. Current CPU three ways, counters at 1..N workers four ways,
-// aborts per million rseq operations; a table, and optionally JSON and an SVG chart.
+// histograms at 1..N workers against prom-client's, aborts per million rseq operations; a table, and
+// optionally JSON and an SVG chart.
 import { writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import { parseArgs } from 'node:util'
@@ -24,6 +25,17 @@ const METHOD_NAMES: Record<WorkerMethod, string> = {
   fallback: 'PerCpuCounter.add (fallback)',
   atomics: 'shared Atomics.add',
   'sharded-atomics': 'Atomics.add sharded by currentCpu()',
+  'percpu-histogram': 'PerCpuHistogram.observe (shared)',
+  'prom-client': 'prom-client Histogram.observe (one per worker)',
+}
+
+function promClientInstalled(): boolean {
+  try {
+    require.resolve('prom-client')
+    return true
+  } catch {
+    return false
+  }
 }
 
 interface CounterRow extends WorkersFigure {
@@ -99,6 +111,15 @@ async function main(argv: string[]): Promise<number> {
       counters[method]!.push({ workers, ...(await measureWorkers(method, workers, workerOptions)) })
     }
   }
+  const histogramMethods: WorkerMethod[] = promClientInstalled() ? ['percpu-histogram', 'prom-client'] : ['percpu-histogram']
+  const histograms: Partial<Record<WorkerMethod, CounterRow[]>> = {}
+  for (const method of histogramMethods) {
+    histograms[method] = []
+    for (const workers of counts) {
+      show(`${METHOD_NAMES[method]}, ${workers} worker${workers > 1 ? 's' : ''}...`)
+      histograms[method]!.push({ workers, ...(await measureWorkers(method, workers, workerOptions)) })
+    }
+  }
   show('')
 
   const info = { ...threadInfo }
@@ -113,8 +134,16 @@ async function main(argv: string[]): Promise<number> {
     const aborts = counters.percpu.map((row) => `${row.workers}w ${row.abortsPerMillion.toFixed(2)}`).join(', ')
     process.stdout.write(`\naborts per million rseq adds: ${aborts}\n`)
   }
+  const histogramRows: Record<string, Spread> = {}
+  for (const method of histogramMethods) {
+    for (const row of histograms[method]!) histogramRows[`${METHOD_NAMES[method]}, ${row.workers}w${row.exact ? '' : ' (NOT EXACT)'}`] = row
+  }
+  process.stdout.write(`\n## histograms (ns/op per worker)\n${formatTable(histogramRows)}\n`)
+  if (!histogramMethods.includes('prom-client')) process.stdout.write('(prom-client is not installed: npm install prom-client to compare with it)\n')
 
-  const exact = methods.every((method) => counters[method]!.every((row) => row.exact))
+  const exact =
+    methods.every((method) => counters[method]!.every((row) => row.exact)) &&
+    histogramMethods.every((method) => histograms[method]!.every((row) => row.exact))
   if (values.json) {
     const report = {
       tool: 'rseq-bench',
@@ -125,6 +154,9 @@ async function main(argv: string[]): Promise<number> {
       info,
       currentCpu: cpuFigures,
       counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
+      histograms: Object.fromEntries(
+        histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }]),
+      ),
       exact,
     }
     writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
