@@ -133,6 +133,13 @@ function threadLines(title: string, thread: ThreadDiagnosis | { error: string })
   ]
 }
 
+// What each drain mode means for drain() and drainCell(); all three are exact.
+const DRAIN_TEXT: Record<RseqInfo['drain'], string> = {
+  fence: 'rseq fence registered (membarrier PRIVATE_EXPEDITED_RSEQ): drains flip sets and fence',
+  exchange: 'no rseq fence, and no thread can have rseq: drains use atomic exchange',
+  snapshot: 'no rseq fence (Linux < 5.10 or membarrier refused): drains keep snapshots, exact but memory never resets',
+}
+
 export function formatDiagnosis(diagnosis: Diagnosis): string {
   const { kernel, glibc, seccomp } = diagnosis
   const symbols = glibc.symbols
@@ -144,6 +151,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
     `auxv              AT_RSEQ_FEATURE_SIZE ${kernel.featureSize || 'not provided'}, AT_RSEQ_ALIGN ${kernel.alignment || 'not provided'}`,
     `glibc             ${glibc.version ?? 'not glibc'}; ${symbols}`,
     `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'}`,
+    `drain             ${DRAIN_TEXT[diagnosis.mainThread.drain]}`,
     `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters)` : seccomp.mode === null ? 'unknown' : 'none'}`,
     ...threadLines('main thread', diagnosis.mainThread),
     ...threadLines('worker', diagnosis.worker),

@@ -37,7 +37,19 @@ describe('rseq doctor', () => {
     expect(diagnosis.seccomp.active).toBe(false)
     expect(diagnosis.mainThread.strategy).toBe('glibc')
     expect(worker(diagnosis).strategy).toBe('glibc')
+    expect(diagnosis.mainThread.fence).toBe(true)
+    expect(diagnosis.mainThread.drain).toBe('fence')
     expect(diagnosis.verdict.ok).toBe(true)
+  })
+
+  it('where membarrier is refused (a kernel before 5.10): no fence, drains by snapshot, rseq still live', () => {
+    const diagnosis = doctorJson({ launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
+    expect(diagnosis.mainThread.strategy).toBe('glibc')
+    expect(diagnosis.mainThread.fence).toBe(false)
+    expect(diagnosis.mainThread.drain).toBe('snapshot')
+    expect(worker(diagnosis).drain).toBe('snapshot')
+    const text = runNode(doctorCli, ['doctor'], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] }).stdout
+    expect(text).toMatch(/drain\s+no rseq fence \(Linux < 5\.10 or membarrier refused\)/)
   })
 
   it('with glibc\'s registration off: the tunable, and own registrations on both threads', () => {
@@ -72,7 +84,7 @@ describe('rseq doctor', () => {
   it('prints the same as text, ending in a verdict line', () => {
     const result = runNode(doctorCli, ['doctor'])
     expect(result.status).toBe(0)
-    for (const label of ['kernel', 'auxv', 'glibc', 'tunable', 'seccomp', 'main thread:', 'worker:']) {
+    for (const label of ['kernel', 'auxv', 'glibc', 'tunable', 'drain', 'seccomp', 'main thread:', 'worker:']) {
       expect(result.stdout).toContain(label)
     }
     expect(result.stdout.trim().split('\n').pop()).toMatch(/^verdict\s+OK: rseq is live/)
