@@ -7,8 +7,8 @@
 //   int32_t SeqCompareStore(area, index_offset, slots, cell0, stride, expected, desired)
 //       The per-CPU critical sections. `area` is the calling thread's registered rseq area;
 //       the slot index is the u32 at area + index_offset (cpu_id or mm_cid); the cell of slot i is at
-//       cell0 + i * stride, and for SeqAdd in the set (*active_set & 1), set_bytes further per set,
-//       loaded inside the sequence. They return the slot index on commit, or one of the statuses below.
+//       cell0 + i * stride, and for SeqAdd (int64)*active_set & set_bytes further on (the word holds 0
+//       or -1: set 0 or set 1), loaded inside the sequence. They return the slot index on commit, or one of the statuses below.
 // Adding an architecture means adding one file there and one line here.
 #pragma once
 

@@ -31,8 +31,8 @@ DrainSum TakeRegion(char* region, const PerCpuLayout& layout, uint32_t cell) {
 
 // Flips the active set, fences, and takes the cell of the set that was active.
 bool RetireAndTake(const PerCpuLayout& layout, uint32_t cell, DrainSum* sum, const char** error) {
-  uint32_t retired = __atomic_load_n(layout.active_set, __ATOMIC_RELAXED) & 1;
-  __atomic_store_n(layout.active_set, retired ^ 1, __ATOMIC_SEQ_CST);
+  uint32_t retired = __atomic_load_n(layout.active_set, __ATOMIC_RELAXED) != 0 ? 1 : 0;
+  __atomic_store_n(layout.active_set, retired == 1 ? 0u : 0xffffffffu, __ATOMIC_SEQ_CST);
   if (RseqFence() != 0) {
     // Registered once, so it cannot fail now short of the process changing its seccomp filter; the
     // retired set is then not known to be quiet, so it stays untouched (the adds are not lost).

@@ -4,7 +4,7 @@
 //
 // kFence. Add sequences load the buffer's active set inside the critical section and add to that
 // set's slot. A drain
-//   1. flips the active set (a plain store: writers mask it to bit 0),
+//   1. flips the active set (one store: 0 for the first set, all ones for the second),
 //   2. runs the rseq fence: any sequence that loaded the old set and had not committed is restarted
 //      (and reloads the new set); any that had committed is visible to the drainer,
 //   3. takes the retired set's cell from every slot: nobody writes it any more,

@@ -2,8 +2,8 @@
 //   [0, 128)    header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind,
 //               active set, rseq sets, baseline, tail bytes
 //   then        `rseq sets` x `slots` rseq slots, one per possible CPU (or mm_cid) in each set, written
-//               only by critical sections; with two sets, adds go to the set `active set & 1` names and
-//               a drain retires the other one (native/percpu_drain.h)
+//               only by critical sections; with two sets, adds go to the set `active set` names (0: the
+//               first, all ones: the second) and a drain retires the other one (native/percpu_drain.h)
 //   then        `fallback slots` (== slots), one per possible CPU, written only with atomics by threads
 //               without rseq
 //   then        with `baseline` 1, `slots` slots of drained totals (the drain without a fence)
@@ -34,7 +34,7 @@ struct LayoutHeader {
   uint32_t index_kind;
   uint32_t fallback_slots;
   uint32_t buffer_kind;
-  uint32_t active_set;  // bit 0 names the rseq set adds go to; only drains write it
+  uint32_t active_set;  // 0: adds go to rseq set 0; 0xffffffff: to set 1. Only drains write it
   uint32_t rseq_sets;   // 2 where drains flip sets behind the rseq fence, else 1
   uint32_t baseline;    // 1 where drains keep drained totals instead (no fence, rseq possible)
   uint32_t tail_bytes;
@@ -44,7 +44,7 @@ struct PerCpuLayout {
   char* rseq_cells;      // cell 0 of rseq slot 0 of set 0
   char* fallback_cells;  // cell 0 of fallback slot 0
   char* baseline_cells;  // cell 0 of baseline slot 0, or null
-  uint32_t* active_set;  // read inside the add sequence, masked to bit 0
+  uint32_t* active_set;  // read inside the add sequence, sign-extended and masked with set_bytes
   uint64_t set_bytes;    // from a cell of set 0 to the same cell of set 1; 0 with one set
   uint32_t slots;
   uint32_t fallback_slots;

@@ -41,7 +41,8 @@ function runEmulation(command: string[]): EmulationReport {
 
 const EMULATION_CHECKS = [
   'addReturnsCpu', 'addWritesThatCpu', 'armsDescriptor', 'casStoresWhenExpected', 'casRefusesOtherwise',
-  'maxNeverLowers', 'maxRaises', 'indexesByMmCid', 'boundsCheckRejects', 'abortsHappen', 'signatureFound',
+  'maxNeverLowers', 'maxRaises', 'indexesByMmCid', 'addFollowsActiveSet', 'scribbledSetWordStaysInside',
+  'boundsCheckRejects', 'abortsHappen', 'signatureFound',
   'abortedAddsLeaveNoTrace', 'continuesOnNewCpu',
 ]
 

@@ -79,9 +79,11 @@ inline void* ThreadPointer() {
 //   start:
 //     index = area->{cpu_id | mm_cid}
 //     if (index >= slots) return kSeqOutOfRange
-//     set = *active_set & 1        loaded inside: a drain that retires this set and then runs the rseq
-//                                  fence restarts every sequence that loaded it and has not committed
-//     cell = cell0 + set * set_bytes + index * stride
+//     set = (int64)*active_set & set_bytes     0 or -1 in the word: set 0 or set 1. Loaded inside, so
+//                                  a drain that retires this set and then runs the rseq fence restarts
+//                                  every sequence that loaded it and has not committed. The mask keeps
+//                                  even a scribbled word within [0, set_bytes]: inside the buffer.
+//     cell = cell0 + set + index * stride
 //     v = *cell                    load
 //     v += value                   add
 //     *cell = v                    commit (single store)
@@ -95,9 +97,9 @@ inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* c
   __asm__ __volatile__(
       RSEQ_AARCH64_ARM
       RSEQ_AARCH64_INDEX
-      "ldr %w[scratch], [%[active_set]]\n\t"
-      "and %w[scratch], %w[scratch], #1\n\t"
-      "madd %[address], %[scratch], %[set_bytes], %[address]\n\t"
+      "ldrsw %[scratch], [%[active_set]]\n\t"
+      "and %[scratch], %[scratch], %[set_bytes]\n\t"
+      "add %[address], %[address], %[scratch]\n\t"
       "ldr %[scratch], [%[address]]\n\t"
       RSEQ_DELAY_ASM
       "add %[scratch], %[scratch], %[value]\n\t"

@@ -81,9 +81,11 @@ inline void* ThreadPointer() {
 //   start:
 //     index = area->{cpu_id | mm_cid}
 //     if (index >= slots) return kSeqOutOfRange
-//     set = *active_set & 1        loaded inside: a drain that retires this set and then runs the rseq
-//                                  fence restarts every sequence that loaded it and has not committed
-//     cell = cell0 + set * set_bytes + index * stride
+//     set = (int64)*active_set & set_bytes     0 or -1 in the word: set 0 or set 1. Loaded inside, so
+//                                  a drain that retires this set and then runs the rseq fence restarts
+//                                  every sequence that loaded it and has not committed. The mask keeps
+//                                  even a scribbled word within [0, set_bytes]: inside the buffer.
+//     cell = cell0 + set + index * stride
 //     v = *cell                    load
 //     v += value                   add
 //     *cell = v                    commit (single store)
@@ -96,9 +98,8 @@ inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* c
   __asm__ __volatile__(
       RSEQ_X86_64_ARM
       RSEQ_X86_64_INDEX
-      "movl (%[active_set]), %%ecx\n\t"
-      "andl $1, %%ecx\n\t"
-      "imulq %[set_bytes], %%rcx\n\t"
+      "movslq (%[active_set]), %%rcx\n\t"
+      "andq %[set_bytes], %%rcx\n\t"
       "addq %%rcx, %%rax\n\t"
       "movq (%[cell0], %%rax), %%rdx\n\t"
       RSEQ_DELAY_ASM
