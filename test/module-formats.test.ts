@@ -16,7 +16,7 @@ describe('module formats', () => {
   })
 
   it('import { info } from \'rseq\' gives the same functions as the default import', () => {
-    const result = runNodeJson<{ namedTypes: Record<string, string>; sameAsDefault: boolean; cpu: number }>(
+    const result = runNodeJson<{ namedTypes: Record<string, string>; sameAsDefault: boolean; promClient: string[]; cpu: number }>(
       'esm-consumer.mjs',
     )
     expect(result.namedTypes).toEqual({
@@ -24,8 +24,12 @@ describe('module formats', () => {
       currentCpu: 'function',
       currentMmCid: 'function',
       currentNumaNode: 'function',
+      PerCpuCounter: 'function',
+      PerCpuArray: 'function',
+      PerCpuHistogram: 'function',
     })
     expect(result.sameAsDefault).toBe(true)
+    expect(result.promClient).toEqual(['function', 'function'])
     expect(result.cpu).toBeGreaterThanOrEqual(0)
   })
 
