@@ -1,7 +1,9 @@
 // Builds the native core (everything but the N-API glue) with AddressSanitizer and
 // UndefinedBehaviorSanitizer around test/fixtures/sequence-stress.cc, and runs that stress test of every
 // sequence under each way a thread can hold rseq here: glibc's registration, the package's own (glibc's
-// turned off with GLIBC_TUNABLES), and a mix of rseq and fallback threads on the same buffers.
+// turned off with GLIBC_TUNABLES), and a mix of rseq and fallback threads on the same buffers; then, under
+// a seccomp filter (test/fixtures/seccomp-launcher.c), the two other drain modes: no rseq fence
+// (membarrier refused: snapshots) and no rseq at all (atomic exchange).
 // Any sanitizer report, crash or inexact count fails the run.
 //   node scripts/sanitize.mjs [--out DIR] [--iterations N] [--only NAME] [--no-build]
 //                             [--plant heap-overflow|signed-overflow]
@@ -19,6 +21,7 @@ const CORE_SOURCES = [
   'percpu_layout', 'percpu_ops', 'percpu_drain', 'rseq_fence', 'descriptor_audit',
 ].map((name) => path.join(root, 'native', `${name}.cc`))
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')
+const LAUNCHER_SOURCE = path.join(root, 'test', 'fixtures', 'seccomp-launcher.c')
 
 // -fno-sanitize-recover turns every UBSan finding into an exit; ASan always stops at its first report.
 // RSEQ_TEST_DELAY widens each sequence so preemption, migration and signals land inside them.
@@ -43,9 +46,14 @@ const { values: options } = parseArgs({
   },
 })
 const binary = path.join(options.out, 'sequence-stress')
+const launcher = path.join(options.out, 'seccomp-launcher')
 
 function build() {
   mkdirSync(options.out, { recursive: true })
+  const launcherBuild = spawnSync(process.env.CC || 'cc', ['-O2', '-o', launcher, LAUNCHER_SOURCE], { encoding: 'utf8' })
+  if (launcherBuild.error || launcherBuild.status !== 0) {
+    throw new Error(`sanitize: building the seccomp launcher failed: ${launcherBuild.error?.message ?? launcherBuild.stderr}`)
+  }
   const compiler = process.env.CXX || 'g++'
   const result = spawnSync(compiler, [...FLAGS, ...CORE_SOURCES, STRESS_SOURCE, '-o', binary, '-ldl'], {
     encoding: 'utf8',
@@ -60,12 +68,15 @@ function build() {
   }
 }
 
-// Each configuration says which strategies its threads may take; `rseq: true` ones also need aborts,
-// or the restart path was never exercised.
+// Each configuration says which strategies its threads may take and, where it forces one, the drain mode;
+// `rseq: true` ones also need aborts, or the restart path was never exercised. `refuse` runs it under the
+// seccomp launcher refusing those syscalls with ENOSYS.
 const CONFIGURATIONS = [
   { name: 'glibc', env: {}, args: [], strategies: ['glibc'], rseq: true },
   { name: 'own', env: { GLIBC_TUNABLES: 'glibc.pthread.rseq=0' }, args: [], strategies: ['own'], rseq: true },
   { name: 'glibc+fallback', env: {}, args: ['--mixed'], strategies: ['glibc', 'fallback'], rseq: true },
+  { name: 'no-fence', env: {}, args: [], strategies: ['glibc'], rseq: true, refuse: 'membarrier', drainMode: 'snapshot' },
+  { name: 'no-rseq', env: {}, args: [], strategies: ['fallback'], rseq: false, refuse: 'rseq,membarrier', drainMode: 'exchange' },
 ]
 
 function run(configuration) {
@@ -75,7 +86,8 @@ function run(configuration) {
   delete env.RSEQ_STRATEGY
   if (!('GLIBC_TUNABLES' in configuration.env)) delete env.GLIBC_TUNABLES
   const started = Date.now()
-  const result = spawnSync(binary, args, { env, encoding: 'utf8', timeout: 300_000 })
+  const command = configuration.refuse ? [launcher, `ENOSYS:${configuration.refuse}`, binary] : [binary]
+  const result = spawnSync(command[0], [...command.slice(1), ...args], { env, encoding: 'utf8', timeout: 300_000 })
   const seconds = ((Date.now() - started) / 1000).toFixed(1)
   const problems = []
   const report = REPORT_PATTERN.exec(result.stderr ?? '')
@@ -88,17 +100,27 @@ function run(configuration) {
   } catch {
     problems.push('no summary line')
   }
-  if (summary) {
-    if (!summary.exact) problems.push(`inexact: ${summary.failures}`)
-    const taken = Object.entries(summary.strategies).filter(([, count]) => count > 0).map(([name]) => name)
-    const unexpected = taken.filter((name) => !configuration.strategies.includes(name))
-    // Without rseq in the kernel every thread falls back; that host cannot test the sequences.
-    if (summary.rseqSyscall === 'EINVAL' && unexpected.length > 0) problems.push(`strategies ${taken.join(', ')}`)
-    if (summary.rseqSyscall === 'EINVAL' && configuration.rseq && summary.aborts === 0) {
-      problems.push('no sequence aborted: the restart path went untested')
-    }
+  if (summary && !summary.exact) problems.push(`inexact: ${summary.failures}`)
+  return { configuration, problems, seconds, summary, stderr: result.stderr }
+}
+
+// What each run must show, on a host whose kernel has rseq (an unfiltered run found the system call).
+// Elsewhere every thread falls back and only exactness and the absence of reports can be checked.
+function expectations({ configuration, problems, summary }, hostHasRseq) {
+  if (!summary || !hostHasRseq) return
+  const taken = Object.entries(summary.strategies).filter(([, count]) => count > 0).map(([name]) => name)
+  const unexpected = taken.filter((name) => !configuration.strategies.includes(name))
+  if (unexpected.length > 0) problems.push(`strategies ${taken.join(', ')}`)
+  if (configuration.drainMode && summary.drainMode !== configuration.drainMode) {
+    problems.push(`drain mode ${summary.drainMode}, expected ${configuration.drainMode}`)
   }
-  return { name: configuration.name, ok: problems.length === 0, problems, seconds, summary, stderr: result.stderr }
+  if (configuration.rseq && summary.aborts === 0) problems.push('no sequence aborted: the restart path went untested')
+}
+
+function finish(outcome, hostHasRseq) {
+  expectations(outcome, hostHasRseq)
+  const { configuration, problems, ...rest } = outcome
+  return { name: configuration.name, ok: problems.length === 0, problems, ...rest }
 }
 
 if (!options['no-build']) build()
@@ -106,7 +128,9 @@ const chosen = CONFIGURATIONS.filter((configuration) => !options.only || configu
 if (chosen.length === 0) {
   throw new Error(`sanitize: --only must name one of ${CONFIGURATIONS.map((c) => c.name).join(', ')}; got '${options.only}'`)
 }
-const results = chosen.map(run)
+const runs = chosen.map(run)
+const hostHasRseq = runs.some((each) => !each.configuration.refuse && each.summary?.rseqSyscall === 'EINVAL')
+const results = runs.map((each) => finish(each, hostHasRseq))
 for (const result of results) {
   const s = result.summary
   const detail = s

@@ -1,7 +1,7 @@
 // The native core under AddressSanitizer and UndefinedBehaviorSanitizer: scripts/sanitize.mjs builds it
 // around a stress test of every sequence (more threads than CPUs, forced migrations, SIGPROF handlers
-// running sequences of their own, a thread draining meanwhile) and must finish with exact counts and no
-// report. The planted errors
+// running sequences of their own, a thread draining meanwhile), in every drain mode (the two without the
+// fence under a seccomp filter), and must finish with exact counts and no report. The planted errors
 // prove that a report would fail the run.
 import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
@@ -20,6 +20,7 @@ interface Summary {
   signalAdds: number
   migrations: number
   drains: number
+  drainMode: string
   aborts: number
   descriptors: number
 }
@@ -41,10 +42,10 @@ function sanitize(args: string[]): { status: number | null; outcomes: Outcome[];
 }
 
 describe('the native core under AddressSanitizer and UndefinedBehaviorSanitizer', () => {
-  it('runs every sequence under glibc, own and mixed fallback threads with exact counts and no report', () => {
+  it('runs every sequence and drain mode (glibc, own, mixed fallback, no fence, no rseq) exactly with no report', () => {
     const { status, outcomes, output } = sanitize(['--iterations', '60000'])
     expect(status, output).toBe(0)
-    expect(outcomes.map((outcome) => outcome.name)).toEqual(['glibc', 'own', 'glibc+fallback'])
+    expect(outcomes.map((outcome) => outcome.name)).toEqual(['glibc', 'own', 'glibc+fallback', 'no-fence', 'no-rseq'])
     for (const { name, ok, summary } of outcomes) {
       expect(ok, `${name}: ${output}`).toBe(true)
       expect(summary!.exact, name).toBe(true)
@@ -57,12 +58,15 @@ describe('the native core under AddressSanitizer and UndefinedBehaviorSanitizer'
       expect(summary!.migrations, name).toBeGreaterThan(0)
       expect(summary!.signalAdds, name).toBeGreaterThan(0)
     }
-    const [glibc, own, mixed] = outcomes.map((outcome) => outcome.summary!.strategies)
-    if (outcomes[0].summary!.rseqSyscall === 'EINVAL') {
-      expect(glibc.glibc).toBe(outcomes[0].summary!.workers)
-      expect(own.own).toBe(outcomes[1].summary!.workers)
-      expect(mixed.glibc).toBeGreaterThan(0)
-      expect(mixed.fallback).toBeGreaterThan(0)
+    const [glibc, own, mixed, noFence, noRseq] = outcomes.map((outcome) => outcome.summary!)
+    if (glibc.rseqSyscall === 'EINVAL') {
+      expect(glibc.strategies.glibc).toBe(glibc.workers)
+      expect(own.strategies.own).toBe(own.workers)
+      expect(mixed.strategies.glibc).toBeGreaterThan(0)
+      expect(mixed.strategies.fallback).toBeGreaterThan(0)
+      expect([glibc.drainMode, noFence.drainMode, noRseq.drainMode]).toEqual(['fence', 'snapshot', 'exchange'])
+      expect(noFence.strategies.glibc).toBe(noFence.workers)
+      expect(noRseq.strategies.fallback).toBe(noRseq.workers)
     }
   })
 
