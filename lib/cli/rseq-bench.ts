@@ -103,47 +103,43 @@ async function main(argv: string[]): Promise<number> {
   const workerOptions = quick
     ? { iterations: 100_000, rounds: 3, cpus: os.cpus().length }
     : { iterations: 2_000_000, rounds: 11, cpus: os.cpus().length }
-  const counters: Partial<Record<WorkerMethod, CounterRow[]>> = {}
-  for (const method of methods) {
-    counters[method] = []
-    for (const workers of counts) {
-      show(`${METHOD_NAMES[method]}, ${workers} worker${workers > 1 ? 's' : ''}...`)
-      counters[method]!.push({ workers, ...(await measureWorkers(method, workers, workerOptions)) })
+  // Every method at every worker count, one after another.
+  const measureAll = async (measured: WorkerMethod[]): Promise<Partial<Record<WorkerMethod, CounterRow[]>>> => {
+    const rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>> = {}
+    for (const method of measured) {
+      const rows: CounterRow[] = (rowsByMethod[method] = [])
+      for (const workers of counts) {
+        show(`${METHOD_NAMES[method]}, ${workers} worker${workers > 1 ? 's' : ''}...`)
+        rows.push({ workers, ...(await measureWorkers(method, workers, workerOptions)) })
+      }
     }
+    return rowsByMethod
   }
+  const counters = await measureAll(methods)
   const histogramMethods: WorkerMethod[] = promClientInstalled() ? ['percpu-histogram', 'prom-client'] : ['percpu-histogram']
-  const histograms: Partial<Record<WorkerMethod, CounterRow[]>> = {}
-  for (const method of histogramMethods) {
-    histograms[method] = []
-    for (const workers of counts) {
-      show(`${METHOD_NAMES[method]}, ${workers} worker${workers > 1 ? 's' : ''}...`)
-      histograms[method]!.push({ workers, ...(await measureWorkers(method, workers, workerOptions)) })
-    }
-  }
+  const histograms = await measureAll(histogramMethods)
   show('')
 
   const info = { ...threadInfo }
   process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, node ${process.version}, strategy ${info.strategy}\n\n`)
   process.stdout.write(`## current CPU (ns/op)\n${formatTable(cpuFigures)}\n\n## counters (ns/op per worker)\n`)
-  const rows: Record<string, Spread> = {}
-  for (const method of methods) {
-    for (const row of counters[method]!) rows[`${METHOD_NAMES[method]}, ${row.workers}w${row.exact ? '' : ' (NOT EXACT)'}`] = row
+  // One table row per method and worker count, flagged where the totals were not exact.
+  const tableOf = (measured: WorkerMethod[], rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>>): string => {
+    const rows: Record<string, Spread> = {}
+    for (const method of measured) {
+      for (const row of rowsByMethod[method]!) rows[`${METHOD_NAMES[method]}, ${row.workers}w${row.exact ? '' : ' (NOT EXACT)'}`] = row
+    }
+    return formatTable(rows)
   }
-  process.stdout.write(`${formatTable(rows)}\n`)
+  process.stdout.write(`${tableOf(methods, counters)}\n`)
   if (counters.percpu) {
     const aborts = counters.percpu.map((row) => `${row.workers}w ${row.abortsPerMillion.toFixed(2)}`).join(', ')
     process.stdout.write(`\naborts per million rseq adds: ${aborts}\n`)
   }
-  const histogramRows: Record<string, Spread> = {}
-  for (const method of histogramMethods) {
-    for (const row of histograms[method]!) histogramRows[`${METHOD_NAMES[method]}, ${row.workers}w${row.exact ? '' : ' (NOT EXACT)'}`] = row
-  }
-  process.stdout.write(`\n## histograms (ns/op per worker)\n${formatTable(histogramRows)}\n`)
+  process.stdout.write(`\n## histograms (ns/op per worker)\n${tableOf(histogramMethods, histograms)}\n`)
   if (!histogramMethods.includes('prom-client')) process.stdout.write('(prom-client is not installed: npm install prom-client to compare with it)\n')
 
-  const exact =
-    methods.every((method) => counters[method]!.every((row) => row.exact)) &&
-    histogramMethods.every((method) => histograms[method]!.every((row) => row.exact))
+  const exact = [...Object.values(counters), ...Object.values(histograms)].every((rows) => rows!.every((row) => row.exact))
   if (values.json) {
     const report = {
       tool: 'rseq-bench',
