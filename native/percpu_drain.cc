@@ -17,14 +17,10 @@ std::mutex& LockOf(const PerCpuLayout& layout) {
   return drain_locks[(std::hash<const void*>{}(layout.rseq_cells) >> 7) % 64];
 }
 
-int64_t* CellAt(char* region, const PerCpuLayout& layout, uint32_t slot, uint32_t cell) {
-  return reinterpret_cast<int64_t*>(region + slot * layout.stride + cell * 8ull);
-}
-
 DrainSum TakeRegion(char* region, const PerCpuLayout& layout, uint32_t cell) {
   DrainSum sum = 0;
   for (uint32_t slot = 0; slot < layout.slots; slot++) {
-    sum += __atomic_exchange_n(CellAt(region, layout, slot, cell), 0, __ATOMIC_RELAXED);
+    sum += __atomic_exchange_n(CellIn(region, layout, slot, cell), 0, __ATOMIC_RELAXED);
   }
   return sum;
 }
@@ -47,9 +43,9 @@ bool RetireAndTake(const PerCpuLayout& layout, uint32_t cell, DrainSum* sum, con
 DrainSum SnapshotDrain(const PerCpuLayout& layout, uint32_t cell) {
   DrainSum sum = 0;
   for (uint32_t slot = 0; slot < layout.slots; slot++) {
-    uint64_t now = static_cast<uint64_t>(__atomic_load_n(CellAt(layout.rseq_cells, layout, slot, cell), __ATOMIC_RELAXED)) +
-                   static_cast<uint64_t>(__atomic_load_n(CellAt(layout.fallback_cells, layout, slot, cell), __ATOMIC_RELAXED));
-    int64_t* baseline = CellAt(layout.baseline_cells, layout, slot, cell);
+    uint64_t now = static_cast<uint64_t>(__atomic_load_n(CellIn(layout.rseq_cells, layout, slot, cell), __ATOMIC_RELAXED)) +
+                   static_cast<uint64_t>(__atomic_load_n(CellIn(layout.fallback_cells, layout, slot, cell), __ATOMIC_RELAXED));
+    int64_t* baseline = CellIn(layout.baseline_cells, layout, slot, cell);
     sum += static_cast<int64_t>(now - static_cast<uint64_t>(__atomic_load_n(baseline, __ATOMIC_RELAXED)));
     __atomic_store_n(baseline, static_cast<int64_t>(now), __ATOMIC_RELAXED);
   }
@@ -76,7 +72,7 @@ DrainSum DrainCell(const PerCpuLayout& layout, uint32_t cell, const char** error
       if (!RetireAndTake(layout, cell, &sum, error)) return 0;
       if (layout.width > 1 && !RetireAndTake(layout, cell, &sum, error)) {
         // The first set is taken already: hand it back as an add to the fallback slots rather than lose it.
-        __atomic_fetch_add(CellAt(layout.fallback_cells, layout, 0, cell), static_cast<int64_t>(sum),
+        __atomic_fetch_add(CellIn(layout.fallback_cells, layout, 0, cell), static_cast<int64_t>(sum),
                            __ATOMIC_RELAXED);
         return 0;
       }

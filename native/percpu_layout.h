@@ -54,6 +54,11 @@ struct PerCpuLayout {
   IndexKind index;
 };
 
+// Cell `cell` of slot `slot` in one of the layout's regions (an rseq set, the fallback slots, the baseline).
+inline int64_t* CellIn(char* region, const PerCpuLayout& layout, uint32_t slot, uint32_t cell) {
+  return reinterpret_cast<int64_t*>(region + slot * layout.stride + cell * 8ull);
+}
+
 // Checks the header at `memory` against `byte_length` and the running machine. Returns nullptr and
 // fills `layout`, or a sentence saying what is wrong.
 const char* ReadLayout(void* memory, size_t byte_length, PerCpuLayout* layout);

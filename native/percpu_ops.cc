@@ -29,21 +29,17 @@ static uint32_t FallbackSlot(const PerCpuLayout& layout) {
   return slot < layout.fallback_slots ? slot : slot % layout.fallback_slots;
 }
 
-static int64_t* FallbackCell(const PerCpuLayout& layout, uint32_t slot, uint32_t cell) {
-  return reinterpret_cast<int64_t*>(layout.fallback_cells + slot * layout.stride + cell * 8ull);
-}
-
 // Cell `cell` of slot 0 in set 0; add sequences move to the active set themselves.
 static char* RseqCell0(const PerCpuLayout& layout, uint32_t cell) { return layout.rseq_cells + cell * 8ull; }
 
 static void FallbackAdd(const PerCpuLayout& layout, uint32_t cell, int64_t value) {
-  __atomic_fetch_add(FallbackCell(layout, FallbackSlot(layout), cell), value, __ATOMIC_RELAXED);
+  __atomic_fetch_add(CellIn(layout.fallback_cells, layout, FallbackSlot(layout), cell), value, __ATOMIC_RELAXED);
 }
 
 static int32_t FallbackCompareExchange(const PerCpuLayout& layout, uint32_t cell, int64_t expected,
                                        int64_t desired) {
   uint32_t slot = FallbackSlot(layout);
-  bool stored = __atomic_compare_exchange_n(FallbackCell(layout, slot, cell), &expected, desired, false,
+  bool stored = __atomic_compare_exchange_n(CellIn(layout.fallback_cells, layout, slot, cell), &expected, desired, false,
                                             __ATOMIC_RELAXED, __ATOMIC_RELAXED);
   return stored ? static_cast<int32_t>(slot) : kSeqCompareFailed;
 }
@@ -85,12 +81,11 @@ static int64_t ReadCurrentCell(const SequenceThread& thread, const PerCpuLayout&
     uint32_t index = __atomic_load_n(reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(thread.area) + offset),
                             __ATOMIC_RELAXED);
     if (index < layout.slots) {
-      return __atomic_load_n(reinterpret_cast<int64_t*>(RseqCell0(layout, cell) + index * layout.stride),
-                             __ATOMIC_RELAXED);
+      return __atomic_load_n(CellIn(layout.rseq_cells, layout, index, cell), __ATOMIC_RELAXED);
     }
   }
   // Out of range, the compare-and-store falls back to the fallback slots too: read where it will compare.
-  return __atomic_load_n(FallbackCell(layout, FallbackSlot(layout), cell), __ATOMIC_RELAXED);
+  return __atomic_load_n(CellIn(layout.fallback_cells, layout, FallbackSlot(layout), cell), __ATOMIC_RELAXED);
 }
 
 int64_t PerCpuReadCurrent(const SequenceThread& thread, const PerCpuLayout& layout, uint32_t cell) {
