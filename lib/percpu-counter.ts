@@ -11,6 +11,10 @@ let attaching: PerCpuCells | undefined
 const INT64_MAX = (1n << 63n) - 1n
 const INT64_MIN = -(1n << 63n)
 
+function isSafe(total: bigint): boolean {
+  return total <= BigInt(Number.MAX_SAFE_INTEGER) && total >= BigInt(Number.MIN_SAFE_INTEGER)
+}
+
 /** Adds `amount` back in int64-sized steps: a sum over many CPUs can exceed one cell. */
 function putBack(add: (n: bigint) => void, amount: bigint): void {
   for (let left = amount; left !== 0n; ) {
@@ -52,7 +56,7 @@ export class PerCpuCounter {
   /** The exact sum as a number; RangeError when it is beyond Number.MAX_SAFE_INTEGER. */
   value(): number {
     const total = this.#cells.sum(0)
-    if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+    if (!isSafe(total)) {
       throw new RangeError(`PerCpuCounter.value(): the sum ${total} is beyond Number.MAX_SAFE_INTEGER; use bigValue()`)
     }
     return Number(total)
@@ -76,7 +80,7 @@ export class PerCpuCounter {
    */
   drain(): number {
     const total = this.#cells.drain(0)
-    if (total > BigInt(Number.MAX_SAFE_INTEGER) || total < BigInt(Number.MIN_SAFE_INTEGER)) {
+    if (!isSafe(total)) {
       putBack(this.add, total)
       throw new RangeError(
         `PerCpuCounter.drain(): the sum ${total} is beyond Number.MAX_SAFE_INTEGER; it was put back, use bigDrain()`,

@@ -111,7 +111,7 @@ export class PerCpuHistogram {
     if (made === undefined) {
       const bounds = readBounds(options)
       const resolution = readResolution(options)
-      const cells = PerCpuCells.create('histogram', bounds.length + 2, readIndexOption({ index: options.index }, CALLER), 8 * (bounds.length + 1))
+      const cells = PerCpuCells.create('histogram', bounds.length + 2, readIndexOption(options, CALLER), 8 * (bounds.length + 1))
       const tail = tailOf(cells.buffer, bounds.length)
       tail[0] = resolution
       tail.set(bounds, 1)
