@@ -90,8 +90,9 @@ interface HistogramSeries {
  */
 export class PerCpuHistogramMetric extends prom.Histogram {
   readonly histogram: PerCpuHistogram
-  readonly #name: string
-  readonly #help: string
+  // Set by prom-client's constructor from the configuration; its typings do not declare them.
+  declare readonly name: string
+  declare readonly help: string
 
   constructor(histogram: PerCpuHistogram, configuration: PerCpuMetricConfiguration) {
     checkConfiguration(configuration, 'new PerCpuHistogramMetric(histogram, configuration)', histogram, 'histogram', PerCpuHistogram)
@@ -102,8 +103,6 @@ export class PerCpuHistogramMetric extends prom.Histogram {
       buckets: [...histogram.bounds],
     })
     this.histogram = histogram
-    this.#name = configuration.name
-    this.#help = configuration.help
     // prom-client's constructor sets observe as an own property; remove it so that the observe() below,
     // which writes the per-CPU histogram, is the one callers reach.
     delete (this as { observe?: unknown }).observe
@@ -120,7 +119,7 @@ export class PerCpuHistogramMetric extends prom.Histogram {
   /** The series prom-client's Histogram exports (cumulative `_bucket`s up to `+Inf`, `_sum`, `_count`), from the per-CPU memory. */
   #series(): HistogramSeries {
     const snapshot = this.histogram.snapshot()
-    const name = this.#name
+    const name = this.name
     const values: HistogramSeries['values'] = []
     let cumulative = 0n
     snapshot.bounds.forEach((bound, at) => {
@@ -131,7 +130,7 @@ export class PerCpuHistogramMetric extends prom.Histogram {
     values.push({ labels: { le: '+Inf' }, value: count, metricName: `${name}_bucket` })
     values.push({ labels: {}, value: snapshot.sum, metricName: `${name}_sum` })
     values.push({ labels: {}, value: count, metricName: `${name}_count` })
-    return { name, help: this.#help, type: 'histogram', values, aggregator: 'sum' }
+    return { name, help: this.help, type: 'histogram', values, aggregator: 'sum' }
   }
 
   override async get(): Promise<PromClient.MetricObjectWithValues<PromClient.MetricValueWithName<string>>> {
