@@ -1,5 +1,4 @@
 // The calling thread's rseq state, decided when this module first loads in the thread.
-import { markAsUntransferable } from 'node:worker_threads'
 import { native } from './binding'
 import type { RseqInfo } from './types'
 
@@ -9,11 +8,11 @@ function requestedStrategy(): string {
 
 const attached = native.attach(requestedStrategy())
 
-// The windows alias memory the kernel writes for this thread only: moving them to another thread
-// would hand it a view of the wrong CPU, and they must die with the thread that owns them.
-for (const window of [attached.cpuWindow, attached.tailWindow]) {
-  if (window !== null) markAsUntransferable(window)
-}
+// The windows alias memory the kernel writes for this thread only. They are external ArrayBuffers, which
+// Node marks untransferable itself (posting one is refused, or sends a copy on Node < 22) and detaches
+// when the thread's environment is torn down. They must not be marked again with markAsUntransferable():
+// in recent Node 24 releases and in 26 that sets a V8 detach key, and Node's teardown, which detaches external buffers without
+// a key, then aborts the process ("v8::FromJust Maybe value is Nothing" in Environment::RunCleanup).
 
 export const threadInfo: Readonly<RseqInfo> = Object.freeze({
   ...attached.info,
