@@ -23,13 +23,23 @@ export interface NativeBinding {
   auditDescriptors(): { descriptors: number; signatureMatches: number; handlerOutside: number; wellFormed: number }
   /** A harmless rseq(2) call's errno ('EINVAL': the call exists), and the auxiliary vector's rseq entries. */
   kernelProbe(): { syscall: string; featureSize: number; alignment: number }
+  /** gnu_get_libc_version() of the loaded C library, or null where it is not glibc. */
+  glibcVersion(): string | null
   bind(view: BigInt64Array): NativeLayout
   add(layout: NativeLayout, cell: number, value: number): void
   addBigInt(layout: NativeLayout, cell: number, value: bigint): void
+  /** Once per thread: the Float64Array(1) the *SlotNumber functions take their number from. */
+  bindNumberSlot(slot: Float64Array): void
   /** A new function add(n?) bound to `layout`'s cell 0: validates n like toInt64 and adds it. */
   counterAddFunction(layout: NativeLayout): (n?: number | bigint) => void
-  /** A new function observe(bucketCell, units) bound to a histogram's `layout`: adds 1 to the bucket, units to cell 0. */
-  histogramObserveFunction(layout: NativeLayout): (bucketCell: number, units: number) => void
+  /** A new function adding the number in the thread's number slot to `layout`'s cell 0, validated like toInt64. */
+  counterAddSlotNumberFunction(layout: NativeLayout): () => void
+  /**
+   * A new function bound to a histogram's `layout`, with a copy of `tail` ([resolution, ...bounds]):
+   * observes the number in the thread's number slot (adds 1 to its bucket's cell and
+   * Math.round(value / resolution) to cell 0), or throws the RangeError observe() documents.
+   */
+  histogramObserveFunction(layout: NativeLayout, tail: Float64Array): () => void
   max(layout: NativeLayout, cell: number, value: number): void
   maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
   compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number

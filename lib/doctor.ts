@@ -141,12 +141,13 @@ const DRAIN_TEXT: Record<RseqInfo['drain'], string> = {
 }
 
 export function formatDiagnosis(diagnosis: Diagnosis): string {
-  const { kernel, glibc, seccomp } = diagnosis
+  const { kernel, glibc, seccomp, machine } = diagnosis
   const symbols = glibc.symbols
     ? `__rseq_offset ${glibc.symbols.offset}, __rseq_size ${glibc.symbols.size}, __rseq_flags ${glibc.symbols.flags}`
     : 'not exported (glibc < 2.35 or another C library)'
   return [
     'rseq doctor',
+    `runtime           ${machine.runtime.name} ${machine.runtime.version}${machine.runtime.name === 'node' ? '' : ` (process.version ${machine.node})`}`,
     `kernel            ${kernel.release}, rseq(2) ${kernel.hasRseq ? 'implemented' : `not usable (${kernel.probe})`}`,
     `auxv              AT_RSEQ_FEATURE_SIZE ${kernel.featureSize || 'not provided'}, AT_RSEQ_ALIGN ${kernel.alignment || 'not provided'}`,
     `glibc             ${glibc.version ?? 'not glibc'}; ${symbols}`,

@@ -1,6 +1,7 @@
 // A 64-bit counter with one cell per CPU: add() touches only the calling CPU's cache line, value()
 // sums all of them exactly.
 import { native } from './binding'
+import { numberSlot } from './number-slot'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
 
@@ -24,6 +25,19 @@ function putBack(add: (n: bigint) => void, amount: bigint): void {
   }
 }
 
+function counterAdd(cells: PerCpuCells): (n?: number | bigint) => void {
+  const addArgument = native.counterAddFunction(cells.layout)
+  const addSlotNumber = native.counterAddSlotNumberFunction(cells.layout)
+  const slot = numberSlot
+  return function add(n?: number | bigint): void {
+    if (typeof n === 'number') {
+      slot[0] = n
+      addSlotNumber()
+    } else if (n === undefined) addArgument()
+    else addArgument(n)
+  }
+}
+
 export class PerCpuCounter {
   /** The shared memory: hand it to a worker and call PerCpuCounter.from() there. */
   readonly buffer: SharedArrayBuffer
@@ -33,8 +47,10 @@ export class PerCpuCounter {
    * Adds `n` (default 1), an integer number or bigint within int64, to the calling CPU's cell.
    * TypeError for anything else; RangeError for fractions, NaN, infinities and values outside int64.
    *
-   * Each counter has its own native add(), bound to its buffer, so a call decodes no buffer and, for
-   * add(), no argument. It is an own property: `const add = counter.add` works unbound too.
+   * Each counter has its own native functions, bound to its buffer, so a call decodes no buffer: add()
+   * passes no argument, add(n) with a number passes it through the thread's number slot, and only a
+   * bigint (or a wrong value, for the error) is read as an argument. It is an own property:
+   * `const add = counter.add` works unbound too.
    */
   declare readonly add: (n?: number | bigint) => void
 
@@ -43,7 +59,7 @@ export class PerCpuCounter {
     attaching = undefined
     this.#cells = cells
     this.buffer = cells.buffer
-    Object.defineProperty(this, 'add', { value: native.counterAddFunction(cells.layout), enumerable: false })
+    Object.defineProperty(this, 'add', { value: counterAdd(cells), enumerable: false })
     cellsOf.set(this, cells)
   }
 

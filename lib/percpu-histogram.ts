@@ -16,6 +16,7 @@
 // snapshot() adds all slots. What a snapshot taken during an observe() can see is the bucket without the
 // sum (never half of either): each is exact once the observe() has returned.
 import { native } from './binding'
+import { numberSlot } from './number-slot'
 import { MAX_WIDTH } from './percpu-layout'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
@@ -102,8 +103,17 @@ export class PerCpuHistogram {
   readonly bounds: readonly number[]
   readonly resolution: number
   readonly #cells: PerCpuCells
-  readonly #bounds: Float64Array
-  readonly #observe: (bucketCell: number, units: number) => void
+
+  /**
+   * Counts `value` in its bucket (the first bound >= value; past the last, the bucket above every bound)
+   * and adds Math.round(value / resolution) to the sum, on the calling CPU. TypeError when `value` is not
+   * a number; RangeError for NaN, infinities, and values whose count of `resolution` is not a safe integer.
+   *
+   * Each histogram has its own native function holding a copy of its bounds: the value goes through the
+   * thread's number slot and one call places it and adds. It is an own property: `const observe =
+   * h.observe` works unbound too.
+   */
+  declare readonly observe: (value: number) => void
 
   constructor(options: PerCpuHistogramOptions) {
     let made = attaching
@@ -121,8 +131,14 @@ export class PerCpuHistogram {
     this.buffer = made.cells.buffer
     this.bounds = Object.freeze(made.bounds)
     this.resolution = made.resolution
-    this.#bounds = Float64Array.from(made.bounds)
-    this.#observe = native.histogramObserveFunction(made.cells.layout)
+    const observeSlotNumber = native.histogramObserveFunction(made.cells.layout, Float64Array.of(made.resolution, ...made.bounds))
+    const slot = numberSlot
+    const observe = (value: number): void => {
+      if (typeof value !== 'number') throw new TypeError(`PerCpuHistogram.observe(value): \`value\` must be a number, got ${typeof value}`)
+      slot[0] = value
+      observeSlotNumber()
+    }
+    Object.defineProperty(this, 'observe', { value: observe, enumerable: false })
     cellsOf.set(this, made.cells)
   }
 
@@ -131,30 +147,6 @@ export class PerCpuHistogram {
     const cells = PerCpuCells.attach(buffer, 'histogram', 'PerCpuHistogram.from(buffer)')
     attaching = { cells, ...readTail(cells) }
     return new PerCpuHistogram(undefined as unknown as PerCpuHistogramOptions)
-  }
-
-  /**
-   * Counts `value` in its bucket and adds it to the sum, on the calling CPU. TypeError when it is not a
-   * number; RangeError for NaN, infinities, and values whose count of `resolution` is not a safe integer.
-   */
-  observe(value: number): void {
-    if (typeof value !== 'number') throw new TypeError(`PerCpuHistogram.observe(value): \`value\` must be a number, got ${typeof value}`)
-    const units = Math.round(value / this.resolution)
-    if (!Number.isSafeInteger(units)) {
-      throw new RangeError(
-        `PerCpuHistogram.observe(value): \`value\` must be finite and within ${Number.MAX_SAFE_INTEGER} x resolution, got ${value}`,
-      )
-    }
-    // The first bound >= value, by binary search; past the end is the bucket above every bound.
-    const bounds = this.#bounds
-    let low = 0
-    let high = bounds.length
-    while (low < high) {
-      const middle = (low + high) >>> 1
-      if (value <= bounds[middle]) high = middle
-      else low = middle + 1
-    }
-    this.#observe(low + 1, units)
   }
 
   /** Every CPU's cells merged. */

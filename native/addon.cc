@@ -1,6 +1,7 @@
 // N-API glue: one ThreadRseq per JS thread (napi_env), attached when the JS layer first loads the
 // binding in that thread and detached by the env's cleanup hook, which runs on the same thread when a
 // worker exits or the main thread tears down.
+#include <dlfcn.h>
 #include <napi.h>
 #include <sched.h>
 
@@ -119,6 +120,15 @@ Napi::Value KernelProbe(const Napi::CallbackInfo& call) {
 }
 
 // auditDescriptors() -> { descriptors, signatureMatches, handlerOutside, wellFormed }
+// glibcVersion() -> "2.36", or null under another C library. Asked of the C library itself, looked up
+// at run time so that the addon still loads where the symbol does not exist.
+Napi::Value GlibcVersion(const Napi::CallbackInfo& call) {
+  using VersionFunction = const char* (*)();
+  auto version = reinterpret_cast<VersionFunction>(dlsym(RTLD_DEFAULT, "gnu_get_libc_version"));
+  if (version == nullptr) return call.Env().Null();
+  return Napi::String::New(call.Env(), version());
+}
+
 Napi::Value AuditDescriptorsCall(const Napi::CallbackInfo& call) {
   Napi::Env env = call.Env();
   DescriptorAudit audit = AuditDescriptors();
@@ -142,6 +152,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("getNumaNode", Napi::Function::New(env, GetNumaNode, "getNumaNode"));
   exports.Set("auditDescriptors", Napi::Function::New(env, AuditDescriptorsCall, "auditDescriptors"));
   exports.Set("kernelProbe", Napi::Function::New(env, KernelProbe, "kernelProbe"));
+  exports.Set("glibcVersion", Napi::Function::New(env, GlibcVersion, "glibcVersion"));
   exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
   AddCalibration(env, exports);
   AddPerCpuFunctions(env, exports, binding);

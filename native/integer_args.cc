@@ -36,7 +36,32 @@ bool Fail(napi_env env, bool range, const std::string& message) {
   return false;
 }
 
+bool IsIntegral(double number) { return std::isfinite(number) && std::trunc(number) == number; }
+// Integral doubles in [-2^63, 2^63) convert exactly; 2^63 itself is the first one that does not fit.
+bool FitsInt64(double number) { return number >= -9223372036854775808.0 && number < 9223372036854775808.0; }
+
 }  // namespace
+
+bool IntegralInt64(double number, int64_t* out) {
+  // In range first (false for NaN), so that the conversion is defined; integral if it converts back.
+  if (!FitsInt64(number)) return false;
+  int64_t integer = static_cast<int64_t>(number);
+  if (static_cast<double>(integer) != number) return false;
+  *out = integer;
+  return true;
+}
+
+bool ReadIntegralNumber(napi_env env, napi_value value, int64_t* out) {
+  double number;
+  return napi_get_value_double(env, value, &number) == napi_ok && IntegralInt64(number, out);
+}
+
+bool ReadLosslessBigInt(napi_env env, napi_value value, int64_t* out) {
+  bool lossless = false;
+  return napi_get_value_bigint_int64(env, value, out, &lossless) == napi_ok && lossless;
+}
+
+std::string NumberText(napi_env env, napi_value value) { return StringOf(env, value); }
 
 bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t* out) {
   napi_valuetype type;
@@ -44,11 +69,10 @@ bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t
   if (type == napi_number) {
     double number;
     napi_get_value_double(env, value, &number);
-    if (!std::isfinite(number) || std::trunc(number) != number) {
+    if (!IsIntegral(number)) {
       return Fail(env, true, std::string(name) + " must be an integer, got " + Describe(env, value, type));
     }
-    // Integral doubles in [-2^63, 2^63) convert exactly; 2^63 itself is the first one that does not fit.
-    if (number < -9223372036854775808.0 || number >= 9223372036854775808.0) {
+    if (!FitsInt64(number)) {
       return Fail(env, true, std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
     }
     *out = static_cast<int64_t>(number);

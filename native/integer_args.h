@@ -6,11 +6,24 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <string>
 
 namespace rseq_native {
 
 // On failure throws an error whose message starts with `name` (such as "PerCpuCounter.add(n): `n`")
 // and returns false.
 bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t* out);
+
+// The fast paths in front of ReadInt64Argument, one N-API call each and throwing nothing: true with
+// `*out` set when `value` is a number holding an integer within int64 (or a bigint within int64); false
+// for anything else, which the caller then hands to ReadInt64Argument for the error.
+bool ReadIntegralNumber(napi_env env, napi_value value, int64_t* out);
+bool ReadLosslessBigInt(napi_env env, napi_value value, int64_t* out);
+
+// True with `*out` set when `number` is an integer within int64 (no libm call: this is on the hot path).
+bool IntegralInt64(double number, int64_t* out);
+
+// String(value) for error messages.
+std::string NumberText(napi_env env, napi_value value);
 
 }  // namespace rseq_native

@@ -6,6 +6,9 @@
 // guarantee that a direct call with wrong arguments throws instead of touching memory.
 #include "percpu_binding.h"
 
+#include <string>
+
+#include "histogram_buckets.h"
 #include "integer_args.h"
 #include "percpu_drain.h"
 #include "percpu_layout.h"
@@ -115,7 +118,9 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   return external;
 }
 
-// A counter's own add(n?): n defaults to 1; numbers and bigints within int64.
+// A counter's own add(n?): n defaults to 1; numbers and bigints within int64. The common cases, no
+// argument, an integral number, a bigint, cost one N-API call each to read; anything else takes the slow
+// path of ReadInt64Argument, whose errors name the argument.
 napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
   size_t count = 1;
   napi_value argument;
@@ -123,15 +128,42 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &count, &argument, nullptr, &data);
   auto* bound = static_cast<BoundLayout*>(data);
   int64_t value = 1;
-  if (count > 0) {
+  if (count > 0 && !ReadIntegralNumber(env, argument, &value) && !ReadLosslessBigInt(env, argument, &value)) {
     napi_valuetype type;
     napi_typeof(env, argument, &type);
     if (type != napi_undefined && !ReadInt64Argument(env, argument, "PerCpuCounter.add(n): `n`", &value)) {
       return nullptr;
     }
   }
-  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, value);
+  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, 0, value);
   return nullptr;
+}
+
+// A counter's add for a number the JS layer has put in the thread's number slot (typeof checked there).
+// Integers within int64 add; anything else throws the error ReadInt64Argument gives for that number.
+napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
+  void* data;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
+  auto* bound = static_cast<BoundLayout*>(data);
+  double number = *bound->binding->number_slot;
+  int64_t value;
+  if (!IntegralInt64(number, &value)) {
+    napi_value boxed;
+    napi_create_double(env, number, &boxed);
+    ReadInt64Argument(env, boxed, "PerCpuCounter.add(n): `n`", &value);
+    return nullptr;
+  }
+  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, 0, value);
+  return nullptr;
+}
+
+// A new native function over `bound` that keeps it alive.
+napi_value FunctionOver(napi_env env, BoundLayout* bound, const char* name, napi_callback callback) {
+  napi_value function;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, bound, &function);
+  bound->owners++;
+  napi_add_finalizer(env, function, bound, ReleaseBoundLayout, nullptr, nullptr);
+  return function;
 }
 
 // counterAddFunction(layout) -> a new add(n?) bound to that layout.
@@ -140,47 +172,103 @@ napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
   if (bound == nullptr) return Throw(env, "counterAddFunction(layout): `layout` must come from bind()");
-  napi_value function;
-  napi_create_function(env, "add", NAPI_AUTO_LENGTH, BoundCounterAdd, bound, &function);
-  bound->owners++;
-  napi_add_finalizer(env, function, bound, ReleaseBoundLayout, nullptr, nullptr);
-  return function;
+  return FunctionOver(env, bound, "add", BoundCounterAdd);
 }
 
-// A histogram's own observe(bucketCell, units): one add of 1 to the bucket's cell, one add of `units` to
-// cell 0 (the sum). Two sequences, each committing with its single store, so an abort in either re-runs
-// only that one and neither can count twice (lib/percpu-histogram.ts). The JS layer has found the bucket
-// and checked `units`; this only refuses what would touch memory outside the buffer.
-napi_value BoundHistogramObserve(napi_env env, napi_callback_info info) {
-  size_t count = 2;
-  napi_value args[2];
-  void* data;
-  napi_get_cb_info(env, info, &count, args, nullptr, &data);
-  auto* bound = static_cast<BoundLayout*>(data);
-  uint32_t bucket;
-  int64_t units;
-  if (count < 2 || napi_get_value_uint32(env, args[0], &bucket) != napi_ok || bucket == 0 ||
-      bucket >= bound->layout.width || napi_get_value_int64(env, args[1], &units) != napi_ok) {
-    return Throw(env, "observe(bucketCell, units): invalid arguments");
+// counterAddSlotNumberFunction(layout) -> a new addSlotNumber() bound to that layout: adds the number in
+// the thread's number slot.
+napi_value CounterAddSlotNumberFunction(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  if (bound == nullptr) return Throw(env, "counterAddSlotNumberFunction(layout): `layout` must come from bind()");
+  if (call.binding->number_slot == nullptr) return Throw(env, "counterAddSlotNumberFunction: bindNumberSlot() first");
+  return FunctionOver(env, bound, "addSlotNumber", BoundCounterAddSlotNumber);
+}
+
+// bindNumberSlot(slot: Float64Array of length 1): once per thread, before any *SlotNumber function.
+napi_value BindNumberSlot(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  bool is_typed_array = false;
+  if (call.count >= 1) napi_is_typedarray(env, call.args[0], &is_typed_array);
+  napi_typedarray_type type;
+  size_t length = 0;
+  void* data = nullptr;
+  if (is_typed_array) napi_get_typedarray_info(env, call.args[0], &type, &length, &data, nullptr, nullptr);
+  if (!is_typed_array || type != napi_float64_array || length != 1) {
+    return Throw(env, "bindNumberSlot(slot): `slot` must be a Float64Array of length 1");
   }
-  SequenceThread* thread = &bound->binding->sequences;
-  PerCpuAdd(thread, bound->layout, bucket, 1);
-  if (units != 0) PerCpuAdd(thread, bound->layout, 0, units);
+  if (call.binding->number_slot_ref != nullptr) napi_delete_reference(env, call.binding->number_slot_ref);
+  napi_create_reference(env, call.args[0], 1, &call.binding->number_slot_ref);
+  call.binding->number_slot = static_cast<const double*>(data);
   return nullptr;
 }
 
-// histogramObserveFunction(layout) -> a new observe(bucketCell, units) bound to that layout.
+// A histogram's own observe(value), with its buckets copied out of the buffer's (validated) tail.
+struct BoundHistogram {
+  BoundLayout* bound;
+  HistogramBuckets buckets;
+};
+
+void ReleaseBoundHistogram(napi_env env, void* data, void*) {
+  auto* histogram = static_cast<BoundHistogram*>(data);
+  ReleaseBoundLayout(env, histogram->bound, nullptr);
+  delete histogram;
+}
+
+// observeSlotNumber(): observes the number in the thread's number slot (the JS layer checked that it is
+// a number): one add of 1 to its bucket's cell, one add of its units to cell 0 (the sum). Two sequences,
+// each committing with its single store, so an abort in either re-runs only that one and neither can
+// count twice (lib/percpu-histogram.ts).
+napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info) {
+  void* data;
+  napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
+  auto* histogram = static_cast<BoundHistogram*>(data);
+  BoundLayout* bound = histogram->bound;
+  double value = *bound->binding->number_slot;
+  uint32_t bucket;
+  int64_t units;
+  if (!PlaceObservation(histogram->buckets, value, &bucket, &units)) {
+    napi_value boxed;
+    napi_create_double(env, value, &boxed);
+    std::string message =
+        "PerCpuHistogram.observe(value): `value` must be finite and within 9007199254740991 x resolution, got ";
+    message += NumberText(env, boxed);
+    napi_throw_range_error(env, nullptr, message.c_str());
+    return nullptr;
+  }
+  SequenceThread* thread = &bound->binding->sequences;
+  PerCpuAddInline(thread, bound->layout, bound->index_offset, bucket, 1);
+  if (units != 0) PerCpuAddInline(thread, bound->layout, bound->index_offset, 0, units);
+  return nullptr;
+}
+
+// histogramObserveFunction(layout, tail: Float64Array [resolution, ...bounds]) -> a new
+// observeSlotNumber() over a copy of the bounds.
 napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
-  if (bound == nullptr || bound->layout.width < 3) {
-    return Throw(env, "histogramObserveFunction(layout): `layout` must come from bind() of a histogram");
-  }
+  const char* usage = "histogramObserveFunction(layout, tail): `layout` must come from bind() of a histogram and "
+                      "`tail` be a Float64Array of its resolution and bounds";
+  if (bound == nullptr || bound->layout.width < 3 || call.count < 2) return Throw(env, usage);
+  if (call.binding->number_slot == nullptr) return Throw(env, "histogramObserveFunction: bindNumberSlot() first");
+  bool is_typed_array = false;
+  napi_is_typedarray(env, call.args[1], &is_typed_array);
+  if (!is_typed_array) return Throw(env, usage);
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_get_typedarray_info(env, call.args[1], &type, &length, &data, nullptr, nullptr);
+  if (type != napi_float64_array || length != bound->layout.width - 1) return Throw(env, usage);
+  const double* tail = static_cast<const double*>(data);
+  auto* histogram = new BoundHistogram{bound, HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]}};
   napi_value function;
-  napi_create_function(env, "observe", NAPI_AUTO_LENGTH, BoundHistogramObserve, bound, &function);
+  napi_create_function(env, "observeSlotNumber", NAPI_AUTO_LENGTH, BoundHistogramObserveSlotNumber, histogram,
+                       &function);
   bound->owners++;
-  napi_add_finalizer(env, function, bound, ReleaseBoundLayout, nullptr, nullptr);
+  napi_add_finalizer(env, function, histogram, ReleaseBoundHistogram, nullptr, nullptr);
   return function;
 }
 
@@ -288,6 +376,8 @@ void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding
       {"add", UpdateCell<NumberArg, PerCpuAdd>},
       {"addBigInt", UpdateCell<BigIntArg, PerCpuAdd>},
       {"counterAddFunction", CounterAddFunction},
+      {"counterAddSlotNumberFunction", CounterAddSlotNumberFunction},
+      {"bindNumberSlot", BindNumberSlot},
       {"histogramObserveFunction", HistogramObserveFunction},
       {"max", UpdateCell<NumberArg, PerCpuMax>},
       {"maxBigInt", UpdateCell<BigIntArg, PerCpuMax>},

@@ -27,17 +27,18 @@ void CountAbort(SequenceThread* thread);
 // the thread's life, so callers may compute it once per buffer.
 uint32_t SequenceIndexOffset(const SequenceThread& thread, const PerCpuLayout& layout);
 
-// PerCpuAdd for the hottest caller: one inline attempt at the sequence with a precomputed offset;
-// aborts, out-of-range indices and threads without rseq go the out-of-line way.
+// PerCpuAdd for the hottest callers (a counter's add(), a histogram's observe()): one inline attempt at
+// the sequence with the offset SequenceIndexOffset computed once per buffer; aborts, out-of-range
+// indices and threads without rseq go the out-of-line way.
 inline void PerCpuAddInline(SequenceThread* thread, const PerCpuLayout& layout, uint32_t index_offset,
-                            int64_t value) {
+                            uint32_t cell, int64_t value) {
   if (index_offset != 0 && thread->area != nullptr) {
-    int32_t status = SeqAdd(thread->area, index_offset, layout.slots, layout.rseq_cells, layout.stride, value,
-                            layout.active_set, layout.set_bytes);
+    int32_t status = SeqAdd(thread->area, index_offset, layout.slots, layout.rseq_cells + cell * 8ull, layout.stride,
+                            value, layout.active_set, layout.set_bytes);
     if (status >= 0) return;
     if (status == kSeqAborted) CountAbort(thread);
   }
-  PerCpuAdd(thread, layout, 0, value);
+  PerCpuAdd(thread, layout, cell, value);
 }
 
 // Returns the slot (CPU or mm_cid) index it stored into, or -1 when the cell did not hold `expected`.

@@ -2,6 +2,8 @@
 // operations read on every call.
 #pragma once
 
+#include <node_api.h>
+
 #include "percpu_ops.h"
 #include "thread_rseq.h"
 
@@ -11,6 +13,12 @@ struct ThreadBinding {
   ThreadRseq rseq;
   SequenceThread sequences;
   bool attached = false;
+  // The thread's number slot (lib/number-slot.ts): a Float64Array(1) the JS layer stores a number into
+  // just before calling a function that takes it from there. A store and a load cost less than handing
+  // the number over as an argument and reading it through N-API. Bound once per thread, kept alive by
+  // `number_slot_ref` for the env's life.
+  const double* number_slot = nullptr;
+  napi_ref number_slot_ref = nullptr;
 };
 
 }  // namespace rseq_native

@@ -112,7 +112,7 @@ describe('rseq-bench --quick', () => {
 
   it('exits 0 and prints both tables, quietly when not on a terminal', () => {
     expect(result.status, result.stderr).toBe(0)
-    expect(result.stdout).toMatch(/## current CPU/)
+    expect(result.stdout).toMatch(/## single thread \(ns\/op\)[^]*x N-API empty call/)
     expect(result.stdout).toMatch(/## counters/)
     expect(result.stdout).toMatch(/aborts per million rseq adds/)
     expect(result.stdout).toMatch(/## histograms[^]*PerCpuHistogram\.observe \(shared\), 2w[^]*prom-client Histogram\.observe/)
@@ -123,9 +123,25 @@ describe('rseq-bench --quick', () => {
     const report = JSON.parse(readFileSync(jsonFile, 'utf8'))
     expect(report.machine.kernel).toBe(os.release())
     expect(report.strategy).toBe('glibc')
-    expect(Object.keys(report.currentCpu)).toEqual(
-      expect.arrayContaining(['currentCpu()', 'N-API sched_getcpu()', 'getcpu system call']),
-    )
+    expect(report.runtime).toEqual({ name: 'node', version: process.versions.node })
+    expect(report.machine.runtime).toEqual(report.runtime)
+    expect(report.singleThread.baseline).toBe('N-API empty call')
+    expect(Object.keys(report.singleThread.figures)).toEqual([
+      'currentCpu()',
+      'N-API sched_getcpu()',
+      'getcpu system call',
+      'N-API empty call',
+      'PerCpuCounter.add()',
+      'PerCpuCounter.add(n), n a number',
+      'PerCpuCounter.add(n), n a bigint',
+      'PerCpuHistogram.observe(v)',
+      'shared Atomics.add',
+      'Atomics.add sharded by currentCpu()',
+    ])
+    for (const figure of Object.values(report.singleThread.figures) as Array<{ median: number; ratio: number }>) {
+      expect(figure.median).toBeGreaterThan(0)
+      expect(figure.ratio).toBeCloseTo(figure.median / report.singleThread.figures['N-API empty call'].median, 6)
+    }
     expect(Object.keys(report.counters).sort()).toEqual(['atomics', 'fallback', 'percpu', 'sharded-atomics'])
     for (const { rows } of Object.values(report.counters) as Array<{ rows: Array<Record<string, number | boolean>> }>) {
       expect(rows.map((row) => row.workers)).toEqual([1, 2])

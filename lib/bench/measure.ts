@@ -70,11 +70,19 @@ export function returningZero(call: () => unknown): () => number {
   }
 }
 
-export function formatTable(rows: Record<string, Spread>): string {
+/** One line per method: median, min and max ns/op, and where a row carries one, its ratio to a baseline. */
+export function formatTable(rows: Record<string, Spread & { ratio?: number }>, ratioTitle = 'x baseline'): string {
   const width = Math.max(24, ...Object.keys(rows).map((name) => name.length))
-  const lines = [`${'method'.padEnd(width)} ${'median ns/op'.padStart(13)} ${'min'.padStart(8)} ${'max'.padStart(8)}`]
-  for (const [name, { median, min, max }] of Object.entries(rows)) {
-    lines.push(`${name.padEnd(width)} ${median.toFixed(2).padStart(13)} ${min.toFixed(2).padStart(8)} ${max.toFixed(2).padStart(8)}`)
+  const withRatio = Object.values(rows).some((row) => row.ratio !== undefined)
+  const ratioColumn = (text: string) => (withRatio ? ` ${text.padStart(Math.max(10, ratioTitle.length))}` : '')
+  const lines = [
+    `${'method'.padEnd(width)} ${'median ns/op'.padStart(13)} ${'min'.padStart(8)} ${'max'.padStart(8)}${ratioColumn(ratioTitle)}`,
+  ]
+  for (const [name, { median, min, max, ratio }] of Object.entries(rows)) {
+    lines.push(
+      `${name.padEnd(width)} ${median.toFixed(2).padStart(13)} ${min.toFixed(2).padStart(8)} ${max.toFixed(2).padStart(8)}` +
+        ratioColumn(ratio === undefined ? '' : `${ratio.toFixed(2)}x`),
+    )
   }
   return lines.join('\n')
 }

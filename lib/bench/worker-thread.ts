@@ -23,7 +23,7 @@ export interface WorkerResult {
 /** Bounds both histogram methods use: prom-client's default buckets, in seconds. */
 export const HISTOGRAM_BOUNDS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 // Observed values, cycling through every bucket (and past the last bound).
-const OBSERVED = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
+export const OBSERVED = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
 
 interface Measured {
   run(count: number): void

@@ -1,16 +1,16 @@
 #!/usr/bin/env node
-// rseq-bench: what rseq buys on this host. Current CPU three ways, counters at 1..N workers four ways,
+// rseq-bench: what rseq buys on this host. Single-thread costs (current CPU, per-CPU operations, Atomics)
+// against an empty N-API call, counters at 1..N workers four ways,
 // histograms at 1..N workers against prom-client's, aborts per million rseq operations; a table, and
 // optionally JSON and an SVG chart.
 import { writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import { parseArgs } from 'node:util'
-import { native } from '../binding'
-import { compare, formatTable, returningZero, type Spread } from '../bench/measure'
+import { formatTable, type Spread } from '../bench/measure'
+import { BASELINE, measureSingleThread } from '../bench/single-thread'
 import { renderChart } from '../bench/chart'
 import { measureWorkers, type WorkerMethod, type WorkersFigure } from '../bench/workers'
-import { currentCpu } from '../cpu'
-import { describeMachine } from '../machine'
+import { describeMachine, describeRuntime } from '../machine'
 import { threadInfo } from '../thread-rseq'
 
 const USAGE = `usage: rseq-bench [--workers N] [--quick] [--json FILE] [--svg FILE]
@@ -19,6 +19,11 @@ const USAGE = `usage: rseq-bench [--workers N] [--quick] [--json FILE] [--svg FI
   --quick       a short run (under 10 s on 2 cores) for smoke tests
   --json FILE   every figure, with the machine and the strategy, as JSON
   --svg FILE    a chart of ns/op against workers, one line per method`
+
+function runtimeLabel(): string {
+  const runtime = describeRuntime()
+  return runtime.name === 'node' ? `node ${runtime.version}` : `${runtime.name} ${runtime.version} (process.version ${process.version})`
+}
 
 const METHOD_NAMES: Record<WorkerMethod, string> = {
   percpu: 'PerCpuCounter.add (rseq)',
@@ -85,14 +90,8 @@ async function main(argv: string[]): Promise<number> {
   const quick = values.quick === true
   const show = progress(process.stderr.isTTY === true)
 
-  show('current CPU...')
-  const cpuFigures: Record<string, Spread> = compare(
-    {
-      'currentCpu()': currentCpu,
-      'N-API sched_getcpu()': native.calibration.schedGetcpu,
-      'getcpu system call': native.calibration.getcpuSyscall,
-      'N-API empty call': returningZero(native.calibration.emptyCall),
-    },
+  show('single thread...')
+  const singleThread = measureSingleThread(
     quick ? { iterations: 100_000, rounds: 5, warmup: 1 } : { iterations: 1_000_000, rounds: 15, warmup: 3 },
   )
 
@@ -121,8 +120,10 @@ async function main(argv: string[]): Promise<number> {
   show('')
 
   const info = { ...threadInfo }
-  process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, node ${process.version}, strategy ${info.strategy}\n\n`)
-  process.stdout.write(`## current CPU (ns/op)\n${formatTable(cpuFigures)}\n\n## counters (ns/op per worker)\n`)
+  process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}\n\n`)
+  process.stdout.write(
+    `## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n## counters (ns/op per worker)\n`,
+  )
   // One table row per method and worker count, flagged where the totals were not exact.
   const tableOf = (measured: WorkerMethod[], rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>>): string => {
     const rows: Record<string, Spread> = {}
@@ -148,7 +149,8 @@ async function main(argv: string[]): Promise<number> {
       machine: describeMachine(),
       strategy: info.strategy,
       info,
-      currentCpu: cpuFigures,
+      runtime: describeRuntime(),
+      singleThread: { baseline: BASELINE, figures: singleThread },
       counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
       histograms: Object.fromEntries(
         histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }]),

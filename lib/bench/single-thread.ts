@@ -1,0 +1,49 @@
+// Every per-call cost a user weighs, on the calling thread: the current CPU three ways, the raw N-API
+// baselines, the per-CPU operations with each kind of argument, and the two Atomics.add alternatives.
+// Timed together by compare(), so that each ratio to the empty N-API call holds within one run.
+import { native } from '../binding'
+import { currentCpu } from '../cpu'
+import { PerCpuCounter } from '../percpu-counter'
+import { PerCpuHistogram } from '../percpu-histogram'
+import { compare, returningZero, type CompareOptions, type Spread } from './measure'
+import { HISTOGRAM_BOUNDS, OBSERVED } from './worker-thread'
+
+/** The figure every other one is divided by: the least a call from JavaScript into the addon costs. */
+export const BASELINE = 'N-API empty call'
+
+/** The single-thread methods, keyed by the names the tables and the JSON use. */
+function methods(): Record<string, () => number> {
+  const counter = new PerCpuCounter()
+  const add = counter.add
+  const histogram = new PerCpuHistogram({ buckets: HISTOGRAM_BOUNDS, resolution: 1e-6 })
+  const observe = histogram.observe
+  let next = 0
+  const shared = new Int32Array(new SharedArrayBuffer(128))
+  // One cell 128 bytes apart per CPU, as the sharded workers use them.
+  const sharded = new Int32Array(new SharedArrayBuffer(128 * Math.max(1, native.possibleCpus())))
+  return {
+    'currentCpu()': currentCpu,
+    'N-API sched_getcpu()': native.calibration.schedGetcpu,
+    'getcpu system call': native.calibration.getcpuSyscall,
+    [BASELINE]: returningZero(native.calibration.emptyCall),
+    'PerCpuCounter.add()': returningZero(() => add()),
+    'PerCpuCounter.add(n), n a number': returningZero(() => add(3)),
+    'PerCpuCounter.add(n), n a bigint': returningZero(() => add(3n)),
+    'PerCpuHistogram.observe(v)': returningZero(() => observe(OBSERVED[next++ & 63])),
+    'shared Atomics.add': () => Atomics.add(shared, 0, 1),
+    'Atomics.add sharded by currentCpu()': () => Atomics.add(sharded, currentCpu() * 32, 1),
+  }
+}
+
+export interface SingleThreadFigure extends Spread {
+  /** median / the median of the empty N-API call. */
+  ratio: number
+}
+
+export function measureSingleThread(options: CompareOptions): Record<string, SingleThreadFigure> {
+  const spreads = compare(methods(), options)
+  const baseline = spreads[BASELINE].median
+  return Object.fromEntries(
+    Object.entries(spreads).map(([name, spread]) => [name, { ...spread, ratio: spread.median / baseline }]),
+  )
+}
