@@ -23,7 +23,7 @@ export interface RunResult {
 export const fixturesDir = path.join(__dirname, '..', 'fixtures')
 
 // The variables a test sets must not leak from the developer's shell either.
-function cleanEnvironment(extra: Record<string, string>): NodeJS.ProcessEnv {
+export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
   for (const name of ['RSEQ_STRATEGY', 'GLIBC_TUNABLES', 'LD_PRELOAD', 'NODE_OPTIONS']) delete env[name]
   return { ...env, ...extra }

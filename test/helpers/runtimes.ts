@@ -1,0 +1,69 @@
+// The runtimes of the matrix (scripts/runtimes/versions.json), fetched from the npm registry into the
+// cache outside the repository, and a consumer folder that has this package in its node_modules as an
+// install would: what `require('rseq')` and `import 'rseq'` resolve from in every runtime.
+import { execFile } from 'node:child_process'
+import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { root } from './package-copy'
+
+export interface Runtime {
+  name: string
+  kind: 'node' | 'bun' | 'deno'
+  package: string
+  version: string
+}
+
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { runtimes } = require('../../scripts/runtimes/versions.json') as { runtimes: Runtime[] }
+export { runtimes }
+
+export interface Finished {
+  status: number | null
+  signal: string | null
+  stdout: string
+  stderr: string
+}
+
+/** Runs a command without blocking this process (the test worker must keep answering vitest meanwhile). */
+export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
+  return new Promise((resolve) => {
+    execFile(
+      command,
+      args,
+      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 180_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
+      (error, stdout, stderr) => {
+        const failure = error as (Error & { code?: number | string; signal?: string }) | null
+        resolve({
+          status: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
+          signal: failure?.signal ?? null,
+          stdout,
+          stderr,
+        })
+      },
+    )
+  })
+}
+
+/** The runtime's executable, fetched into the cache on first use. */
+export async function fetchRuntime(runtime: Runtime): Promise<string> {
+  const fetched = await run(process.execPath, [path.join(root, 'scripts', 'runtimes', 'fetch.mjs'), runtime.name], { timeoutMs: 600_000 })
+  if (fetched.status !== 0) throw new Error(`fetching ${runtime.package}@${runtime.version} failed:\n${fetched.stderr}`)
+  return fetched.stdout.trim().split('\t')[1]
+}
+
+/** The command line that runs `script` (and its arguments) in `runtime`. */
+export function commandLine(runtime: Runtime, executable: string, script: string, args: string[] = []): string[] {
+  // Deno asks for permissions; the checks read files, start workers, load the addon and read the env.
+  return runtime.kind === 'deno' ? [executable, 'run', '--allow-all', script, ...args] : [executable, script, ...args]
+}
+
+/** test/.build/runtime-consumer: package.json, node_modules/rseq -> this checkout, and the check script. */
+export function consumerFolder(): string {
+  const folder = path.join(root, 'test', '.build', 'runtime-consumer')
+  rmSync(folder, { recursive: true, force: true })
+  mkdirSync(path.join(folder, 'node_modules'), { recursive: true })
+  writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'runtime-consumer', private: true, type: 'module' }))
+  symlinkSync(root, path.join(folder, 'node_modules', 'rseq'))
+  cpSync(path.join(root, 'test', 'fixtures', 'runtime-check.mjs'), path.join(folder, 'runtime-check.mjs'))
+  return folder
+}

@@ -1,0 +1,102 @@
+// Every runtime users run the package in (scripts/runtimes/versions.json: Node 18.17 to 26, Bun, Deno),
+// each in a child process from a consumer folder as an install would lay it out: CommonJS and ESM, the
+// decision on the main thread and in a worker, exact counts, drains and histograms, 50 workers started
+// and exited, every strategy, rseq doctor --json, and a clean exit (status 0, nothing on stderr).
+// Run alone with `npm run test:runtimes`.
+import * as path from 'node:path'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { cleanEnvironment } from './helpers/run-node'
+import { commandLine, consumerFolder, fetchRuntime, run, runtimes, type Finished, type Runtime } from './helpers/runtimes'
+import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
+
+const API_TYPES = {
+  info: 'function',
+  currentCpu: 'function',
+  currentMmCid: 'function',
+  currentNumaNode: 'function',
+  PerCpuCounter: 'function',
+  PerCpuArray: 'function',
+  PerCpuHistogram: 'function',
+}
+
+interface Check {
+  runtime: { name: string; version: string }
+  formats: { cjsTypes: Record<string, string>; esmSameAsCjs: boolean; esmDefaultIsCjs: boolean; resultTypes: Record<string, string> }
+  main: { info: { strategy: string; registered: boolean; reason: string }; cpu: number }
+  worker: { info: { strategy: string; registered: boolean }; cpu: number }
+  counter: { expected: string; observed: string; strategies: string[] }
+  drain: { added: string; takenPlusLeft: string; nonEmptyDrains: number }
+  histogram: { expected: unknown; observed: unknown }
+  churn: { workers: number; expected: string; observed: string; strategies: string[]; liveOwnRegistrations: { before: number; after: number } }
+}
+
+/** Exit 0 and a silent stderr, then the JSON document the command printed (and nothing else). */
+function cleanReport<T>(finished: Finished): T {
+  expect({ status: finished.status, signal: finished.signal, stderr: finished.stderr }).toEqual({ status: 0, signal: null, stderr: '' })
+  return JSON.parse(finished.stdout) as T
+}
+
+let consumer: string
+
+beforeAll(() => {
+  consumer = consumerFolder()
+})
+
+describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
+  let executable: string
+  beforeAll(async () => {
+    executable = await fetchRuntime(runtime)
+  }, 600_000)
+
+  const check = (env: Record<string, string> = {}) => {
+    const [command, ...args] = commandLine(runtime, executable, 'runtime-check.mjs')
+    return run(command, args, { cwd: consumer, env: cleanEnvironment(env) })
+  }
+
+  function expectExact(report: Check, strategy: string) {
+    expect(report.runtime).toEqual({ name: runtime.kind, version: runtime.version })
+    expect(report.formats).toEqual({
+      cjsTypes: API_TYPES,
+      esmSameAsCjs: true,
+      esmDefaultIsCjs: true,
+      resultTypes: { currentCpu: 'number', value: 'number', bigValue: 'bigint', sum: 'bigint' },
+    })
+    expect([report.main.info.strategy, report.worker.info.strategy]).toEqual([strategy, strategy])
+    expect(report.main.cpu).toBeGreaterThanOrEqual(0)
+    expect(report.worker.cpu).toBeGreaterThanOrEqual(0)
+    expect(report.counter.observed).toBe(report.counter.expected)
+    expect(report.counter.strategies).toEqual([strategy, strategy, strategy, strategy])
+    expect(report.drain.takenPlusLeft).toBe(report.drain.added)
+    expect(report.drain.nonEmptyDrains).toBeGreaterThan(0)
+    expect(report.histogram.observed).toEqual(report.histogram.expected)
+    expect(report.churn).toMatchObject({ workers: 50, observed: report.churn.expected, strategies: [strategy] })
+    // Whatever the strategy, no registration of the package's own outlives the workers that made it.
+    expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)
+  }
+
+  it('shares glibc\'s registration on every thread, counts, drains and merges exactly, and exits cleanly', async () => {
+    const report = cleanReport<Check>(await check())
+    expectExact(report, 'glibc')
+    expect(report.main.info.reason).toMatch(/with the standard signature/)
+  })
+
+  it('registers its own areas under GLIBC_TUNABLES=glibc.pthread.rseq=0 and unregisters them as workers exit', async () => {
+    const report = cleanReport<Check>(await check(GLIBC_RSEQ_OFF))
+    expectExact(report, 'own')
+    expect(report.churn.liveOwnRegistrations.before).toBe(1) // the main thread's, still attached
+  })
+
+  it('runs on atomics under RSEQ_STRATEGY=fallback, just as exactly', async () => {
+    expectExact(cleanReport<Check>(await check({ RSEQ_STRATEGY: 'fallback' })), 'fallback')
+  })
+
+  it('runs `rseq doctor --json`, naming the runtime', async () => {
+    const cli = path.join(consumer, 'node_modules', 'rseq', 'dist', 'cli', 'rseq.js')
+    const [command, ...args] = commandLine(runtime, executable, cli, ['doctor', '--json'])
+    const diagnosis = cleanReport<{ machine: { runtime: unknown }; mainThread: { strategy: string }; worker: { strategy: string }; verdict: { ok: boolean } }>(
+      await run(command, args, { cwd: consumer, env: cleanEnvironment() }),
+    )
+    expect(diagnosis.machine.runtime).toEqual({ name: runtime.kind, version: runtime.version })
+    expect([diagnosis.mainThread.strategy, diagnosis.worker.strategy, diagnosis.verdict.ok]).toEqual(['glibc', 'glibc', true])
+  })
+})
