@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { arm64NodeRoot, emulationRequired, missingCrossTools, qemuNode } from './helpers/emulation'
 import { packageCopy, root } from './helpers/package-copy'
-import { runNodeJson } from './helpers/run-node'
+import { runCommandOk, runNodeJson } from './helpers/run-node'
 
 const missing = missingCrossTools()
 if (missing !== null) {
@@ -17,13 +17,13 @@ if (missing !== null) {
 
 const EMULATION_SOURCES = ['test/fixtures/sequence-emulation.cc', 'native/percpu_ops.cc', 'native/percpu_layout.cc']
 
-function buildEmulation(compiler: string, output: string, extra: string[]): string {
+async function buildEmulation(compiler: string, output: string, extra: string[]): Promise<string> {
   const binary = path.join(root, 'test', '.build', output)
   mkdirSync(path.dirname(binary), { recursive: true })
-  execFileSync(compiler, [
+  await runCommandOk(compiler, [
     '-O2', '-std=c++17', '-DRSEQ_TEST_DELAY=2000', ...extra, '-o', binary,
     ...EMULATION_SOURCES.map((source) => path.join(root, source)),
-  ])
+  ], { timeoutMs: 300_000 })
   return binary
 }
 
@@ -35,8 +35,8 @@ interface EmulationReport {
   [check: string]: unknown
 }
 
-function runEmulation(command: string[]): EmulationReport {
-  return JSON.parse(execFileSync(command[0], command.slice(1), { encoding: 'utf8' })) as EmulationReport
+async function runEmulation(command: string[]): Promise<EmulationReport> {
+  return JSON.parse(await runCommandOk(command[0], command.slice(1), { timeoutMs: 300_000 })) as EmulationReport
 }
 
 const EMULATION_CHECKS = [
@@ -52,9 +52,9 @@ function expectEveryCheck(report: EmulationReport): void {
 }
 
 describe.skipIf(missing !== null)('the aarch64 sequences under qemu-user, a timer playing the kernel', () => {
-  it('add, compare-and-store, max, the bounds check and the abort path all hold', () => {
-    const binary = buildEmulation('aarch64-linux-gnu-g++', 'sequence-emulation-arm64', ['-static'])
-    const report = runEmulation(['qemu-aarch64-static', binary])
+  it('add, compare-and-store, max, the bounds check and the abort path all hold', async () => {
+    const binary = await buildEmulation('aarch64-linux-gnu-g++', 'sequence-emulation-arm64', ['-static'])
+    const report = await runEmulation(['qemu-aarch64-static', binary])
     expect(report.arch).toBe('arm64')
     expectEveryCheck(report)
     expect(report.aborts).toBeGreaterThan(0)
@@ -62,8 +62,8 @@ describe.skipIf(missing !== null)('the aarch64 sequences under qemu-user, a time
 })
 
 describe(`the ${process.arch} sequences natively, under the same simulated kernel`, () => {
-  it('hold the same checks, which shows the emulation itself is sound', () => {
-    const report = runEmulation([buildEmulation('g++', 'sequence-emulation-host', [])])
+  it('hold the same checks, which shows the emulation itself is sound', async () => {
+    const report = await runEmulation([await buildEmulation('g++', 'sequence-emulation-host', [])])
     expect(report.arch).toBe(process.arch)
     expectEveryCheck(report)
   })
@@ -74,17 +74,17 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
   let node: string[] | undefined
   let noNodeReason = ''
 
-  beforeAll(() => {
+  beforeAll(async () => {
     copy = packageCopy('arm64-prebuild')
-    execFileSync(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), '--arch', 'arm64'], { cwd: copy, stdio: 'pipe' })
+    await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), '--arch', 'arm64'], { cwd: copy, timeoutMs: 600_000 })
     rmSync(path.join(copy, 'build'), { recursive: true, force: true })
-    const sysroot = arm64NodeRoot()
+    const sysroot = await arm64NodeRoot()
     if ('root' in sysroot) node = qemuNode(sysroot.root)
     else if (emulationRequired) throw new Error(sysroot.reason)
     else noNodeReason = sysroot.reason
-  })
+  }, 900_000)
 
-  it('is an aarch64 ELF shared object in prebuilds/linux-arm64 with its rseq sections', () => {
+  it('is an aarch64 ELF shared object in prebuilds/linux-arm64 with its rseq sections', async () => {
     const file = path.join(copy, 'prebuilds', 'linux-arm64', 'rseq.node')
     const header = execFileSync('readelf', ['-h', '-S', '-W', file], { encoding: 'utf8' })
     expect(header).toMatch(/Type:\s+DYN/)
@@ -93,9 +93,9 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
     expect(header).toMatch(/__rseq_failure/)
   })
 
-  it('loads under arm64 Node in qemu-user and takes fallback with ENOSYS on every thread', (context) => {
+  it('loads under arm64 Node in qemu-user and takes fallback with ENOSYS on every thread', async (context) => {
     if (node === undefined) return context.skip(noNodeReason)
-    const report = runNodeJson<{ main: Record<string, unknown>; firstRound: Record<string, unknown>[] }>(
+    const report = await runNodeJson<{ main: Record<string, unknown>; firstRound: Record<string, unknown>[] }>(
       'thread-report.cjs', ['--workers', '2', '--samples', '200'], { node, env: { RSEQ_PACKAGE: copy } },
     )
     for (const thread of [report.main, ...report.firstRound]) {
@@ -107,15 +107,15 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
     }
   })
 
-  it('passes the API checks there', (context) => {
+  it('passes the API checks there', async (context) => {
     if (node === undefined) return context.skip(noNodeReason)
-    const result = runNodeJson<{ checks: Record<string, unknown> }>('api-checks.cjs', [], { node, env: { RSEQ_PACKAGE: copy } })
+    const result = await runNodeJson<{ checks: Record<string, unknown> }>('api-checks.cjs', [], { node, env: { RSEQ_PACKAGE: copy } })
     for (const [name, outcome] of Object.entries(result.checks)) expect(outcome, name).toBe(true)
   })
 
-  it('sums exactly with 4 workers adding there', (context) => {
+  it('sums exactly with 4 workers adding there', async (context) => {
     if (node === undefined) return context.skip(noNodeReason)
-    const result = runNodeJson<{ expected: string; observed: string; workerStrategies: string[] }>(
+    const result = await runNodeJson<{ expected: string; observed: string; workerStrategies: string[] }>(
       'percpu-workers.cjs', ['--workers', '4', '--adds', '50000'], { node, env: { RSEQ_PACKAGE: copy } },
     )
     expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])

@@ -3,18 +3,18 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { afterAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Diagnosis } from '../lib/doctor'
 import { seccompLauncher } from './helpers/native-fixtures'
-import { runNode, type RunOptions } from './helpers/run-node'
+import { runNode, type RunOptions, type RunResult } from './helpers/run-node'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
 const root = path.join(__dirname, '..')
 const doctorCli = path.join(root, 'dist', 'cli', 'rseq.js')
 const benchCli = path.join(root, 'dist', 'cli', 'rseq-bench.js')
 
-function doctorJson(options: RunOptions = {}): Diagnosis {
-  const result = runNode(doctorCli, ['doctor', '--json'], options)
+async function doctorJson(options: RunOptions = {}): Promise<Diagnosis> {
+  const result = await runNode(doctorCli, ['doctor', '--json'], options)
   expect(result.status, result.stderr).toBe(0)
   return JSON.parse(result.stdout) as Diagnosis
 }
@@ -25,8 +25,8 @@ function worker(diagnosis: Diagnosis) {
 }
 
 describe('rseq doctor', () => {
-  it('on this host: kernel, glibc and both threads on glibc\'s registration, verdict OK', () => {
-    const diagnosis = doctorJson()
+  it('on this host: kernel, glibc and both threads on glibc\'s registration, verdict OK', async () => {
+    const diagnosis = await doctorJson()
     expect(diagnosis.kernel.release).toBe(os.release())
     expect(diagnosis.kernel.hasRseq).toBe(true)
     expect(diagnosis.kernel.probe).toBe('EINVAL')
@@ -42,18 +42,18 @@ describe('rseq doctor', () => {
     expect(diagnosis.verdict.ok).toBe(true)
   })
 
-  it('where membarrier is refused (a kernel before 5.10): no fence, drains by snapshot, rseq still live', () => {
-    const diagnosis = doctorJson({ launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
+  it('where membarrier is refused (a kernel before 5.10): no fence, drains by snapshot, rseq still live', async () => {
+    const diagnosis = await doctorJson({ launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
     expect(diagnosis.mainThread.strategy).toBe('glibc')
     expect(diagnosis.mainThread.fence).toBe(false)
     expect(diagnosis.mainThread.drain).toBe('snapshot')
     expect(worker(diagnosis).drain).toBe('snapshot')
-    const text = runNode(doctorCli, ['doctor'], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] }).stdout
+    const text = (await runNode(doctorCli, ['doctor'], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })).stdout
     expect(text).toMatch(/drain\s+no rseq fence \(Linux < 5\.10 or membarrier refused\)/)
   })
 
-  it('with glibc\'s registration off: the tunable, and own registrations on both threads', () => {
-    const diagnosis = doctorJson({ env: GLIBC_RSEQ_OFF })
+  it('with glibc\'s registration off: the tunable, and own registrations on both threads', async () => {
+    const diagnosis = await doctorJson({ env: GLIBC_RSEQ_OFF })
     expect(diagnosis.glibc.tunable).toBe('0')
     expect(diagnosis.glibc.symbols?.size).toBe(0)
     expect(diagnosis.mainThread.strategy).toBe('own')
@@ -61,8 +61,8 @@ describe('rseq doctor', () => {
     expect(diagnosis.verdict.ok).toBe(true)
   })
 
-  it('under a seccomp filter answering ENOSYS: the filter, the missing syscall, fallback and what to do', () => {
-    const diagnosis = doctorJson({ launcher: [seccompLauncher(), 'ENOSYS'] })
+  it('under a seccomp filter answering ENOSYS: the filter, the missing syscall, fallback and what to do', async () => {
+    const diagnosis = await doctorJson({ launcher: [seccompLauncher(), 'ENOSYS'] })
     expect(diagnosis.seccomp.active).toBe(true)
     expect(diagnosis.seccomp.mode).toBe(2)
     expect(diagnosis.kernel.hasRseq).toBe(false)
@@ -74,15 +74,15 @@ describe('rseq doctor', () => {
     expect(diagnosis.verdict.text).toMatch(/fallback.*ENOSYS/)
   })
 
-  it('with RSEQ_STRATEGY=fallback: fallback on both threads, with the reason', () => {
-    const diagnosis = doctorJson({ env: { RSEQ_STRATEGY: 'fallback' } })
+  it('with RSEQ_STRATEGY=fallback: fallback on both threads, with the reason', async () => {
+    const diagnosis = await doctorJson({ env: { RSEQ_STRATEGY: 'fallback' } })
     expect(diagnosis.mainThread.strategy).toBe('fallback')
     expect(worker(diagnosis).strategy).toBe('fallback')
     expect(diagnosis.verdict.text).toMatch(/RSEQ_STRATEGY=fallback/)
   })
 
-  it('prints the same as text, ending in a verdict line', () => {
-    const result = runNode(doctorCli, ['doctor'])
+  it('prints the same as text, ending in a verdict line', async () => {
+    const result = await runNode(doctorCli, ['doctor'])
     expect(result.status).toBe(0)
     for (const label of ['kernel', 'auxv', 'glibc', 'tunable', 'drain', 'seccomp', 'main thread:', 'worker:']) {
       expect(result.stdout).toContain(label)
@@ -90,14 +90,14 @@ describe('rseq doctor', () => {
     expect(result.stdout.trim().split('\n').pop()).toMatch(/^verdict\s+OK: rseq is live/)
   })
 
-  it('reports a package that cannot load as a diagnosis, still exiting 0', () => {
-    const result = runNode(doctorCli, ['doctor'], { env: { RSEQ_STRATEGY: 'own' } })
+  it('reports a package that cannot load as a diagnosis, still exiting 0', async () => {
+    const result = await runNode(doctorCli, ['doctor'], { env: { RSEQ_STRATEGY: 'own' } })
     expect(result.status).toBe(0)
     expect(result.stdout).toMatch(/verdict\s+the package could not load: RSEQ_STRATEGY=own cannot be honoured/)
   })
 
-  it('rejects an unknown command with usage and exit 2', () => {
-    const result = runNode(doctorCli, ['diagnose'])
+  it('rejects an unknown command with usage and exit 2', async () => {
+    const result = await runNode(doctorCli, ['diagnose'])
     expect(result.status).toBe(2)
     expect(result.stderr).toMatch(/unknown command 'diagnose'[\s\S]*usage: rseq doctor/)
   })
@@ -108,9 +108,12 @@ describe('rseq-bench --quick', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
   const jsonFile = path.join(dir, 'bench.json')
   const svgFile = path.join(dir, 'bench.svg')
-  const result = runNode(benchCli, ['--quick', '--workers', '2', '--json', jsonFile, '--svg', svgFile])
+  let result: RunResult
+  beforeAll(async () => {
+    result = await runNode(benchCli, ['--quick', '--workers', '2', '--json', jsonFile, '--svg', svgFile])
+  })
 
-  it('exits 0 and prints both tables, quietly when not on a terminal', () => {
+  it('exits 0 and prints both tables, quietly when not on a terminal', async () => {
     expect(result.status, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/## single thread \(ns\/op\)[^]*x N-API empty call/)
     expect(result.stdout).toMatch(/## counters/)
@@ -119,7 +122,7 @@ describe('rseq-bench --quick', () => {
     expect(result.stderr).toBe('')
   })
 
-  it('writes JSON holding the machine, the strategy and every method', () => {
+  it('writes JSON holding the machine, the strategy and every method', async () => {
     const report = JSON.parse(readFileSync(jsonFile, 'utf8'))
     expect(report.machine.kernel).toBe(os.release())
     expect(report.strategy).toBe('glibc')
@@ -164,7 +167,7 @@ describe('rseq-bench --quick', () => {
     expect(report.exact).toBe(true)
   })
 
-  it('writes an SVG chart with one line per method and a legend', () => {
+  it('writes an SVG chart with one line per method and a legend', async () => {
     const svg = readFileSync(svgFile, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.trim().endsWith('</svg>')).toBe(true)
@@ -174,8 +177,8 @@ describe('rseq-bench --quick', () => {
     expect(svg).toMatch(/workers adding at once/)
   })
 
-  it('rejects a bad --workers with exit 2', () => {
-    const bad = runNode(benchCli, ['--workers', '0'])
+  it('rejects a bad --workers with exit 2', async () => {
+    const bad = await runNode(benchCli, ['--workers', '0'])
     expect(bad.status).toBe(2)
     expect(bad.stderr).toMatch(/--workers must be an integer/)
   })

@@ -1,13 +1,17 @@
 // On a glibc >= 2.35 host with rseq, glibc owns every thread's area and the package shares it.
 import * as os from 'node:os'
-import { describe, expect, it } from 'vitest'
-import { agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { agreesWithSchedGetcpu, threadReport, type ProcessReport, type ThreadReport } from './helpers/thread-report'
 
 describe('on a default glibc host', () => {
-  const report = threadReport({ workers: 2 })
-  const threads = [report.main, ...report.firstRound]
+  let report: ProcessReport
+  let threads: ThreadReport[]
+  beforeAll(async () => {
+    report = await threadReport({ workers: 2 })
+    threads = [report.main, ...report.firstRound]
+  })
 
-  it('uses glibc\'s registration on the main thread and in workers', () => {
+  it('uses glibc\'s registration on the main thread and in workers', async () => {
     expect(report.firstRound).toHaveLength(2)
     for (const thread of threads) {
       expect(thread.strategy).toBe('glibc')
@@ -17,7 +21,7 @@ describe('on a default glibc host', () => {
     }
   })
 
-  it('reports glibc\'s symbols, the abort signature and the architecture', () => {
+  it('reports glibc\'s symbols, the abort signature and the architecture', async () => {
     const { main } = report
     expect(main.glibc).not.toBeNull()
     expect(main.glibc!.size).toBeGreaterThanOrEqual(20)
@@ -26,7 +30,7 @@ describe('on a default glibc host', () => {
     expect(main.signature).toBe(process.arch === 'arm64' ? 0xd428bc00 : 0x53053053)
   })
 
-  it('reads currentCpu() from the rseq area, agreeing with a native sched_getcpu()', () => {
+  it('reads currentCpu() from the rseq area, agreeing with a native sched_getcpu()', async () => {
     for (const thread of threads) {
       expect(thread.cpu).toBeGreaterThanOrEqual(0)
       expect(thread.cpu).toBeLessThan(os.cpus().length)
@@ -34,7 +38,7 @@ describe('on a default glibc host', () => {
     }
   })
 
-  it('gives mm_cid and node_id where the kernel fills them', () => {
+  it('gives mm_cid and node_id where the kernel fills them', async () => {
     for (const thread of threads) {
       expect(thread.mmCid).toBe(thread.featureSize >= 28)
       expect(thread.numaNode).toBe(thread.featureSize >= 24)
@@ -48,7 +52,7 @@ describe('on a default glibc host', () => {
     }
   })
 
-  it('registers nothing of its own', () => {
+  it('registers nothing of its own', async () => {
     expect(report.maxLiveOwn).toBe(0)
     expect(report.liveOwnAfterExit).toBe(0)
   })

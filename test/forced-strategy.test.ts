@@ -4,8 +4,8 @@ import { runNode } from './helpers/run-node'
 import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
 
 describe('RSEQ_STRATEGY', () => {
-  it('=fallback forces atomics on every thread even where glibc registered rseq', () => {
-    const report = threadReport({ env: { RSEQ_STRATEGY: 'fallback' }, workers: 1 })
+  it('=fallback forces atomics on every thread even where glibc registered rseq', async () => {
+    const report = await threadReport({ env: { RSEQ_STRATEGY: 'fallback' }, workers: 1 })
     for (const thread of [report.main, report.firstRound[0]]) {
       expect(thread.strategy).toBe('fallback')
       expect(thread.errno).toBeNull()
@@ -14,33 +14,33 @@ describe('RSEQ_STRATEGY', () => {
     }
   })
 
-  it('=own while glibc owns the area makes loading fail with an error that says what to do', () => {
-    const result = runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'own' } })
+  it('=own while glibc owns the area makes loading fail with an error that says what to do', async () => {
+    const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'own' } })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/RSEQ_STRATEGY=own cannot be honoured: glibc already registered rseq/)
     expect(result.stderr).toMatch(/GLIBC_TUNABLES=glibc\.pthread\.rseq=0/)
   })
 
-  it('=own with glibc\'s registration off is honoured', () => {
-    const report = threadReport({ env: { ...GLIBC_RSEQ_OFF, RSEQ_STRATEGY: 'own' }, workers: 1 })
+  it('=own with glibc\'s registration off is honoured', async () => {
+    const report = await threadReport({ env: { ...GLIBC_RSEQ_OFF, RSEQ_STRATEGY: 'own' }, workers: 1 })
     expect(report.main.strategy).toBe('own')
     expect(report.firstRound[0].strategy).toBe('own')
   })
 
-  it('=glibc with glibc\'s registration off fails to load, naming what the thread would use', () => {
-    const result = runNode('thread-report.cjs', [], { env: { ...GLIBC_RSEQ_OFF, RSEQ_STRATEGY: 'glibc' } })
+  it('=glibc with glibc\'s registration off fails to load, naming what the thread would use', async () => {
+    const result = await runNode('thread-report.cjs', [], { env: { ...GLIBC_RSEQ_OFF, RSEQ_STRATEGY: 'glibc' } })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/RSEQ_STRATEGY=glibc cannot be honoured on this thread, which would use 'own'/)
   })
 
-  it('=legacy without an early adopter fails to load and registers nothing', () => {
-    const result = runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'legacy' } })
+  it('=legacy without an early adopter fails to load and registers nothing', async () => {
+    const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'legacy' } })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/RSEQ_STRATEGY=legacy cannot be honoured/)
   })
 
-  it('rejects an unknown value with a TypeError listing the valid ones', () => {
-    const result = runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'fastest' } })
+  it('rejects an unknown value with a TypeError listing the valid ones', async () => {
+    const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'fastest' } })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/TypeError: RSEQ_STRATEGY must be one of glibc, own, legacy, fallback \(or unset\); got 'fastest'/)
   })

@@ -1,13 +1,12 @@
 // require('rseq') and import ... from 'rseq' both work, with types.
-import { execFileSync } from 'node:child_process'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { runNodeJson } from './helpers/run-node'
+import { runCommand, runNodeJson } from './helpers/run-node'
 
 const root = path.join(__dirname, '..')
 
 describe('module formats', () => {
-  it('require(\'rseq\') gives the API', () => {
+  it('require(\'rseq\') gives the API', async () => {
     // eslint-disable-next-line @typescript-eslint/no-var-requires
     const rseq = require(root)
     expect(typeof rseq.info).toBe('function')
@@ -15,8 +14,8 @@ describe('module formats', () => {
     expect(rseq.info().strategy).toMatch(/^(glibc|own|legacy|fallback)$/)
   })
 
-  it('import { info } from \'rseq\' gives the same functions as the default import', () => {
-    const result = runNodeJson<{ namedTypes: Record<string, string>; sameAsDefault: boolean; promClient: string[]; cpu: number }>(
+  it('import { info } from \'rseq\' gives the same functions as the default import', async () => {
+    const result = await runNodeJson<{ namedTypes: Record<string, string>; sameAsDefault: boolean; promClient: string[]; cpu: number }>(
       'esm-consumer.mjs',
     )
     expect(result.namedTypes).toEqual({
@@ -33,10 +32,11 @@ describe('module formats', () => {
     expect(result.cpu).toBeGreaterThanOrEqual(0)
   })
 
-  it('type-checks a TypeScript consumer against the published declarations', () => {
+  it('type-checks a TypeScript consumer against the published declarations', async () => {
     const tsc = require.resolve('typescript/bin/tsc')
     const consumer = path.join(root, 'test', 'fixtures', 'types-consumer.ts')
     const args = [tsc, '--noEmit', '--strict', '--module', 'node16', '--moduleResolution', 'node16', '--types', 'node', consumer]
-    expect(() => execFileSync(process.execPath, args, { cwd: root, stdio: 'pipe' })).not.toThrow()
+    const checked = await runCommand(process.execPath, args, { cwd: root })
+    expect(checked.status, checked.stdout + checked.stderr).toBe(0)
   })
 })

@@ -4,8 +4,8 @@ import { describe, expect, it } from 'vitest'
 import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
 
 describe('with GLIBC_TUNABLES=glibc.pthread.rseq=0', () => {
-  it('registers its own area on the main thread and in a worker, with the current CPU readable', () => {
-    const report = threadReport({ env: GLIBC_RSEQ_OFF, workers: 1 })
+  it('registers its own area on the main thread and in a worker, with the current CPU readable', async () => {
+    const report = await threadReport({ env: GLIBC_RSEQ_OFF, workers: 1 })
     for (const thread of [report.main, report.firstRound[0]]) {
       expect(thread.strategy).toBe('own')
       expect(thread.registered).toBe(true)
@@ -16,8 +16,8 @@ describe('with GLIBC_TUNABLES=glibc.pthread.rseq=0', () => {
     expect(report.main.liveOwn).toBe(1)
   })
 
-  it('survives 8 workers created and exited 200 times, leaving only the main thread registered', () => {
-    const report = threadReport({ env: GLIBC_RSEQ_OFF, workers: 8, rounds: 200 })
+  it('survives 8 workers created and exited 200 times, leaving only the main thread registered', async () => {
+    const report = await threadReport({ env: GLIBC_RSEQ_OFF, workers: 8, rounds: 200 })
     expect(report.workerErrors).toBe(0)
     expect(report.strategies).toEqual({ own: 1600 })
     // While a round runs, the live count never exceeds main + 8 workers: exited workers gave theirs back.

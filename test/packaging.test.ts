@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { missingCrossTools } from './helpers/emulation'
 import { packageCopy } from './helpers/package-copy'
+import { runCommandOk } from './helpers/run-node'
 
 const platformDir = `${process.platform}-${process.arch}`
 const ELF_MACHINE: Record<string, number> = { x64: 62, arm64: 183 }
@@ -15,12 +16,12 @@ const arches = missingCrossTools() === null ? [process.arch, otherArch] : [proce
 // A copy of the package as a user's install would hold it.
 let copy: string
 
-beforeAll(() => {
+beforeAll(async () => {
   copy = packageCopy('packaging')
   const args = arches.length === 2 ? [] : ['--arch', process.arch]
-  execFileSync(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), ...args], { cwd: copy, stdio: 'pipe' })
+  await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), ...args], { cwd: copy, timeoutMs: 600_000 })
   rmSync(path.join(copy, 'build'), { recursive: true, force: true })
-})
+}, 600_000)
 
 describe('npm run prebuild', () => {
   it.each(arches)('writes an ELF shared object for %s to prebuilds/linux-<arch>', (arch) => {

@@ -21,7 +21,7 @@ interface DrainResult {
   drain: string
 }
 
-function drainWhileAdding(args: string[] = [], options: RunOptions = {}): DrainResult {
+function drainWhileAdding(args: string[] = [], options: RunOptions = {}): Promise<DrainResult> {
   return runNodeJson<DrainResult>('drain-workers.cjs', args, options)
 }
 
@@ -33,40 +33,40 @@ function expectExact(result: DrainResult): void {
 }
 
 describe('PerCpuCounter.drain() with 4 workers adding and a fifth draining 1,000 times', () => {
-  it('is exact behind the rseq fence on glibc\'s registrations', () => {
-    const result = drainWhileAdding()
+  it('is exact behind the rseq fence on glibc\'s registrations', async () => {
+    const result = await drainWhileAdding()
     expect(result.fence).toBe(true)
     expect(result.drain).toBe('fence')
     expect(result.strategies).toEqual(['glibc', 'glibc', 'glibc', 'glibc', 'glibc'])
     expectExact(result)
   })
 
-  it('is exact on the package\'s own registrations', () => {
-    const result = drainWhileAdding([], { env: GLIBC_RSEQ_OFF })
+  it('is exact on the package\'s own registrations', async () => {
+    const result = await drainWhileAdding([], { env: GLIBC_RSEQ_OFF })
     expect(result.strategies).toEqual(['own', 'own', 'own', 'own', 'own'])
     expectExact(result)
   })
 
-  it('is exact indexed by mm_cid', () => {
-    expectExact(drainWhileAdding(['--index', 'mmcid']))
+  it('is exact indexed by mm_cid', async () => {
+    expectExact(await drainWhileAdding(['--index', 'mmcid']))
   })
 
-  it('is exact when every thread adds with atomics (RSEQ_STRATEGY=fallback)', () => {
-    const result = drainWhileAdding([], { env: { RSEQ_STRATEGY: 'fallback' } })
+  it('is exact when every thread adds with atomics (RSEQ_STRATEGY=fallback)', async () => {
+    const result = await drainWhileAdding([], { env: { RSEQ_STRATEGY: 'fallback' } })
     expect(result.strategies.every((strategy) => strategy === 'fallback')).toBe(true)
     expectExact(result)
   })
 
-  it('is exact by atomic exchange where neither rseq nor the fence exists (seccomp ENOSYS on both)', () => {
-    const result = drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:rseq,membarrier'] })
+  it('is exact by atomic exchange where neither rseq nor the fence exists (seccomp ENOSYS on both)', async () => {
+    const result = await drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:rseq,membarrier'] })
     expect(result.fence).toBe(false)
     expect(result.drain).toBe('exchange')
     expect(result.strategies.every((strategy) => strategy === 'fallback')).toBe(true)
     expectExact(result)
   })
 
-  it('is exact by snapshots where rseq works but the fence does not (a kernel before 5.10)', () => {
-    const result = drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
+  it('is exact by snapshots where rseq works but the fence does not (a kernel before 5.10)', async () => {
+    const result = await drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
     expect(result.fence).toBe(false)
     expect(result.drain).toBe('snapshot')
     expect(result.strategies).toEqual(['glibc', 'glibc', 'glibc', 'glibc', 'glibc'])
@@ -78,8 +78,8 @@ describe('PerCpuArray.drainCell(cell) with 4 workers adding to two cells and a f
   it.each([
     ['the rseq fence', {}],
     ['snapshots', { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] }],
-  ] as Array<[string, RunOptions]>)('is exact by %s and leaves the other cell alone', (_, options) => {
-    const result = drainWhileAdding(['--kind', 'array'], options)
+  ] as Array<[string, RunOptions]>)('is exact by %s and leaves the other cell alone', async (_, options) => {
+    const result = await drainWhileAdding(['--kind', 'array'], options)
     expectExact(result)
     expect(result.otherCell).toBe(result.otherCellExpected)
   })
@@ -90,19 +90,19 @@ describe('the fence is what makes drains exact', () => {
   // adds are in flight whenever a drain flips the sets.
   let fenced: string
   let fenceless: string
-  beforeAll(() => {
-    fenced = instrumentedPackage('drain-delay-2000', '-DRSEQ_TEST_DELAY=2000')
-    fenceless = instrumentedPackage('drain-fenceless-2000', '-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_FENCE')
+  beforeAll(async () => {
+    fenced = await instrumentedPackage('drain-delay-2000', '-DRSEQ_TEST_DELAY=2000')
+    fenceless = await instrumentedPackage('drain-fenceless-2000', '-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_FENCE')
+  }, 900_000)
+
+  it('with widened sequences, drains behind the fence stay exact', async () => {
+    expectExact(await drainWhileAdding([], { env: { RSEQ_PACKAGE: fenced } }))
   })
 
-  it('with widened sequences, drains behind the fence stay exact', () => {
-    expectExact(drainWhileAdding([], { env: { RSEQ_PACKAGE: fenced } }))
-  })
-
-  it('the same build skipping the fence miscounts: adds that loaded the retired set commit into it after the drain took it', () => {
+  it('the same build skipping the fence miscounts: adds that loaded the retired set commit into it after the drain took it', async () => {
     let miscounted = 0n
     for (let attempt = 0; attempt < 5 && miscounted === 0n; attempt++) {
-      const result = drainWhileAdding([], { env: { RSEQ_PACKAGE: fenceless } })
+      const result = await drainWhileAdding([], { env: { RSEQ_PACKAGE: fenceless } })
       expect(result.drain).toBe('fence')
       miscounted = BigInt(result.added) - BigInt(result.taken) - BigInt(result.left)
     }

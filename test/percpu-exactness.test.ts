@@ -7,40 +7,40 @@ import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 const FOUR_BY_250K = ['--workers', '4', '--adds', '250000']
 
 describe('4 workers x 250,000 add() on one PerCpuCounter attached with from()', () => {
-  it('sums exactly on glibc\'s registration, indexed by CPU', () => {
-    const result = addFromWorkers(FOUR_BY_250K)
+  it('sums exactly on glibc\'s registration, indexed by CPU', async () => {
+    const result = await addFromWorkers(FOUR_BY_250K)
     expect(result.workerStrategies).toEqual(['glibc', 'glibc', 'glibc', 'glibc'])
     expect(result.observed).toBe(result.expected)
     expect(result.perCpu.reduce((total, cell) => total + BigInt(cell), 0n)).toBe(BigInt(result.expected))
   })
 
-  it('sums exactly indexed by mm_cid', () => {
-    const result = addFromWorkers([...FOUR_BY_250K, '--index', 'mmcid'])
+  it('sums exactly indexed by mm_cid', async () => {
+    const result = await addFromWorkers([...FOUR_BY_250K, '--index', 'mmcid'])
     expect(result.observed).toBe(result.expected)
   })
 
-  it('sums exactly on the package\'s own registrations (glibc\'s off)', () => {
-    const result = addFromWorkers(FOUR_BY_250K, { env: GLIBC_RSEQ_OFF })
+  it('sums exactly on the package\'s own registrations (glibc\'s off)', async () => {
+    const result = await addFromWorkers(FOUR_BY_250K, { env: GLIBC_RSEQ_OFF })
     expect(result.workerStrategies).toEqual(['own', 'own', 'own', 'own'])
     expect(result.observed).toBe(result.expected)
   })
 
-  it('sums exactly in fallback under a seccomp filter answering ENOSYS', () => {
-    const result = addFromWorkers(FOUR_BY_250K, { launcher: [seccompLauncher(), 'ENOSYS'] })
+  it('sums exactly in fallback under a seccomp filter answering ENOSYS', async () => {
+    const result = await addFromWorkers(FOUR_BY_250K, { launcher: [seccompLauncher(), 'ENOSYS'] })
     expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
     expect(result.observed).toBe(result.expected)
   })
 
-  it('sums exactly when the main thread falls back and workers run rseq on the same buffer', () => {
-    const result = addFromWorkers(FOUR_BY_250K, { env: { RSEQ_STRATEGY: 'fallback' } })
+  it('sums exactly when the main thread falls back and workers run rseq on the same buffer', async () => {
+    const result = await addFromWorkers(FOUR_BY_250K, { env: { RSEQ_STRATEGY: 'fallback' } })
     expect(result.mainStrategy).toBe('fallback')
     expect(result.observed).toBe(result.expected)
   })
 })
 
 describe('4 workers x 250,000 add() on two cells of one PerCpuArray', () => {
-  it.each(['cpu', 'mmcid'])('sums each cell exactly, indexed by %s', (index) => {
-    const result = addFromWorkers([...FOUR_BY_250K, '--kind', 'array', '--index', index])
+  it.each(['cpu', 'mmcid'])('sums each cell exactly, indexed by %s', async (index) => {
+    const result = await addFromWorkers([...FOUR_BY_250K, '--kind', 'array', '--index', index])
     expect(result.observed).toBe(result.expected)
     expect(result.secondCell).toBe(String(4 * 250_000))
   })

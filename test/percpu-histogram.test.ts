@@ -14,12 +14,12 @@ interface HistogramResult {
   workerAborts: number[]
 }
 
-function observeFromWorkers(args: string[] = [], options: RunOptions = {}): HistogramResult {
+function observeFromWorkers(args: string[] = [], options: RunOptions = {}): Promise<HistogramResult> {
   return runNodeJson<HistogramResult>('histogram-workers.cjs', ['--workers', '4', ...args], options)
 }
 
 describe('a PerCpuHistogram', () => {
-  it('counts each value in the first bucket whose bound is >= it, and above every bound in the last', () => {
+  it('counts each value in the first bucket whose bound is >= it, and above every bound in the last', async () => {
     const histogram = new PerCpuHistogram({ buckets: [1, 5, 10] })
     for (const value of [-3, 0, 1, 1.2, 5, 9, 10, 10.5, 1e6]) histogram.observe(value)
     const snapshot = histogram.snapshot()
@@ -28,7 +28,7 @@ describe('a PerCpuHistogram', () => {
     expect(snapshot.count).toBe(9n)
   })
 
-  it('keeps the sum exactly as a count of `resolution`', () => {
+  it('keeps the sum exactly as a count of `resolution`', async () => {
     const histogram = new PerCpuHistogram({ buckets: [0.01, 0.1], resolution: 1e-6 })
     for (let i = 0; i < 10; i++) histogram.observe(0.1)
     expect(histogram.snapshot().sumUnits).toBe(1_000_000n)
@@ -40,7 +40,7 @@ describe('a PerCpuHistogram', () => {
     expect(integers.snapshot()).toMatchObject({ counts: [1n, 1n], sumUnits: 3n, sum: 3 })
   })
 
-  it('places each value as JavaScript arithmetic does: Math.round(value / resolution), then value <= bound', () => {
+  it('places each value as JavaScript arithmetic does: Math.round(value / resolution), then value <= bound', async () => {
     const bounds = [-1.5, 0, 0.30000000000000004, 2.5]
     const resolution = 0.1
     const reference = (value: number) => {
@@ -65,7 +65,7 @@ describe('a PerCpuHistogram', () => {
     }
   })
 
-  it('is shared with a histogram attached through from(), bounds and resolution included', () => {
+  it('is shared with a histogram attached through from(), bounds and resolution included', async () => {
     const histogram = new PerCpuHistogram({ buckets: [2, 4], resolution: 0.5 })
     const attached = PerCpuHistogram.from(histogram.buffer)
     expect(attached.bounds).toEqual([2, 4])
@@ -75,7 +75,7 @@ describe('a PerCpuHistogram', () => {
     expect(histogram.snapshot()).toMatchObject({ counts: [0n, 1n, 1n], sumUnits: 22n, sum: 11 })
   })
 
-  it('reset() zeroes buckets and sum and keeps the bounds', () => {
+  it('reset() zeroes buckets and sum and keeps the bounds', async () => {
     const histogram = new PerCpuHistogram({ buckets: [1] })
     histogram.observe(3)
     histogram.reset()
@@ -116,7 +116,7 @@ describe('PerCpuHistogram arguments', () => {
     expect(histogram.snapshot().count).toBe(0n)
   })
 
-  it('from() refuses other kinds of buffer and corrupted bounds', () => {
+  it('from() refuses other kinds of buffer and corrupted bounds', async () => {
     expect(() => PerCpuHistogram.from(new PerCpuCounter().buffer)).toThrow(/belongs to a PerCpuCounter, not a PerCpuHistogram/)
     const histogram = new PerCpuHistogram({ buckets: [1, 2] })
     const copy = new SharedArrayBuffer(histogram.buffer.byteLength)
@@ -132,20 +132,20 @@ describe('4 workers x 100,000 observe() on one PerCpuHistogram attached with fro
     ['the package\'s own registrations', [], { env: GLIBC_RSEQ_OFF }, 'own'],
     ['mm_cid indexing', ['--index', 'mmcid'], {}, 'glibc'],
     ['fallback (RSEQ_STRATEGY=fallback)', [], { env: { RSEQ_STRATEGY: 'fallback' } }, 'fallback'],
-  ] as Array<[string, string[], RunOptions, string]>)('merges every bucket and the sum exactly on %s', (_, args, options, strategy) => {
-    const result = observeFromWorkers(args, options)
+  ] as Array<[string, string[], RunOptions, string]>)('merges every bucket and the sum exactly on %s', async (_, args, options, strategy) => {
+    const result = await observeFromWorkers(args, options)
     expect(result.workerStrategies).toEqual([strategy, strategy, strategy, strategy])
     expect(result.observed).toEqual(result.expected)
   })
 
   describe('with sequences widened so that preemption aborts them', () => {
     let delayed: string
-    beforeAll(() => {
-      delayed = instrumentedPackage('histogram-delay-2000', '-DRSEQ_TEST_DELAY=2000')
-    })
+    beforeAll(async () => {
+      delayed = await instrumentedPackage('histogram-delay-2000', '-DRSEQ_TEST_DELAY=2000')
+    }, 600_000)
 
-    it('still counts every observation once: aborted adds re-run from their load, nothing was stored', () => {
-      const result = observeFromWorkers(['--observations', '50000'], { env: { RSEQ_PACKAGE: delayed } })
+    it('still counts every observation once: aborted adds re-run from their load, nothing was stored', async () => {
+      const result = await observeFromWorkers(['--observations', '50000'], { env: { RSEQ_PACKAGE: delayed } })
       expect(result.workerAborts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
       expect(result.observed).toEqual(result.expected)
     })

@@ -3,9 +3,9 @@
 // running sequences of their own, a thread draining meanwhile), in every drain mode (the two without the
 // fence under a seccomp filter), and must finish with exact counts and no report. The planted errors
 // prove that a report would fail the run.
-import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { runCommand } from './helpers/run-node'
 
 const root = path.join(__dirname, '..')
 const out = path.join(__dirname, '.build', 'sanitize')
@@ -31,10 +31,9 @@ interface Outcome {
   summary: Summary | null
 }
 
-function sanitize(args: string[]): { status: number | null; outcomes: Outcome[]; output: string } {
-  const child = spawnSync(process.execPath, [path.join(root, 'scripts', 'sanitize.mjs'), '--out', out, ...args], {
-    encoding: 'utf8',
-    timeout: 600_000,
+async function sanitize(args: string[]): Promise<{ status: number | null; outcomes: Outcome[]; output: string }> {
+  const child = await runCommand(process.execPath, [path.join(root, 'scripts', 'sanitize.mjs'), '--out', out, ...args], {
+    timeoutMs: 600_000,
   })
   const output = child.stdout + child.stderr
   const line = child.stdout.split('\n').find((text) => text.startsWith('json '))
@@ -42,8 +41,8 @@ function sanitize(args: string[]): { status: number | null; outcomes: Outcome[];
 }
 
 describe('the native core under AddressSanitizer and UndefinedBehaviorSanitizer', () => {
-  it('runs every sequence and drain mode (glibc, own, mixed fallback, no fence, no rseq) exactly with no report', () => {
-    const { status, outcomes, output } = sanitize(['--iterations', '60000'])
+  it('runs every sequence and drain mode (glibc, own, mixed fallback, no fence, no rseq) exactly with no report', async () => {
+    const { status, outcomes, output } = await sanitize(['--iterations', '60000'])
     expect(status, output).toBe(0)
     expect(outcomes.map((outcome) => outcome.name)).toEqual(['glibc', 'own', 'glibc+fallback', 'no-fence', 'no-rseq'])
     for (const { name, ok, summary } of outcomes) {
@@ -73,9 +72,9 @@ describe('the native core under AddressSanitizer and UndefinedBehaviorSanitizer'
   it.each([
     ['heap-overflow', /AddressSanitizer: heap-buffer-overflow/],
     ['signed-overflow', /runtime error: signed integer overflow/],
-  ])('fails the run when the stress test commits a planted %s', (plant, report) => {
+  ])('fails the run when the stress test commits a planted %s', async (plant, report) => {
     // Reuses the binary the first test built.
-    const { status, outcomes, output } = sanitize(['--no-build', '--only', 'own', '--iterations', '200', '--plant', plant])
+    const { status, outcomes, output } = await sanitize(['--no-build', '--only', 'own', '--iterations', '200', '--plant', plant])
     expect(status).toBe(1)
     expect(outcomes).toHaveLength(1)
     expect(outcomes[0].ok).toBe(false)

@@ -1,15 +1,18 @@
 // Where a seccomp filter refuses rseq(2), every thread falls back to atomics and says why.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { seccompLauncher } from './helpers/native-fixtures'
-import { agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
+import { agreesWithSchedGetcpu, threadReport, type ProcessReport } from './helpers/thread-report'
 
 describe.each([
   ['ENOSYS', /ENOSYS.*(kernel|sandbox|emulator)/],
   ['EPERM', /EPERM.*seccomp/],
 ])('when seccomp answers rseq(2) with %s', (errno, reasonPattern) => {
-  const report = threadReport({ launcher: [seccompLauncher(), errno], workers: 1 })
+  let report: ProcessReport
+  beforeAll(async () => {
+    report = await threadReport({ launcher: [seccompLauncher(), errno], workers: 1 })
+  })
 
-  it('falls back on the main thread and in a worker, naming the errno', () => {
+  it('falls back on the main thread and in a worker, naming the errno', async () => {
     for (const thread of [report.main, report.firstRound[0]]) {
       expect(thread.strategy).toBe('fallback')
       expect(thread.registered).toBe(false)
@@ -20,11 +23,11 @@ describe.each([
     }
   })
 
-  it('found glibc\'s registration refused too', () => {
+  it('found glibc\'s registration refused too', async () => {
     expect(report.main.glibc?.size).toBe(0)
   })
 
-  it('still answers currentCpu() correctly', () => {
+  it('still answers currentCpu() correctly', async () => {
     for (const thread of [report.main, report.firstRound[0]]) {
       expect(agreesWithSchedGetcpu(thread), JSON.stringify(thread)).toBe(true)
     }

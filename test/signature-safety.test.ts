@@ -9,7 +9,7 @@ const SIGNATURE = process.arch === 'arm64' ? 0xd428bc00 : 0x53053053
 const FOREIGN = '0x12345678'
 
 describe('the critical-section descriptors in the addon', () => {
-  it('each carry the registration signature right before an abort handler outside the sequence', () => {
+  it('each carry the registration signature right before an abort handler outside the sequence', async () => {
     const audit = auditDescriptors()
     expect(audit.descriptors).toBeGreaterThanOrEqual(2)
     expect(audit.signatureMatches).toBe(audit.descriptors)
@@ -24,8 +24,8 @@ describe('the signature registered in every strategy', () => {
     ['own', GLIBC_RSEQ_OFF],
     ['legacy', { ...GLIBC_RSEQ_OFF, LD_PRELOAD: earlyAdopterLibrary() }],
     ['fallback', { RSEQ_STRATEGY: 'fallback' }],
-  ])('is the standard one under %s', (strategy, env) => {
-    const report = threadReport({ env, workers: 1 })
+  ])('is the standard one under %s', async (strategy, env) => {
+    const report = await threadReport({ env, workers: 1 })
     for (const thread of [report.main, report.firstRound[0]]) {
       expect(thread.strategy).toBe(strategy)
       expect(thread.signature).toBe(SIGNATURE)
@@ -34,8 +34,8 @@ describe('the signature registered in every strategy', () => {
 })
 
 describe('a registration made with a foreign signature', () => {
-  it('by an early adopter: the thread takes fallback (EPERM) instead of running sequences under it', () => {
-    const report = threadReport({
+  it('by an early adopter: the thread takes fallback (EPERM) instead of running sequences under it', async () => {
+    const report = await threadReport({
       env: { ...GLIBC_RSEQ_OFF, LD_PRELOAD: earlyAdopterLibrary(), EARLY_ADOPTER_SIGNATURE: FOREIGN },
       workers: 1,
     })
@@ -46,8 +46,8 @@ describe('a registration made with a foreign signature', () => {
     expect(report.firstRound[0].strategy).toBe('legacy')
   })
 
-  it('by an unknown owner: the thread takes fallback, never its area', () => {
-    const report = threadReport({
+  it('by an unknown owner: the thread takes fallback, never its area', async () => {
+    const report = await threadReport({
       env: { ...GLIBC_RSEQ_OFF, LD_PRELOAD: unknownOwnerLibrary(), UNKNOWN_OWNER_SIGNATURE: FOREIGN },
       workers: 1,
     })

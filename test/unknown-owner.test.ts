@@ -1,25 +1,28 @@
 // A library that registered a private, unexported area owns that thread: the package cannot share it.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { unknownOwnerLibrary } from './helpers/native-fixtures'
-import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
+import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport, type ProcessReport } from './helpers/thread-report'
 
 describe.each([
   ['the standard signature', {}],
   ['a foreign signature', { UNKNOWN_OWNER_SIGNATURE: '0x12345678' }],
 ])('with an unknown owner preloaded (%s) and glibc\'s registration off', (_label, extraEnv) => {
-  const report = threadReport({
-    env: { ...GLIBC_RSEQ_OFF, LD_PRELOAD: unknownOwnerLibrary(), ...extraEnv },
-    workers: 2,
+  let report: ProcessReport
+  beforeAll(async () => {
+    report = await threadReport({
+      env: { ...GLIBC_RSEQ_OFF, LD_PRELOAD: unknownOwnerLibrary(), ...extraEnv },
+      workers: 2,
+    })
   })
 
-  it('falls back on the thread the unknown owner registered, naming EINVAL or EBUSY', () => {
+  it('falls back on the thread the unknown owner registered, naming EINVAL or EBUSY', async () => {
     expect(report.main.strategy).toBe('fallback')
     expect(['EINVAL', 'EBUSY']).toContain(report.main.errno)
     expect(report.main.reason).toMatch(/another library already registered a private rseq area/)
     expect(agreesWithSchedGetcpu(report.main)).toBe(true)
   })
 
-  it('registers its own area on the threads the unknown owner did not touch', () => {
+  it('registers its own area on the threads the unknown owner did not touch', async () => {
     for (const worker of report.firstRound) {
       expect(worker.strategy).toBe('own')
       expect(agreesWithSchedGetcpu(worker)).toBe(true)

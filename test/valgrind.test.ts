@@ -3,7 +3,7 @@
 import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { fixturesDir } from './helpers/run-node'
+import { fixturesDir, runCommand } from './helpers/run-node'
 
 const hasValgrind = spawnSync('valgrind', ['--version'], { stdio: 'ignore' }).status === 0
 if (!hasValgrind) {
@@ -12,11 +12,11 @@ if (!hasValgrind) {
 }
 
 describe.skipIf(!hasValgrind)('under valgrind memcheck', () => {
-  it('passes the API checks with no memcheck error, in fallback with ENOSYS', () => {
-    const child = spawnSync(
+  it('passes the API checks with no memcheck error, in fallback with ENOSYS', async () => {
+    const child = await runCommand(
       'valgrind',
       ['-q', '--error-exitcode=99', process.execPath, path.join(fixturesDir, 'api-checks.cjs')],
-      { encoding: 'utf8', timeout: 300_000 },
+      { timeoutMs: 300_000 },
     )
     expect(child.status, child.stderr).toBe(0)
     const result = JSON.parse(child.stdout.trim().split('\n').pop()!)

@@ -1,6 +1,6 @@
 // 2,000 workers, each attaching, adding and exiting, a fifth of them terminated mid-loop: every finished
 // add is counted exactly once, memory stays flat after warm-up, and no registration is left behind.
-import { describe, expect, it } from 'vitest'
+import { beforeAll, describe, expect, it } from 'vitest'
 import { runNodeJson } from './helpers/run-node'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
@@ -21,13 +21,16 @@ describe.each([
   ['glibc', {}, 0],
   ['own', GLIBC_RSEQ_OFF, 1],
 ])('2,000 workers churning under %s', (strategy, env, liveOwnAtEnd) => {
-  const result = runNodeJson<ChurnResult>('worker-churn.cjs', ['--workers', '2000', '--concurrency', '8'], {
-    env,
-    nodeArgs: ['--expose-gc'],
-    timeoutMs: 400_000,
-  })
+  let result: ChurnResult
+  beforeAll(async () => {
+    result = await runNodeJson<ChurnResult>('worker-churn.cjs', ['--workers', '2000', '--concurrency', '8'], {
+      env,
+      nodeArgs: ['--expose-gc'],
+      timeoutMs: 400_000,
+    })
+  }, 420_000)
 
-  it('ran every worker, a fifth of them terminated mid-loop', () => {
+  it('ran every worker, a fifth of them terminated mid-loop', async () => {
     expect(result.strategy).toBe(strategy)
     expect(result.workers).toBe(2000)
     expect(result.terminated).toBe(400)
@@ -35,15 +38,15 @@ describe.each([
     expect(BigInt(result.reported)).toBeGreaterThan(1600n * 2000n)
   })
 
-  it('counted exactly the adds the workers report finishing', () => {
+  it('counted exactly the adds the workers report finishing', async () => {
     expect(result.observed).toBe(result.reported)
   })
 
-  it('kept memory flat after the first 200 workers', () => {
+  it('kept memory flat after the first 200 workers', async () => {
     expect(result.rssAtEnd).toBeLessThan(result.rssAfterWarmup + 64 * MiB)
   })
 
-  it('left no registration of its own behind (only the main thread\'s, where it has one)', () => {
+  it('left no registration of its own behind (only the main thread\'s, where it has one)', async () => {
     expect(result.liveOwnAfterExit).toBe(liveOwnAtEnd)
   })
 })

@@ -1,9 +1,10 @@
 // What the aarch64 tests need: Debian's cross compiler, qemu-user, and an arm64 Node unpacked into a
 // folder. Where they cannot be had the tests skip with the reason, unless RSEQ_REQUIRE_EMULATION=1
 // (CI, which installs them) makes that a failure.
-import { execFileSync, spawnSync } from 'node:child_process'
+import { spawnSync } from 'node:child_process'
 import * as path from 'node:path'
 import { root } from './package-copy'
+import { runCommand } from './run-node'
 
 export const emulationRequired = process.env.RSEQ_REQUIRE_EMULATION === '1'
 
@@ -19,14 +20,11 @@ export function missingCrossTools(): string | null {
 }
 
 /** Debian's arm64 Node.js unpacked under test/.build/arm64-root, made on first use. */
-export function arm64NodeRoot(): { root: string } | { reason: string } {
+export async function arm64NodeRoot(): Promise<{ root: string } | { reason: string }> {
   const sysroot = path.join(root, 'test', '.build', 'arm64-root')
-  try {
-    execFileSync(path.join(root, 'scripts', 'arm64-sysroot.sh'), [sysroot], { stdio: 'pipe' })
-    return { root: sysroot }
-  } catch (error) {
-    return { reason: `could not unpack Debian's arm64 Node.js: ${String((error as { stderr?: Buffer }).stderr ?? error)}` }
-  }
+  const unpacked = await runCommand(path.join(root, 'scripts', 'arm64-sysroot.sh'), [sysroot], { timeoutMs: 600_000 })
+  if (unpacked.status === 0) return { root: sysroot }
+  return { reason: `could not unpack Debian's arm64 Node.js: ${unpacked.stderr}` }
 }
 
 /** The command that runs the arm64 node in `sysroot` under qemu-user. */

@@ -1,21 +1,21 @@
 // A copy of the package whose addon is compiled with test-only instrumentation (-DRSEQ_TEST_DELAY,
 // -DRSEQ_TEST_SKIP_FENCE), which the shipped binary never contains. Fixtures load it through RSEQ_PACKAGE.
-import { execFileSync } from 'node:child_process'
 import { nodeDirArgs, packageCopy } from './package-copy'
+import { runCommandOk } from './run-node'
 
 /** A copy named `name` built with `cxxflags`; each test file uses its own names, as files run in parallel. */
-export function instrumentedPackage(name: string, cxxflags: string): string {
+export async function instrumentedPackage(name: string, cxxflags: string): Promise<string> {
   const copy = packageCopy(name)
-  execFileSync(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', ...nodeDirArgs()], {
+  await runCommandOk(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', ...nodeDirArgs()], {
     cwd: copy,
     env: { ...process.env, CXXFLAGS: cxxflags },
-    stdio: 'pipe',
+    timeoutMs: 600_000,
   })
   return copy
 }
 
 /** Builds the package with a spin of `delayLoops` iterations inside every critical section. */
-export function delayedPackage(delayLoops: number): string {
+export function delayedPackage(delayLoops: number): Promise<string> {
   return instrumentedPackage(`delay-${delayLoops}`, `-DRSEQ_TEST_DELAY=${delayLoops}`)
 }
 

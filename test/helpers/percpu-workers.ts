@@ -13,6 +13,6 @@ export interface WorkersResult {
   processAborts: number
 }
 
-export function addFromWorkers(args: string[], options: RunOptions = {}): WorkersResult {
+export function addFromWorkers(args: string[], options: RunOptions = {}): Promise<WorkersResult> {
   return runNodeJson<WorkersResult>('percpu-workers.cjs', args, options)
 }

@@ -1,6 +1,6 @@
 // Runs a fixture script in a child node process with a controlled environment: how every test that
 // needs glibc's tunable, a preloaded library or a seccomp filter sets up its thread owners.
-import { spawnSync } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import * as path from 'node:path'
 
 export interface RunOptions {
@@ -29,7 +29,11 @@ export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.Pro
   return { ...env, ...extra }
 }
 
-export function runNode(script: string, args: string[] = [], options: RunOptions = {}): RunResult {
+/**
+ * Runs the child without blocking this process: a test worker blocked in a synchronous child cannot answer
+ * vitest, which then fails the run with an RPC timeout although every test passed.
+ */
+export function runNode(script: string, args: string[] = [], options: RunOptions = {}): Promise<RunResult> {
   const [command, ...commandArgs] = [
     ...(options.launcher ?? []),
     ...(options.node ?? [process.execPath]),
@@ -37,17 +41,47 @@ export function runNode(script: string, args: string[] = [], options: RunOptions
     path.resolve(fixturesDir, script),
     ...args,
   ]
-  const child = spawnSync(command, commandArgs, {
-    env: cleanEnvironment(options.env ?? {}),
-    encoding: 'utf8',
-    timeout: options.timeoutMs ?? 120_000,
+  return runCommand(command, commandArgs, { env: cleanEnvironment(options.env ?? {}), timeoutMs: options.timeoutMs })
+}
+
+/** Any command, asynchronously, with its output as text; status null when it was killed (by the timeout). */
+export function runCommand(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<RunResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { env: options.env ?? process.env, cwd: options.cwd, stdio: ['ignore', 'pipe', 'pipe'] })
+    const stdout: Buffer[] = []
+    const stderr: Buffer[] = []
+    child.stdout.on('data', (chunk: Buffer) => stdout.push(chunk))
+    child.stderr.on('data', (chunk: Buffer) => stderr.push(chunk))
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 120_000)
+    child.once('error', (error) => {
+      clearTimeout(timer)
+      reject(error)
+    })
+    child.once('close', (status) => {
+      clearTimeout(timer)
+      resolve({ status, stdout: Buffer.concat(stdout).toString('utf8'), stderr: Buffer.concat(stderr).toString('utf8') })
+    })
   })
-  return { status: child.status, stdout: child.stdout, stderr: child.stderr }
+}
+
+/** Runs a command and resolves with its stdout; rejects with its stderr when it does not exit 0. */
+export async function runCommandOk(
+  command: string,
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): Promise<string> {
+  const result = await runCommand(command, args, options)
+  if (result.status !== 0) throw new Error(`${command} ${args.join(' ')} exited with ${result.status}:\n${result.stderr}`)
+  return result.stdout
 }
 
 /** Runs a fixture that prints one JSON line and returns it parsed; fails with its stderr otherwise. */
-export function runNodeJson<T>(script: string, args: string[] = [], options: RunOptions = {}): T {
-  const result = runNode(script, args, options)
+export async function runNodeJson<T>(script: string, args: string[] = [], options: RunOptions = {}): Promise<T> {
+  const result = await runNode(script, args, options)
   if (result.status !== 0) {
     throw new Error(`${script} exited with ${result.status}:\n${result.stderr}`)
   }

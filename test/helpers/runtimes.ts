@@ -1,10 +1,10 @@
 // The runtimes of the matrix (scripts/runtimes/versions.json), fetched from the npm registry into the
 // cache outside the repository, and a consumer folder that has this package in its node_modules as an
 // install would: what `require('rseq')` and `import 'rseq'` resolve from in every runtime.
-import { execFile } from 'node:child_process'
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { root } from './package-copy'
+import { runCommand } from './run-node'
 
 export interface Runtime {
   name: string
@@ -17,36 +17,9 @@ export interface Runtime {
 const { runtimes } = require('../../scripts/runtimes/versions.json') as { runtimes: Runtime[] }
 export { runtimes }
 
-export interface Finished {
-  status: number | null
-  signal: string | null
-  stdout: string
-  stderr: string
-}
-
-/** Runs a command without blocking this process (the test worker must keep answering vitest meanwhile). */
-export function run(command: string, args: string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; timeoutMs?: number } = {}): Promise<Finished> {
-  return new Promise((resolve) => {
-    execFile(
-      command,
-      args,
-      { cwd: options.cwd, env: options.env, timeout: options.timeoutMs ?? 180_000, maxBuffer: 64 * 1024 * 1024, encoding: 'utf8' },
-      (error, stdout, stderr) => {
-        const failure = error as (Error & { code?: number | string; signal?: string }) | null
-        resolve({
-          status: failure === null ? 0 : typeof failure.code === 'number' ? failure.code : null,
-          signal: failure?.signal ?? null,
-          stdout,
-          stderr,
-        })
-      },
-    )
-  })
-}
-
 /** The runtime's executable, fetched into the cache on first use. */
 export async function fetchRuntime(runtime: Runtime): Promise<string> {
-  const fetched = await run(process.execPath, [path.join(root, 'scripts', 'runtimes', 'fetch.mjs'), runtime.name], { timeoutMs: 600_000 })
+  const fetched = await runCommand(process.execPath, [path.join(root, 'scripts', 'runtimes', 'fetch.mjs'), runtime.name], { timeoutMs: 600_000 })
   if (fetched.status !== 0) throw new Error(`fetching ${runtime.package}@${runtime.version} failed:\n${fetched.stderr}`)
   return fetched.stdout.trim().split('\t')[1]
 }

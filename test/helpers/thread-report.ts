@@ -24,7 +24,7 @@ export interface ProcessReport {
 
 export function threadReport(
   options: RunOptions & { workers?: number; rounds?: number; samples?: number } = {},
-): ProcessReport {
+): Promise<ProcessReport> {
   const args = ['--workers', String(options.workers ?? 1), '--rounds', String(options.rounds ?? 1)]
   if (options.samples !== undefined) args.push('--samples', String(options.samples))
   return runNodeJson<ProcessReport>('thread-report.cjs', args, options)
