@@ -5,19 +5,10 @@
 // Run alone with `npm run test:runtimes`.
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { cleanEnvironment, runCommand as run, type RunResult as Finished } from './helpers/run-node'
-import { commandLine, consumerFolder, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
+import { PUBLIC_API_TYPES } from './helpers/public-api'
+import { cleanEnvironment, runCommand, type RunResult } from './helpers/run-node'
+import { commandLine, consumerFolder, DENO_CLI_PERMISSIONS, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
-
-const API_TYPES = {
-  info: 'function',
-  currentCpu: 'function',
-  currentMmCid: 'function',
-  currentNumaNode: 'function',
-  PerCpuCounter: 'function',
-  PerCpuArray: 'function',
-  PerCpuHistogram: 'function',
-}
 
 interface Check {
   runtime: { name: string; version: string }
@@ -31,7 +22,7 @@ interface Check {
 }
 
 /** Exit 0 and a silent stderr, then the JSON document the command printed (and nothing else). */
-function cleanReport<T>(finished: Finished): T {
+function cleanReport<T>(finished: RunResult): T {
   expect({ status: finished.status, stderr: finished.stderr }).toEqual({ status: 0, stderr: '' })
   return JSON.parse(finished.stdout) as T
 }
@@ -50,13 +41,13 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
 
   const check = (env: Record<string, string> = {}) => {
     const [command, ...args] = commandLine(runtime, executable, 'runtime-check.mjs')
-    return run(command, args, { cwd: consumer, env: cleanEnvironment(env), timeoutMs: 180_000 })
+    return runCommand(command, args, { cwd: consumer, env: cleanEnvironment(env), timeoutMs: 180_000 })
   }
 
   function expectExact(report: Check, strategy: string) {
     expect(report.runtime).toEqual({ name: runtime.kind, version: runtime.version })
     expect(report.formats).toEqual({
-      cjsTypes: API_TYPES,
+      cjsTypes: PUBLIC_API_TYPES,
       esmSameAsCjs: true,
       esmDefaultIsCjs: true,
       resultTypes: { currentCpu: 'number', value: 'number', bigValue: 'bigint', sum: 'bigint' },
@@ -92,9 +83,9 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
 
   it('runs `rseq doctor --json`, naming the runtime', async () => {
     const cli = path.join(consumer, 'node_modules', 'rseq', 'dist', 'cli', 'rseq.js')
-    const [command, ...args] = commandLine(runtime, executable, cli, ['doctor', '--json'])
+    const [command, ...args] = commandLine(runtime, executable, cli, ['doctor', '--json'], DENO_CLI_PERMISSIONS)
     const diagnosis = cleanReport<{ machine: { runtime: unknown }; mainThread: { strategy: string }; worker: { strategy: string }; verdict: { ok: boolean } }>(
-      await run(command, args, { cwd: consumer, env: cleanEnvironment() }),
+      await runCommand(command, args, { cwd: consumer, env: cleanEnvironment() }),
     )
     expect(diagnosis.machine.runtime).toEqual({ name: runtime.kind, version: runtime.version })
     expect([diagnosis.mainThread.strategy, diagnosis.worker.strategy, diagnosis.verdict.ok]).toEqual(['glibc', 'glibc', true])

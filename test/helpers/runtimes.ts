@@ -24,10 +24,16 @@ export async function fetchRuntime(runtime: Runtime): Promise<string> {
   return fetched.stdout.trim().split('\t')[1]
 }
 
+/**
+ * What Deno must be allowed for the package (the README says so): reading its files, the environment
+ * (RSEQ_STRATEGY, node-gyp-build's variables) and loading the addon; the CLIs also ask the system (os.cpus).
+ */
+export const DENO_LIBRARY_PERMISSIONS = ['--allow-read', '--allow-env', '--allow-ffi']
+export const DENO_CLI_PERMISSIONS = [...DENO_LIBRARY_PERMISSIONS, '--allow-sys']
+
 /** The command line that runs `script` (and its arguments) in `runtime`. */
-export function commandLine(runtime: Runtime, executable: string, script: string, args: string[] = []): string[] {
-  // Deno asks for permissions; the checks read files, start workers, load the addon and read the env.
-  return runtime.kind === 'deno' ? [executable, 'run', '--allow-all', script, ...args] : [executable, script, ...args]
+export function commandLine(runtime: Runtime, executable: string, script: string, args: string[] = [], denoPermissions = DENO_LIBRARY_PERMISSIONS): string[] {
+  return runtime.kind === 'deno' ? [executable, 'run', ...denoPermissions, script, ...args] : [executable, script, ...args]
 }
 
 /** test/.build/runtime-consumer: package.json, node_modules/rseq -> this checkout, and the check script. */

@@ -1,0 +1,52 @@
+#!/usr/bin/env node
+// npm run bench:runtimes: rseq-bench's single-thread figures in every runtime of versions.json, one run per
+// runtime, printed as one Markdown table (ns/op, and the ratio to that runtime's empty N-API call).
+//   node scripts/runtimes/bench.mjs [--json FILE]
+// Each runtime measures its own baseline in the same run, so ratios compare across runtimes even though
+// absolute figures on a shared machine drift.
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { fetchRuntime, runtimes } from './fetch.mjs'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
+const benchCli = path.join(root, 'dist', 'cli', 'rseq-bench.js')
+const scratch = mkdtempSync(path.join(os.tmpdir(), 'rseq-runtime-bench-'))
+
+const reports = []
+try {
+  for (const runtime of runtimes) {
+    const executable = fetchRuntime(runtime)
+    const json = path.join(scratch, `${runtime.name}.json`)
+    const args = runtime.kind === 'deno' ? ['run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', benchCli] : [benchCli]
+    process.stderr.write(`${runtime.name}...\n`)
+    execFileSync(executable, [...args, '--workers', '1', '--json', json], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
+    reports.push({ runtime, report: JSON.parse(readFileSync(json, 'utf8')) })
+  }
+} finally {
+  rmSync(scratch, { recursive: true, force: true })
+}
+
+const first = reports[0].report
+const methods = Object.keys(first.singleThread.figures)
+const header = ['ns/op (x empty N-API call)', ...reports.map(({ runtime, report }) => `${report.runtime.name} ${report.runtime.version}`)]
+const lines = [`| ${header.join(' | ')} |`, `| --- |${reports.map(() => ' ---: |').join('')}`]
+for (const method of methods) {
+  const cells = reports.map(({ report }) => {
+    const figure = report.singleThread.figures[method]
+    return `${figure.median.toFixed(1)} (${figure.ratio.toFixed(2)}x)`
+  })
+  lines.push(`| ${method} | ${cells.join(' | ')} |`)
+}
+const machine = first.machine
+console.log(
+  `${first.date.slice(0, 10)}, ${machine.cpuModel}, ${machine.cpus} CPUs, Linux ${machine.kernel}, glibc ${machine.glibc}, ` +
+    `strategy ${first.strategy}; medians of interleaved rounds, one run per runtime\n`,
+)
+console.log(lines.join('\n'))
+const jsonAt = process.argv.indexOf('--json')
+if (jsonAt !== -1) {
+  writeFileSync(process.argv[jsonAt + 1], JSON.stringify(reports.map(({ report }) => report), null, 2) + '\n')
+}
