@@ -32,15 +32,25 @@ function currentCpuSection() {
 }
 
 function singleThreadAddSection() {
-  console.log('## PerCpuCounter.add() on one thread')
+  console.log('## per-CPU operations on one thread')
   const counter = new rseq.PerCpuCounter()
+  const add = counter.add
+  const histogram = new rseq.PerCpuHistogram({ buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], resolution: 1e-6 })
+  const observe = histogram.observe
+  const values = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
+  let next = 0
   const results = compare({
-    'PerCpuCounter.add()': returningZero(() => counter.add()),
+    'PerCpuCounter.add()': returningZero(() => add()),
+    'PerCpuCounter.add(n), n a safe-integer number': returningZero(() => add(3)),
+    'PerCpuHistogram.observe(v)': returningZero(() => observe(values[next++ & 63])),
     'raw N-API empty call': returningZero(calibration.emptyCall),
   })
   console.log(formatTable(results))
-  const ratio = results['PerCpuCounter.add()'].median / results['raw N-API empty call'].median
-  console.log(`add() / empty N-API call: ${verdict(ratio, 1.5, 'lower')}\n`)
+  const empty = results['raw N-API empty call'].median
+  const addOne = results['PerCpuCounter.add()'].median
+  console.log(`add() / empty N-API call: ${verdict(addOne / empty, 1.5, 'lower')}`)
+  console.log(`add(n) / add(): ${verdict(results['PerCpuCounter.add(n), n a safe-integer number'].median / addOne, 1.15, 'lower')}`)
+  console.log(`observe(v) / empty N-API call: ${verdict(results['PerCpuHistogram.observe(v)'].median / empty, 3, 'lower')}\n`)
 }
 
 async function workersSection() {

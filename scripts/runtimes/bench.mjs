@@ -20,7 +20,7 @@ try {
   for (const runtime of runtimes) {
     const executable = fetchRuntime(runtime)
     const json = path.join(scratch, `${runtime.name}.json`)
-    const args = runtime.kind === 'deno' ? ['run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', benchCli] : [benchCli]
+    const args = runtime.kind === 'deno' ? ['run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', '--allow-write', benchCli] : [benchCli]
     process.stderr.write(`${runtime.name}...\n`)
     execFileSync(executable, [...args, '--workers', '1', '--json', json], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
     reports.push({ runtime, report: JSON.parse(readFileSync(json, 'utf8')) })
