@@ -15,6 +15,7 @@
         "native/percpu_drain.cc",
         "native/percpu_layout.cc",
         "native/percpu_ops.cc",
+        "native/restart_self_test.cc",
         "native/rseq_fence.cc",
         "native/rseq_syscall.cc",
         "native/thread_rseq.cc"

@@ -127,6 +127,7 @@ function threadLines(title: string, thread: ThreadDiagnosis | { error: string })
     `${title}:`,
     `  strategy          ${thread.strategy}${thread.errno ? ` (${thread.errno})` : ''}`,
     `  reason            ${thread.reason}`,
+    `  registration      ${thread.registration ? `${thread.registration.length} bytes, ${thread.registration.mode} mode` : 'none'}`,
     `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid})` : 'not available'}`,
     `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode})` : 'not available'}`,
     `  current CPU       ${thread.currentCpu}`,
@@ -138,6 +139,17 @@ const DRAIN_TEXT: Record<RseqInfo['drain'], string> = {
   fence: 'rseq fence registered (membarrier PRIVATE_EXPEDITED_RSEQ): drains flip sets and fence',
   exchange: 'no rseq fence, and no thread can have rseq: drains use atomic exchange',
   snapshot: 'no rseq fence (Linux < 5.10 or membarrier refused): drains keep snapshots, exact but memory never resets',
+}
+
+// What the process's restart self-test found, for a person.
+function selfTestText(test: RseqInfo['selfTest']): string {
+  const cost = `${(test.microseconds / 1000).toFixed(2)} ms`
+  switch (test.verdict) {
+    case 'restarts': return `passed: ${test.detail} (${cost})`
+    case 'does-not-restart': return `FAILED: ${test.detail}; every thread uses the atomics fallback (${cost})`
+    case 'inconclusive': return `inconclusive: ${test.detail}; rseq stays in use (${cost})`
+    default: return `not run: ${test.detail}`
+  }
 }
 
 export function formatDiagnosis(diagnosis: Diagnosis): string {
@@ -153,6 +165,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
     `glibc             ${glibc.version ?? 'not glibc'}; ${symbols}`,
     `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'}`,
     `drain             ${DRAIN_TEXT[diagnosis.mainThread.drain]}`,
+    `self-test         ${selfTestText(diagnosis.mainThread.selfTest)}`,
     `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters)` : seccomp.mode === null ? 'unknown' : 'none'}`,
     ...threadLines('main thread', diagnosis.mainThread),
     ...threadLines('worker', diagnosis.worker),

@@ -34,4 +34,18 @@ export interface RseqInfo {
    * drained totals are kept and subtracted). All three are exact.
    */
   drain: 'fence' | 'exchange' | 'snapshot'
+  /**
+   * The thread's registration: its length (rseq_len) and mode. `historical` is the original 32-byte
+   * registration; `extended` is a longer one (glibc >= 2.41 and the package's own areas on Linux 7.x),
+   * which kernels from 7.0.10 and 7.1 run in their optimized mode. Null in fallback.
+   */
+  registration: { length: number; mode: 'historical' | 'extended' } | null
+  /**
+   * The process's proof that the kernel restarts a critical section scheduled out on its CPU, run once
+   * before the first sequence: `restarts`; `does-not-restart` (every thread then takes fallback: the arm64
+   * regression of Linux 6.19-7.0.13); `inconclusive` (the test could not pin or register its threads, or
+   * was never scheduled out: rseq stays in use); `not-run` (no thread of the process had rseq). With what
+   * it cost the process, in microseconds, and what it saw.
+   */
+  selfTest: { verdict: 'restarts' | 'does-not-restart' | 'inconclusive' | 'not-run'; microseconds: number; detail: string }
 }

@@ -58,6 +58,20 @@ Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
   const FenceState& fence = ProcessFence();
   info.Set("fence", fence.mode == DrainMode::kFence);
   info.Set("drain", DrainModeName(fence.mode));
+  if (rseq.Live()) {
+    Napi::Object registration = Napi::Object::New(env);
+    registration.Set("length", Napi::Number::New(env, rseq.registration_length));
+    registration.Set("mode", rseq.registration_length == kOriginalRseqSize ? "historical" : "extended");
+    info.Set("registration", registration);
+  } else {
+    info.Set("registration", env.Null());
+  }
+  Napi::Object self_test = Napi::Object::New(env);
+  const RestartSelfTest* test = rseq.self_test;
+  self_test.Set("verdict", RestartVerdictName(test != nullptr ? test->verdict : RestartVerdict::kNotRun));
+  self_test.Set("microseconds", Napi::Number::New(env, test != nullptr ? test->microseconds : 0));
+  self_test.Set("detail", test != nullptr ? test->detail : std::string("no thread of this process had rseq when this one attached"));
+  info.Set("selfTest", self_test);
   return info;
 }
 

@@ -9,6 +9,10 @@
 //       the slot index is the u32 at area + index_offset (cpu_id or mm_cid); the cell of slot i is at
 //       cell0 + i * stride, and for SeqAdd (int64)*active_set & set_bytes further on (the word holds 0
 //       or -1: set 0 or set 1), loaded inside the sequence. They return the slot index on commit, or one of the statuses below.
+//   int32_t SeqRestartProbe(area, entered, ran, budget)
+//       The self-test's sequence (native/restart_self_test.cc): never commits; stores 1 to *entered once
+//       inside, then spins until *ran is non-zero or `budget` iterations pass. kSeqAborted,
+//       kProbeSurvived or kProbeTimedOut.
 // Adding an architecture means adding one file there and one line here.
 #pragma once
 
@@ -19,6 +23,8 @@ namespace rseq_native {
 constexpr int32_t kSeqCompareFailed = -1;  // compare-and-store found another value; nothing stored
 constexpr int32_t kSeqOutOfRange = -2;     // the index was >= slots; nothing stored
 constexpr int32_t kSeqAborted = -3;        // preempted, migrated or signalled before the commit; retry
+constexpr int32_t kProbeSurvived = -4;     // the restart probe saw *ran set without being aborted
+constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out first
 
 }  // namespace rseq_native
 

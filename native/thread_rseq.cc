@@ -50,7 +50,9 @@ int32_t CpuIdOf(const RseqArea* area) {
   return static_cast<int32_t>(*static_cast<const volatile uint32_t*>(&area->cpu_id));
 }
 
-uint32_t RoundUpTo32(uint32_t value) { return (value + 31) / 32 * 32; }
+// What glibc registers: 32 bytes up to 2.40, and from 2.41 __rseq_size bytes where that exceeds 32 (the
+// kernel's feature size: 33 on 7.x kernels). Never a multiple of 32 rounded up: 33 stays 33.
+uint32_t GlibcRegistrationLength(uint32_t rseq_size) { return rseq_size > kOriginalRseqSize ? rseq_size : kOriginalRseqSize; }
 
 // Registering an area that is already this thread's answers EBUSY only when length and signature match
 // as well, and EPERM when only the signature differs. One syscall per thread is the price of knowing
@@ -73,6 +75,7 @@ int ProbeRegistration(RseqArea* area, const uint32_t* lengths, int count) {
 void UseFallback(ThreadRseq* state, int error, std::string reason) {
   state->strategy = Strategy::kFallback;
   state->area = nullptr;
+  state->registration_length = 0;
   state->error = error;
   state->reason = std::move(reason);
 }
@@ -115,7 +118,7 @@ void AttachGlibc(ThreadRseq* state) {
                        state->glibc.size, cpu));
     return;
   }
-  const uint32_t lengths[] = {kOriginalRseqSize, RoundUpTo32(state->glibc.size)};
+  const uint32_t lengths[] = {GlibcRegistrationLength(state->glibc.size), kOriginalRseqSize};
   int probe = ProbeRegistration(area, lengths, 2);
   if (probe == EPERM) {
     UseFallback(state, EPERM,
@@ -127,6 +130,7 @@ void AttachGlibc(ThreadRseq* state) {
   }
   state->strategy = Strategy::kGlibc;
   state->area = area;
+  state->registration_length = GlibcRegistrationLength(state->glibc.size);
   state->reason = Format(
       "glibc registered rseq for this thread (__rseq_size %u, __rseq_offset %td)%s; the package reads and "
       "runs its critical sections on glibc's area and never registers over it.",
@@ -166,6 +170,7 @@ void AttachLegacy(ThreadRseq* state, const LegacyRseq& legacy) {
   }
   state->strategy = Strategy::kLegacy;
   state->area = area;
+  state->registration_length = kOriginalRseqSize;
 }
 
 void AttachOwn(ThreadRseq* state) {
@@ -176,6 +181,7 @@ void AttachOwn(ThreadRseq* state) {
   }
   state->strategy = Strategy::kOwn;
   state->area = state->own.area;
+  state->registration_length = state->own.length;
   state->reason = state->glibc.exported
                       ? "glibc's rseq registration is off (__rseq_size is 0, for example through "
                         "GLIBC_TUNABLES=glibc.pthread.rseq=0) and no early adopter exports __rseq_abi, "
@@ -184,7 +190,7 @@ void AttachOwn(ThreadRseq* state) {
                         "adopter exports __rseq_abi, so the package registered its own area for this thread.";
 }
 
-void Decide(ThreadRseq* state) {
+void DecideOwner(ThreadRseq* state) {
   if (state->glibc.exported && state->glibc.size != 0) {
     AttachGlibc(state);
     return;
@@ -195,6 +201,22 @@ void Decide(ThreadRseq* state) {
     return;
   }
   AttachOwn(state);
+}
+
+// The owner decides where the area is; the process's self-test decides whether sequences may run on it.
+void Decide(ThreadRseq* state) {
+  DecideOwner(state);
+  if (!state->Live()) return;
+  state->self_test = &ProcessRestartSelfTest();
+  if (state->self_test->verdict != RestartVerdict::kDoesNotRestart) return;
+  DetachThisThread(state);
+  UseFallback(state, 0,
+              Format("This kernel does not restart interrupted critical sections (%s), so a per-CPU update "
+                     "preempted by another thread on the same CPU would be lost. That is the arm64 rseq "
+                     "regression of Linux 6.19 to 7.0.13, fixed in 7.0.14 and 7.1 (\"arm64/entry: Fix "
+                     "arm64-specific rseq brokenness\"). Counters stay exact over atomics; boot a kernel "
+                     "with that fix (7.0.14, 7.1 or later) to get rseq.",
+                     state->self_test->detail.c_str()));
 }
 
 const char* RequestedName(Requested requested) {

@@ -9,6 +9,7 @@
 #include "kernel_features.h"
 #include "legacy_rseq.h"
 #include "own_area.h"
+#include "restart_self_test.h"
 #include "rseq_abi.h"
 
 namespace rseq_native {
@@ -32,6 +33,8 @@ struct ThreadRseq {
   bool registered_legacy = false;  // we registered the shared __rseq_abi ourselves
   volatile uint32_t* legacy_refcount = nullptr;  // the __rseq_refcount we incremented, if any
   long thread_id = 0;              // the OS thread that attached; detaching elsewhere is refused
+  uint32_t registration_length = 0;  // the rseq_len the live area is registered with, 0 in fallback
+  const RestartSelfTest* self_test = nullptr;  // the process's self-test, once a thread had rseq
 
   bool Live() const { return area != nullptr; }
 };

@@ -1,6 +1,7 @@
 // npm run bench: the figures of the design contract, with their targets, measured in one run so that
 // their ratios hold. (`rseq-bench` measures more methods across worker counts; this checks the contract.)
 //   npm run bench [-- --quick]
+import { execFileSync } from 'node:child_process'
 import { createRequire } from 'node:module'
 import * as os from 'node:os'
 
@@ -94,9 +95,26 @@ function nativeSection() {
   console.log(`contended lock xadd / rseq add, ${cores} threads: ${verdict(contended, 5, 'higher')}\n`)
 }
 
+// The restart self-test runs once per process, when the package first loads: measured in fresh processes.
+function selfTestSection() {
+  console.log('## the restart self-test (once per process, at load)')
+  if (rseq.info().selfTest.verdict === 'not-run') return console.log(`not run here: ${rseq.info().selfTest.detail}\n`)
+  const runs = quick ? 5 : 15
+  const costs = []
+  for (let i = 0; i < runs; i++) {
+    const script = `process.stdout.write(String(require('rseq').info().selfTest.microseconds))`
+    costs.push(Number(execFileSync(process.execPath, ['-e', script], { encoding: 'utf8' })) / 1000)
+  }
+  costs.sort((a, b) => a - b)
+  const median = costs[costs.length >> 1]
+  console.log(`${runs} processes: median ${median.toFixed(2)} ms, min ${costs[0].toFixed(2)}, max ${costs[costs.length - 1].toFixed(2)}`)
+  console.log(`median: ${median.toFixed(2)} ms (target <= 2 ms: ${median <= 2 ? 'met' : 'NOT met'})\n`)
+}
+
 const info = rseq.info()
 console.log(`rseq bench: node ${process.version}, ${process.arch}, ${cores} cores, strategy ${info.strategy}\n`)
 currentCpuSection()
 singleThreadAddSection()
+selfTestSection()
 await workersSection()
 nativeSection()

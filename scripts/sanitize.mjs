@@ -18,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const CORE_SOURCES = [
   'thread_rseq', 'glibc_rseq', 'legacy_rseq', 'own_area', 'rseq_syscall', 'kernel_features',
-  'percpu_layout', 'percpu_ops', 'percpu_drain', 'rseq_fence', 'descriptor_audit',
+  'percpu_layout', 'percpu_ops', 'percpu_drain', 'rseq_fence', 'descriptor_audit', 'restart_self_test',
 ].map((name) => path.join(root, 'native', `${name}.cc`))
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')
 const LAUNCHER_SOURCE = path.join(root, 'test', 'fixtures', 'seccomp-launcher.c')

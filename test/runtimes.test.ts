@@ -13,7 +13,7 @@ import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 interface Check {
   runtime: { name: string; version: string }
   formats: { cjsTypes: Record<string, string>; esmSameAsCjs: boolean; esmDefaultIsCjs: boolean; resultTypes: Record<string, string> }
-  main: { info: { strategy: string; registered: boolean; reason: string }; cpu: number }
+  main: { info: { strategy: string; registered: boolean; reason: string; selfTest: { verdict: string } }; cpu: number }
   worker: { info: { strategy: string; registered: boolean }; cpu: number }
   counter: { expected: string; observed: string; strategies: string[] }
   drain: { added: string; takenPlusLeft: string; nonEmptyDrains: number }
@@ -53,6 +53,7 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
       resultTypes: { currentCpu: 'number', value: 'number', bigValue: 'bigint', sum: 'bigint' },
     })
     expect([report.main.info.strategy, report.worker.info.strategy]).toEqual([strategy, strategy])
+    expect(report.main.info.selfTest.verdict).toBe(strategy === 'fallback' ? 'not-run' : 'restarts')
     expect(report.main.cpu).toBeGreaterThanOrEqual(0)
     expect(report.worker.cpu).toBeGreaterThanOrEqual(0)
     expect(report.counter.observed).toBe(report.counter.expected)

@@ -21,7 +21,7 @@ export interface SequenceFigures {
 }
 
 const packageRoot = path.join(__dirname, '..', '..')
-const SOURCES = ['thread_rseq', 'glibc_rseq', 'legacy_rseq', 'own_area', 'rseq_syscall', 'kernel_features', 'percpu_layout', 'percpu_ops']
+const SOURCES = ['thread_rseq', 'glibc_rseq', 'legacy_rseq', 'own_area', 'rseq_syscall', 'kernel_features', 'percpu_layout', 'percpu_ops', 'restart_self_test']
 
 /** Why the microbenchmark cannot run here, or null. */
 export function sequenceBenchUnavailable(): string | null {

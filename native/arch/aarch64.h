@@ -149,6 +149,44 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
   return result;
 }
 
+// Restart probe: a sequence that never commits, for the process's self-test. It says it is inside the
+// sequence by storing to *entered (inside, so that any interruption after that store interrupts the
+// sequence); another thread pinned to this CPU then sets *ran, which it can only do while this one is
+// scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes
+// (arm64 6.19 to 7.0.13 did not).
+//   arm(descriptor)
+//   start:
+//     *entered = 1                                  not a commit: nothing depends on it being stored once
+//     loop:
+//       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
+//       if (--budget == 0) leave the loop
+//   post_commit:
+//     return kProbeTimedOut
+//   abort: (signature before it)  return kSeqAborted
+inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const volatile uint32_t* ran, uint64_t budget) {
+  int32_t result;
+  uint64_t scratch;
+  __asm__ __volatile__(
+      RSEQ_AARCH64_ARM
+      "mov %w[scratch], #1\n\t"
+      "str %w[scratch], [%[entered]]\n\t"
+      "3:\n\t"
+      "ldr %w[scratch], [%[ran]]\n\t"
+      "cbnz %w[scratch], 7f\n\t"
+      "subs %[budget], %[budget], #1\n\t"
+      "b.ne 3b\n\t"
+      "2:\n\t"
+      "mov %w[result], #-5\n\t"     /* kProbeTimedOut */
+      "b 6f\n\t"
+      "7:\n\t"
+      "mov %w[result], #-4\n\t"     /* kProbeSurvived */
+      RSEQ_AARCH64_EXITS
+      : [result] "=&r"(result), [scratch] "=&r"(scratch), [budget] "+r"(budget)
+      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
+      : "memory", "cc");
+  return result;
+}
+
 #undef RSEQ_AARCH64_ARM
 #undef RSEQ_AARCH64_INDEX
 #undef RSEQ_AARCH64_EXITS

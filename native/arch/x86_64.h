@@ -148,6 +148,41 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
   return result;
 }
 
+// Restart probe: a sequence that never commits, for the process's self-test. It says it is inside the
+// sequence by storing to *entered (inside, so that any interruption after that store interrupts the
+// sequence); another thread pinned to this CPU then sets *ran, which it can only do while this one is
+// scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes.
+//   arm(descriptor)
+//   start:
+//     *entered = 1                                  not a commit: nothing depends on it being stored once
+//     loop:
+//       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
+//       if (--budget == 0) leave the loop
+//   post_commit:
+//     return kProbeTimedOut
+//   abort: (signature before it)  return kSeqAborted
+inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const volatile uint32_t* ran, uint64_t budget) {
+  int32_t result;
+  __asm__ __volatile__(
+      RSEQ_X86_64_ARM
+      "movl $1, (%[entered])\n\t"
+      "3:\n\t"
+      "cmpl $0, (%[ran])\n\t"
+      "jne 7f\n\t"
+      "decq %[budget]\n\t"
+      "jnz 3b\n\t"
+      "2:\n\t"
+      "movl $-5, %k[result]\n\t"   /* kProbeTimedOut */
+      "jmp 6f\n\t"
+      "7:\n\t"
+      "movl $-4, %k[result]\n\t"   /* kProbeSurvived */
+      RSEQ_X86_64_EXITS
+      : [result] "=&r"(result), [budget] "+r"(budget)
+      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
+      : "rax", "memory", "cc");
+  return result;
+}
+
 #undef RSEQ_X86_64_ARM
 #undef RSEQ_X86_64_INDEX
 #undef RSEQ_X86_64_EXITS

@@ -1,0 +1,178 @@
+#include "restart_self_test.h"
+
+#include <pthread.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/utsname.h>
+#include <unistd.h>
+#include <time.h>
+#include <time.h>
+
+#include <chrono>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "arch.h"
+#include "glibc_rseq.h"
+#include "kernel_features.h"
+#include "own_area.h"
+
+namespace rseq_native {
+
+const char* RestartVerdictName(RestartVerdict verdict) {
+  switch (verdict) {
+    case RestartVerdict::kNotRun: return "not-run";
+    case RestartVerdict::kRestarts: return "restarts";
+    case RestartVerdict::kDoesNotRestart: return "does-not-restart";
+    case RestartVerdict::kInconclusive: return "inconclusive";
+  }
+  return "not-run";
+}
+
+namespace {
+
+// About a second of spinning at most: far more than one scheduler slice, so that the other thread runs
+// unless something is badly wrong (then the verdict is inconclusive, not a guess).
+constexpr uint64_t kSpinBudget = 1ull << 30;
+
+struct Probe {
+  volatile uint32_t entered = 0;  // stored by the probe's sequence, once inside it
+  volatile uint32_t ran = 0;      // stored by the other thread, after it saw `entered`
+};
+
+// The area the probe arms: glibc's for this new thread, or one registered here for the test's duration.
+struct ProbeArea {
+  RseqArea* area = nullptr;
+  OwnArea own;
+
+  bool Acquire() {
+    GlibcRseq glibc = LookupGlibcRseq();
+    if (glibc.exported && glibc.size != 0) {
+      RseqArea* candidate = GlibcAreaOfThisThread(glibc);
+      if (static_cast<int32_t>(__atomic_load_n(&candidate->cpu_id, __ATOMIC_RELAXED)) >= 0) {
+        area = candidate;
+        return true;
+      }
+    }
+    if (RegisterOwnArea(ReadKernelFeatures(), &own) != 0) return false;
+    area = own.area;
+    return true;
+  }
+
+  ~ProbeArea() {
+    // The descriptor is never freed, but an area that outlives the test must not keep pointing at it.
+    if (area != nullptr) __atomic_store_n(&area->rseq_cs, 0, __ATOMIC_RELAXED);
+    UnregisterOwnArea(&own);
+  }
+};
+
+// Asks the scheduler (Linux 6.12+, EEVDF's per-task slice; ignored before) to give this thread 100 us
+// slices instead of the default few milliseconds, so that the probe is scheduled out, and the other
+// thread runs, that much sooner. Best effort: where it is refused the test only takes longer.
+void RequestShortSlice() {
+  struct {
+    uint32_t size, policy;
+    uint64_t flags;
+    int32_t nice;
+    uint32_t priority;
+    uint64_t runtime, deadline, period;
+  } attr = {};
+  attr.size = sizeof attr;
+  attr.policy = SCHED_OTHER;
+  attr.runtime = 100 * 1000;
+  syscall(SYS_sched_setattr, 0, &attr, 0);
+}
+
+std::string KernelRelease() {
+  struct utsname name;
+  return uname(&name) == 0 ? name.release : "unknown";
+}
+
+// The probe thread: pinned to the CPU it starts on with every signal blocked, so that nothing but being
+// scheduled out on that CPU can interrupt its sequence. A second thread, pinned to the same CPU, sets
+// `ran` once the probe is inside its sequence; it can only run while the probe is off the CPU, which
+// happens when the probe's time slice ends or the other thread's wake-up preempts it.
+void RunProbe(RestartSelfTest* result) {
+  sigset_t all;
+  sigfillset(&all);
+  pthread_sigmask(SIG_BLOCK, &all, nullptr);
+
+  int cpu = sched_getcpu();
+  cpu_set_t one;
+  CPU_ZERO(&one);
+  if (cpu >= 0) CPU_SET(cpu, &one);
+  if (cpu < 0 || sched_setaffinity(0, sizeof one, &one) != 0) {
+    result->verdict = RestartVerdict::kInconclusive;
+    result->detail = "the self-test could not pin its threads to one CPU";
+    return;
+  }
+  ProbeArea probe_area;
+  if (!probe_area.Acquire()) {
+    result->verdict = RestartVerdict::kInconclusive;
+    result->detail = "the self-test's thread had no rseq registration";
+    return;
+  }
+  RseqArea* armed = probe_area.area;
+#ifdef RSEQ_TEST_UNARMED_SELF_TEST
+  // Test builds only: arm a private copy the kernel never reads, which behaves like a kernel that does
+  // not restart sequences, so that the tests can show what the package does on one.
+  RseqArea decoy{};
+  armed = &decoy;
+#endif
+
+  Probe probe;
+  // Created after pinning, so that it inherits the one-CPU affinity. It waits in short sleeps, each
+  // wake-up a chance to preempt the probe, and so that it never holds the CPU the probe needs.
+  std::thread other([&probe] {
+    RequestShortSlice();
+    struct timespec pause = {0, 50 * 1000};
+    do nanosleep(&pause, nullptr);
+    while (probe.entered == 0);
+    probe.ran = 1;
+  });
+  RequestShortSlice();
+  int32_t status = SeqRestartProbe(armed, &probe.entered, &probe.ran, kSpinBudget);
+  other.join();
+
+  char text[256];
+  if (status == kSeqAborted) {
+    result->verdict = RestartVerdict::kRestarts;
+    snprintf(text, sizeof text, "Linux %s restarted a sequence scheduled out on CPU %d", KernelRelease().c_str(), cpu);
+  } else if (status == kProbeSurvived) {
+    result->verdict = RestartVerdict::kDoesNotRestart;
+    snprintf(text, sizeof text,
+             "Linux %s resumed a critical section that was scheduled out on CPU %d without aborting it",
+             KernelRelease().c_str(), cpu);
+  } else {
+    result->verdict = RestartVerdict::kInconclusive;
+    snprintf(text, sizeof text, "the self-test's sequence was never scheduled out on CPU %d within its budget", cpu);
+  }
+  result->detail = text;
+}
+
+RestartSelfTest RunSelfTest() {
+  RestartSelfTest result;
+#ifdef RSEQ_TEST_SKIP_SELF_TEST
+  result.detail = "skipped by a test build (RSEQ_TEST_SKIP_SELF_TEST)";
+  return result;
+#endif
+  auto start = std::chrono::steady_clock::now();
+  std::thread probe(RunProbe, &result);
+  probe.join();
+  result.microseconds =
+      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace
+
+const RestartSelfTest& ProcessRestartSelfTest() {
+  static std::once_flag once;
+  static RestartSelfTest result;
+  std::call_once(once, [] { result = RunSelfTest(); });
+  return result;
+}
+
+}  // namespace rseq_native
