@@ -51,11 +51,6 @@ bool IntegralInt64(double number, int64_t* out) {
   return true;
 }
 
-bool ReadIntegralNumber(napi_env env, napi_value value, int64_t* out) {
-  double number;
-  return napi_get_value_double(env, value, &number) == napi_ok && IntegralInt64(number, out);
-}
-
 bool ReadLosslessBigInt(napi_env env, napi_value value, int64_t* out) {
   bool lossless = false;
   return napi_get_value_bigint_int64(env, value, out, &lossless) == napi_ok && lossless;

@@ -14,10 +14,9 @@ namespace rseq_native {
 // and returns false.
 bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t* out);
 
-// The fast paths in front of ReadInt64Argument, one N-API call each and throwing nothing: true with
-// `*out` set when `value` is a number holding an integer within int64 (or a bigint within int64); false
-// for anything else, which the caller then hands to ReadInt64Argument for the error.
-bool ReadIntegralNumber(napi_env env, napi_value value, int64_t* out);
+// The fast path in front of ReadInt64Argument for bigints, one N-API call, throwing nothing: true with
+// `*out` set when `value` is a bigint within int64; false for anything else, which the caller then hands
+// to ReadInt64Argument for the error.
 bool ReadLosslessBigInt(napi_env env, napi_value value, int64_t* out);
 
 // True with `*out` set when `number` is an integer within int64 (no libm call: this is on the hot path).

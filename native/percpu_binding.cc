@@ -118,9 +118,9 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   return external;
 }
 
-// A counter's own add(n?): n defaults to 1; numbers and bigints within int64. The common cases, no
-// argument, an integral number, a bigint, cost one N-API call each to read; anything else takes the slow
-// path of ReadInt64Argument, whose errors name the argument.
+// A counter's add(n?) for what the JS layer does not pass through the number slot: no argument (adds 1)
+// and bigints within int64, each read with at most one N-API call; anything else takes the slow path of
+// ReadInt64Argument, whose errors name the argument.
 napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
   size_t count = 1;
   napi_value argument;
@@ -128,7 +128,7 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
   napi_get_cb_info(env, info, &count, &argument, nullptr, &data);
   auto* bound = static_cast<BoundLayout*>(data);
   int64_t value = 1;
-  if (count > 0 && !ReadIntegralNumber(env, argument, &value) && !ReadLosslessBigInt(env, argument, &value)) {
+  if (count > 0 && !ReadLosslessBigInt(env, argument, &value)) {
     napi_valuetype type;
     napi_typeof(env, argument, &type);
     if (type != napi_undefined && !ReadInt64Argument(env, argument, "PerCpuCounter.add(n): `n`", &value)) {

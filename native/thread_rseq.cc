@@ -52,7 +52,9 @@ int32_t CpuIdOf(const RseqArea* area) {
 
 // What glibc registers: 32 bytes up to 2.40, and from 2.41 __rseq_size bytes where that exceeds 32 (the
 // kernel's feature size: 33 on 7.x kernels). Never a multiple of 32 rounded up: 33 stays 33.
-uint32_t GlibcRegistrationLength(uint32_t rseq_size) { return rseq_size > kOriginalRseqSize ? rseq_size : kOriginalRseqSize; }
+uint32_t GlibcRegistrationLength(uint32_t rseq_size) {
+  return rseq_size > kOriginalRseqSize ? rseq_size : kOriginalRseqSize;
+}
 
 // Registering an area that is already this thread's answers EBUSY only when length and signature match
 // as well, and EPERM when only the signature differs. One syscall per thread is the price of knowing
