@@ -1,0 +1,62 @@
+// What each booted kernel must show, from the results its checks printed (test/fixtures/kernel-check.cjs).
+// A kernel that restarts sequences: rseq on every thread, exact everywhere, the widened test build aborting
+// and still exact. One that does not: fallback on every thread because of the self-test, exact anyway, and
+// the test build with the self-test skipped losing updates, which is what the self-test prevents.
+
+function exactness(result, where, problems) {
+  if (!result || result.failed || result.unparsable) {
+    problems.push(`${where}: no result (${result?.failed ?? result?.unparsable ?? 'nothing printed'})`)
+    return false
+  }
+  const { count, drain, histogram, compareAndMax, ownRegistrations } = result
+  if (count.observed !== count.expected) problems.push(`${where}: counted ${count.observed}, expected ${count.expected}`)
+  if (drain && drain.takenPlusLeft !== drain.added) problems.push(`${where}: drains took ${drain.takenPlusLeft} of ${drain.added}`)
+  if (histogram && (histogram.count !== histogram.expectedCount || histogram.sumUnits !== histogram.expectedSumUnits)) {
+    problems.push(`${where}: histogram ${JSON.stringify(histogram)}`)
+  }
+  if (compareAndMax && !(compareAndMax.stored && compareAndMax.refused && compareAndMax.largestMax === '7')) {
+    problems.push(`${where}: compare-and-store / max ${JSON.stringify(compareAndMax)}`)
+  }
+  if (ownRegistrations && ownRegistrations.after !== ownRegistrations.before) {
+    problems.push(`${where}: own registrations ${ownRegistrations.before} before the workers, ${ownRegistrations.after} after`)
+  }
+  return true
+}
+
+export function judge(row, { results, exits, done, kernel }) {
+  const problems = []
+  if (!done) problems.push('the checks did not finish (no RSEQ-DONE on the console)')
+  for (const label of ['default', 'own', 'pinned', 'instrumented']) {
+    if (exits[label] !== 0) problems.push(`${label}: exited with ${exits[label] ?? 'nothing'} (killed, or failed)`)
+  }
+  const { default: standard, own, pinned, instrumented, doctor } = results
+  const restarts = row.expect === 'restarts'
+  const liveOrFallback = restarts ? (strategy) => strategy !== 'fallback' : (strategy) => strategy === 'fallback'
+  for (const [where, result, wanted] of [['default', standard, restarts ? 'glibc' : 'fallback'], ['own', own, restarts ? 'own' : 'fallback']]) {
+    if (!exactness(result, where, problems)) continue
+    const strategies = [result.main.strategy, result.worker.strategy]
+    if (!strategies.every((strategy) => strategy === wanted)) problems.push(`${where}: strategies ${strategies}, expected ${wanted}`)
+    if (result.main.selfTest.verdict !== row.expect) problems.push(`${where}: self-test ${result.main.selfTest.verdict}: ${result.main.selfTest.detail}`)
+    if (!restarts && !/7\.0\.14, 7\.1 or later/.test(result.main.reason)) problems.push(`${where}: the reason does not name the fix: ${result.main.reason}`)
+  }
+  if (exactness(pinned, 'pinned', problems) && !liveOrFallback(pinned.info.strategy)) problems.push(`pinned: strategy ${pinned.info.strategy}`)
+  let instrumentedText = ''
+  if (instrumented && instrumented.count) {
+    const { expected, observed, aborts } = instrumented.count
+    instrumentedText = `test build pinned to one CPU: ${aborts} aborts, ${observed} of ${expected}`
+    if (instrumented.info.strategy === 'fallback') problems.push('instrumented: fell back, so it showed nothing about the kernel')
+    if (restarts && (observed !== expected || aborts === 0)) problems.push(`instrumented: ${instrumentedText} (expected aborts and exactness)`)
+    if (!restarts && observed === expected) problems.push(`instrumented: ${instrumentedText} (expected lost updates without the self-test)`)
+  } else problems.push(`instrumented: no result (${JSON.stringify(instrumented)})`)
+  if (!doctor || doctor.mainThread?.selfTest?.verdict !== row.expect) problems.push(`doctor: ${JSON.stringify(doctor)?.slice(0, 300)}`)
+  const registration = standard?.main?.registration
+  const summary = [
+    `kernel ${kernel}`,
+    `${standard?.main?.strategy} / ${own?.main?.strategy}`,
+    `self-test ${standard?.main?.selfTest?.verdict}`,
+    registration ? `registration ${registration.length} bytes (${registration.mode})` : 'no registration',
+    'exact',
+    instrumentedText,
+  ].join('; ')
+  return { problems, summary }
+}

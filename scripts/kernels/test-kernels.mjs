@@ -1,0 +1,119 @@
+#!/usr/bin/env node
+// npm run test:kernels: boots each kernel of matrix.json (Debian's own packages) under qemu-system with
+// software emulation, runs test/fixtures/kernel-check.cjs inside, reads the results from the serial
+// console and judges them. A boot that prints no result is a failure with its console shown.
+//   node scripts/kernels/test-kernels.mjs [--only SUBSTRING] [--json FILE]
+// Needs qemu-system-x86, qemu-system-arm, cpio, g++-aarch64-linux-gnu, dpkg-deb and apt-get (as .ci/run
+// installs); downloads are cached in RSEQ_KERNEL_CACHE (default ~/.cache/rseq-kernels).
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import * as os from 'node:os'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { aptFor, unpack } from './apt.mjs'
+import { initramfsFor } from './initramfs.mjs'
+import { judge } from './judge.mjs'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+const matrix = JSON.parse(readFileSync(path.join(here, 'matrix.json'), 'utf8'))
+const cache = process.env.RSEQ_KERNEL_CACHE ?? path.join(os.homedir(), '.cache', 'rseq-kernels')
+const BOOT_TIMEOUT_MS = 8 * 60_000
+
+const QEMU = {
+  arm64: (kernel, initramfs, append) => ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max,pauth-impdef=on', '-smp', '2', '-m', '2048',
+    '-nographic', '-no-reboot', '-net', 'none', '-kernel', kernel, '-initrd', initramfs, '-append', `console=ttyAMA0 panic=-1 quiet ${append}`],
+  x64: (kernel, initramfs, append) => ['qemu-system-x86_64', '-cpu', 'max', '-smp', '2', '-m', '2048',
+    '-nographic', '-no-reboot', '-net', 'none', '-kernel', kernel, '-initrd', initramfs, '-append', `console=ttyS0 panic=-1 quiet ${append}`],
+}
+
+function option(name) {
+  const at = process.argv.indexOf(`--${name}`)
+  return at === -1 ? undefined : process.argv[at + 1]
+}
+
+// Debian's 6.x images are under boot/, the 7.x ones under usr/lib/modules/<version>/.
+function kernelImage(unpacked) {
+  const found = []
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const at = path.join(dir, entry.name)
+      if (entry.isDirectory()) walk(at)
+      else if (/^vmlinu[xz]/.test(entry.name)) found.push(at)
+    }
+  }
+  walk(unpacked)
+  if (found.length === 0) throw new Error(`no kernel image in ${unpacked}`)
+  return found[0]
+}
+
+// Boots one kernel; resolves with the console output (poweroff -f ends qemu with 0 whatever happened, so
+// only the markers printed by the checks say anything).
+function boot(command) {
+  return new Promise((resolve) => {
+    const qemu = spawn(command[0], command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] })
+    let console = ''
+    qemu.stdout.on('data', (chunk) => (console += chunk))
+    qemu.stderr.on('data', (chunk) => (console += chunk))
+    const timer = setTimeout(() => qemu.kill('SIGKILL'), BOOT_TIMEOUT_MS)
+    qemu.on('close', () => {
+      clearTimeout(timer)
+      resolve(console)
+    })
+  })
+}
+
+function parseConsole(text) {
+  const results = {}
+  const exits = {}
+  for (const line of text.split(/\r?\n/)) {
+    const result = /RSEQ-RESULT (\S+) (.*)$/.exec(line)
+    if (result) {
+      try {
+        results[result[1]] = JSON.parse(result[2])
+      } catch {
+        results[result[1]] = { unparsable: result[2].slice(0, 200) }
+      }
+    }
+    const exit = /RSEQ-EXIT (\S+) (\d+)/.exec(line)
+    if (exit) exits[exit[1]] = Number(exit[2])
+  }
+  return { results, exits, done: text.includes('RSEQ-DONE'), kernel: /RSEQ-KERNEL (\S+)/.exec(text)?.[1] ?? null }
+}
+
+async function main() {
+  mkdirSync(cache, { recursive: true })
+  const apt = aptFor(cache)
+  const only = option('only')
+  const rows = matrix.kernels.filter((row) => only === undefined || `${row.arch} ${row.package} ${row.cmdline ?? ''}`.includes(only))
+  const images = {}
+  const report = []
+  let passed = 0
+  let failed = 0
+  for (const row of rows) {
+    images[row.arch] ??= initramfsFor(row.arch, { apt, cache, node: matrix.userland.node })
+    const kernel = kernelImage(unpack(apt.download(row.package), path.join(cache, 'unpacked', row.package)))
+    const started = Date.now()
+    const console = await boot(QEMU[row.arch](kernel, images[row.arch], row.cmdline ?? ''))
+    const seconds = (Date.now() - started) / 1000
+    const parsed = parseConsole(console)
+    const verdict = judge(row, parsed)
+    const name = `${row.arch} ${row.package}${row.cmdline ? ` (${row.cmdline})` : ''}`
+    report.push({ ...row, seconds, kernel: parsed.kernel, problems: verdict.problems, summary: verdict.summary, results: parsed.results })
+    if (verdict.problems.length === 0) {
+      passed++
+      process.stdout.write(`ok    ${name}  ${seconds.toFixed(0)} s  ${verdict.summary}\n`)
+    } else {
+      failed++
+      process.stdout.write(`FAIL  ${name}  ${seconds.toFixed(0)} s\n  ${verdict.problems.join('\n  ')}\n--- console ---\n${console.slice(-6000)}\n---\n`)
+    }
+  }
+  const jsonFile = option('json')
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), userland: matrix.userland, rows: report }, null, 2) + '\n')
+  process.stdout.write(`${passed} passed, ${failed} failed\n`)
+  process.exitCode = failed === 0 && passed > 0 ? 0 : 1
+}
+
+main().catch((error) => {
+  process.stderr.write(`test-kernels: ${error.stack}\n`)
+  process.exitCode = 1
+})
