@@ -1,11 +1,11 @@
 // Debian packages for the kernel matrix, through an apt configuration of the matrix's own (the system's
-// is never touched): trixie, trixie-backports and sid, amd64 and arm64, lists and downloads kept in the
+// is never touched): bookworm (with its updates and security), trixie, trixie-backports and sid, amd64 and arm64, lists and downloads kept in the
 // cache folder outside the repository.
 import { execFileSync } from 'node:child_process'
 import { chownSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 
-const SUITES = ['trixie', 'trixie-backports', 'sid']
+const SUITES = ['bookworm', 'bookworm-updates', 'trixie', 'trixie-backports', 'sid']
 const KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg'
 
 export function aptFor(cache) {
@@ -14,7 +14,8 @@ export function aptFor(cache) {
   const sources = path.join(root, 'sources.list')
   writeFileSync(
     sources,
-    SUITES.map((suite) => `deb [arch=amd64,arm64 signed-by=${KEYRING}] http://deb.debian.org/debian ${suite} main\n`).join(''),
+    SUITES.map((suite) => `deb [arch=amd64,arm64 signed-by=${KEYRING}] http://deb.debian.org/debian ${suite} main\n`).join('') +
+      `deb [arch=amd64,arm64 signed-by=${KEYRING}] http://deb.debian.org/debian-security bookworm-security main\n`,
   )
   const options = [
     '-o', `Dir::Etc::sourcelist=${sources}`, '-o', 'Dir::Etc::sourceparts=-',
@@ -25,7 +26,7 @@ export function aptFor(cache) {
   const debs = path.join(root, 'debs')
   let updated = false
   return {
-    /** The .deb of `name` (such as 'libc6:arm64'), downloaded once into a folder of its own. */
+    /** The .deb of `name` (such as 'libc6:arm64/bookworm'), downloaded once into a folder of its own. */
     download(name) {
       const dir = path.join(debs, name.replace(/[^\w.+-]/g, '_'))
       const existing = () => (existsSync(dir) ? readdirSync(dir).find((file) => file.endsWith('.deb')) : undefined)

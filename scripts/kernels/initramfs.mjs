@@ -1,4 +1,5 @@
-// The initramfs every kernel of one architecture boots: Debian sid's C library and busybox, Node.js from
+// The initramfs every kernel of one architecture boots with one userland: a Debian suite's C library and
+// busybox (bookworm: glibc 2.36; sid: 2.41 or later), Node.js from
 // the npm registry, the package with its prebuild for that architecture, a test build of it (sequences
 // widened by a spin, self-test skipped), the check script, and an init that runs the checks, prints
 // their results on the console and powers off.
@@ -51,20 +52,23 @@ sleep 1
 poweroff -f
 `
 
-/** Builds the initramfs for `arch` afresh (the package may have changed); returns its path. */
-export function initramfsFor(arch, { apt, cache, node }) {
-  const dir = path.join(cache, `initramfs-${arch}`)
+/** Builds the initramfs for `arch` and `suite` afresh (the package may have changed); returns its path. */
+export function initramfsFor(arch, suite, { apt, cache, node }) {
+  const dir = path.join(cache, `initramfs-${arch}-${suite}`)
   rmSync(dir, { recursive: true, force: true })
   const tree = path.join(dir, 'tree')
   for (const sub of ['bin', 'proc', 'sys', 'dev', 'tmp', 'opt/app']) mkdirSync(path.join(tree, sub), { recursive: true })
   for (const name of USERLAND) {
-    const unpacked = unpack(apt.download(`${name}:${DEBIAN_ARCH[arch]}`), path.join(cache, 'unpacked', `${name}-${arch}`))
+    const unpacked = unpack(apt.download(`${name}:${DEBIAN_ARCH[arch]}/${suite}`), path.join(cache, 'unpacked', `${name}-${arch}-${suite}`))
     cpSync(unpacked, tree, { recursive: true, verbatimSymlinks: true })
   }
-  // Merged /usr: the dynamic loader is looked up under /lib (arm64) or /lib64 (x86_64).
-  symlinkSync('usr/lib', path.join(tree, 'lib'))
-  if (existsSync(path.join(tree, 'usr', 'lib64'))) symlinkSync('usr/lib64', path.join(tree, 'lib64'))
-  cpSync(path.join(tree, 'usr', 'bin', 'busybox'), path.join(tree, 'bin', 'busybox'))
+  // The dynamic loader is looked up under /lib (arm64) or /lib64 (x86_64): sid's merged /usr ships it under
+  // usr/ only, bookworm's libc6 under lib/ itself.
+  for (const dir of ['lib', 'lib64']) {
+    if (!existsSync(path.join(tree, dir)) && existsSync(path.join(tree, 'usr', dir))) symlinkSync(`usr/${dir}`, path.join(tree, dir))
+  }
+  // bookworm's busybox-static is bin/busybox, sid's usr/bin/busybox.
+  if (!existsSync(path.join(tree, 'bin', 'busybox'))) cpSync(path.join(tree, 'usr', 'bin', 'busybox'), path.join(tree, 'bin', 'busybox'))
   for (const applet of ['sh', 'mount', 'poweroff', 'taskset', 'cat', 'echo', 'nproc', 'env', 'tr']) {
     symlinkSync('busybox', path.join(tree, 'bin', applet))
   }

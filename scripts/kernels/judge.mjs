@@ -39,6 +39,13 @@ export function judge(row, { results, exits, done, kernel }) {
     if (result.main.selfTest.verdict !== row.expect) problems.push(`${where}: self-test ${result.main.selfTest.verdict}: ${result.main.selfTest.detail}`)
     if (!restarts && !/7\.0\.14, 7\.1 or later/.test(result.main.reason)) problems.push(`${where}: the reason does not name the fix: ${result.main.reason}`)
   }
+  // The package's own area: 32 bytes, or (Linux 6.3+) the feature size rounded up to AT_RSEQ_ALIGN.
+  const features = doctor?.kernel
+  if (restarts && features && own?.main?.registration) {
+    const { featureSize, alignment } = features
+    const wanted = featureSize > 32 ? Math.ceil(featureSize / alignment) * alignment : 32
+    if (own.main.registration.length !== wanted) problems.push(`own: registered ${own.main.registration.length} bytes, expected ${wanted}`)
+  }
   if (exactness(pinned, 'pinned', problems) && !liveOrFallback(pinned.info.strategy)) problems.push(`pinned: strategy ${pinned.info.strategy}`)
   let instrumentedText = ''
   if (instrumented && instrumented.count) {
@@ -52,6 +59,7 @@ export function judge(row, { results, exits, done, kernel }) {
   const registration = standard?.main?.registration
   const summary = [
     `kernel ${kernel}`,
+    `glibc ${doctor?.glibc?.version}`,
     `${standard?.main?.strategy} / ${own?.main?.strategy}`,
     `self-test ${standard?.main?.selfTest?.verdict}`,
     registration ? `registration ${registration.length} bytes (${registration.mode})` : 'no registration',
