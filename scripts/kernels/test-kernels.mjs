@@ -96,7 +96,15 @@ async function main() {
     images[key] ??= initramfsFor(row.arch, row.userland.suite, { apt, cache, node: matrix.node })
     const kernel = kernelImage(unpack(apt.download(row.package), path.join(cache, 'unpacked', row.package)))
     const started = Date.now()
-    const console = await boot(QEMU[row.arch](kernel, images[key], row.cmdline ?? ''))
+    const command = QEMU[row.arch](kernel, images[key], row.cmdline ?? '')
+    let console = await boot(command)
+    if (!console.includes('RSEQ-KERNEL')) {
+      // The emulated machine died before the kernel started init (seen once here, an early oops under
+      // software emulation, not reproducible): boot once more, and show what happened. Nothing of the
+      // package had run yet; a boot that reached init is never retried.
+      process.stdout.write(`retry ${row.arch} ${row.package}: no init on the first boot; its console ended with:\n${console.slice(-3000)}\n`)
+      console = await boot(command)
+    }
     const seconds = (Date.now() - started) / 1000
     const parsed = parseConsole(console)
     const verdict = judge(row, parsed)
