@@ -11,8 +11,8 @@ const attached = native.attach(requestedStrategy())
 // The windows alias memory the kernel writes for this thread only. They are external ArrayBuffers, which
 // Node marks untransferable itself (posting one is refused, or sends a copy on Node < 22) and detaches
 // when the thread's environment is torn down. They must not be marked again with markAsUntransferable():
-// in recent Node 24 releases and in 26 that sets a V8 detach key, and Node's teardown, which detaches external buffers without
-// a key, then aborts the process ("v8::FromJust Maybe value is Nothing" in Environment::RunCleanup).
+// in recent Node 24 releases and in 26 that sets a V8 detach key, and Node's teardown, which detaches
+// external buffers without a key, then aborts ("v8::FromJust Maybe value is Nothing" in RunCleanup).
 
 export const threadInfo: Readonly<RseqInfo> = Object.freeze({
   ...attached.info,
