@@ -22,11 +22,16 @@ function packageFor(arch, cxxflags, into) {
   mkdirSync(work, { recursive: true })
   for (const entry of ['package.json', 'binding.gyp', 'native', 'dist', 'scripts']) cpSync(path.join(root, entry), path.join(work, entry), { recursive: true })
   symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'))
-  execFileSync(process.execPath, [path.join(work, 'scripts', 'prebuild.mjs'), '--arch', arch], {
-    cwd: work,
-    env: { ...process.env, CXXFLAGS: cxxflags },
-    stdio: ['ignore', 'ignore', 'inherit'],
-  })
+  // node-gyp's progress goes to stderr; it is shown only when the build fails.
+  try {
+    execFileSync(process.execPath, [path.join(work, 'scripts', 'prebuild.mjs'), '--arch', arch], {
+      cwd: work,
+      env: { ...process.env, CXXFLAGS: cxxflags },
+      stdio: 'pipe',
+    })
+  } catch (error) {
+    throw new Error(`building the ${arch} prebuild with CXXFLAGS='${cxxflags}' failed:\n${error.stdout}\n${error.stderr}`)
+  }
   mkdirSync(path.join(into, 'node_modules'), { recursive: true })
   for (const entry of ['package.json', 'dist', 'prebuilds']) cpSync(path.join(work, entry), path.join(into, entry), { recursive: true })
   cpSync(path.join(root, 'node_modules', 'node-gyp-build'), path.join(into, 'node_modules', 'node-gyp-build'), { recursive: true })
@@ -44,6 +49,8 @@ run default /opt/node kernel-check.cjs default all
 run own env GLIBC_TUNABLES=glibc.pthread.rseq=0 /opt/node kernel-check.cjs own all
 run pinned taskset -c 0 /opt/node kernel-check.cjs pinned count
 run instrumented taskset -c 0 /opt/node kernel-check.cjs instrumented count --package /opt/instrumented
+# V8's profiler sends each thread SIGPROF every 50 us: two workers on two CPUs, so most aborts come from signals.
+run signals /opt/node --cpu-prof --cpu-prof-dir=/tmp/profiles --cpu-prof-interval=50 kernel-check.cjs signals count --package /opt/instrumented --workers 2 --adds 10000
 echo "RSEQ-RESULT doctor $(/opt/node node_modules/rseq/dist/cli/rseq.js doctor --json | tr -d '\\n')"
 echo RSEQ-DONE
 # The serial console may still be sending when poweroff -f stops the machine: give it a moment.

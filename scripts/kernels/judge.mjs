@@ -23,10 +23,22 @@ function exactness(result, where, problems) {
   return true
 }
 
+// The widened test build's count, or a problem when it printed none or fell back (then it showed nothing
+// about the kernel).
+function testBuild(result, where, description, problems) {
+  if (!result?.count) {
+    problems.push(`${where}: no result (${JSON.stringify(result)})`)
+    return null
+  }
+  if (result.info.strategy === 'fallback') problems.push(`${where}: fell back, so it showed nothing about the kernel`)
+  const { expected, observed, aborts } = result.count
+  return { expected, observed, aborts, text: `${description}: ${aborts} aborts, ${observed} of ${expected}` }
+}
+
 export function judge(row, { results, exits, done, kernel }) {
   const problems = []
   if (!done) problems.push('the checks did not finish (no RSEQ-DONE on the console)')
-  for (const label of ['default', 'own', 'pinned', 'instrumented']) {
+  for (const label of ['default', 'own', 'pinned', 'instrumented', 'signals']) {
     if (exits[label] !== 0) problems.push(`${label}: exited with ${exits[label] ?? 'nothing'} (killed, or failed)`)
   }
   const { default: standard, own, pinned, instrumented, doctor } = results
@@ -47,14 +59,19 @@ export function judge(row, { results, exits, done, kernel }) {
     if (own.main.registration.length !== wanted) problems.push(`own: registered ${own.main.registration.length} bytes, expected ${wanted}`)
   }
   if (exactness(pinned, 'pinned', problems) && !liveOrFallback(pinned.info.strategy)) problems.push(`pinned: strategy ${pinned.info.strategy}`)
-  let instrumentedText = ''
-  if (instrumented && instrumented.count) {
-    const { expected, observed, aborts } = instrumented.count
-    instrumentedText = `test build pinned to one CPU: ${aborts} aborts, ${observed} of ${expected}`
-    if (instrumented.info.strategy === 'fallback') problems.push('instrumented: fell back, so it showed nothing about the kernel')
-    if (restarts && (observed !== expected || aborts === 0)) problems.push(`instrumented: ${instrumentedText} (expected aborts and exactness)`)
-    if (!restarts && observed === expected) problems.push(`instrumented: ${instrumentedText} (expected lost updates without the self-test)`)
-  } else problems.push(`instrumented: no result (${JSON.stringify(instrumented)})`)
+  const preemption = testBuild(instrumented, 'instrumented', 'test build pinned to one CPU', problems)
+  if (preemption) {
+    const { expected, observed, aborts } = preemption
+    if (restarts && (observed !== expected || aborts === 0)) problems.push(`instrumented: ${preemption.text} (expected aborts and exactness)`)
+    if (!restarts && observed === expected) problems.push(`instrumented: ${preemption.text} (expected lost updates without the self-test)`)
+  }
+  // Signal delivery aborts a sequence even on the arm64 kernels that miss preemption, so aborts are
+  // expected everywhere; exactness only where preemption is handled too.
+  const signals = testBuild(results.signals, 'signals', 'test build under SIGPROF', problems)
+  if (signals) {
+    if (signals.aborts === 0) problems.push(`signals: ${signals.text} (expected aborts from signal delivery)`)
+    if (restarts && signals.observed !== signals.expected) problems.push(`signals: ${signals.text} (expected exactness)`)
+  }
   if (!doctor || doctor.mainThread?.selfTest?.verdict !== row.expect) problems.push(`doctor: ${JSON.stringify(doctor)?.slice(0, 300)}`)
   const registration = standard?.main?.registration
   const summary = [
@@ -64,7 +81,8 @@ export function judge(row, { results, exits, done, kernel }) {
     `self-test ${standard?.main?.selfTest?.verdict}`,
     registration ? `registration ${registration.length} bytes (${registration.mode})` : 'no registration',
     'exact',
-    instrumentedText,
+    preemption?.text,
+    signals?.text,
   ].join('; ')
   return { problems, summary }
 }

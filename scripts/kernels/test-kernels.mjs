@@ -89,6 +89,7 @@ async function main() {
     .filter((row) => only === undefined || `${row.arch} ${row.package} ${row.cmdline ?? ''} ${row.userland.suite}`.includes(only))
   const images = {}
   const report = []
+  const matrixStarted = Date.now()
   let passed = 0
   let failed = 0
   for (const row of rows) {
@@ -118,9 +119,10 @@ async function main() {
       process.stdout.write(`FAIL  ${name}  ${seconds.toFixed(0)} s\n  ${verdict.problems.join('\n  ')}\n--- console ---\n${console.slice(-6000)}\n---\n`)
     }
   }
+  const minutes = (Date.now() - matrixStarted) / 60_000
   const jsonFile = option('json')
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), node: matrix.node, rows: report }, null, 2) + '\n')
-  process.stdout.write(`${passed} passed, ${failed} failed\n`)
+  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), node: matrix.node, minutes: Number(minutes.toFixed(1)), rows: report }, null, 2) + '\n')
+  process.stdout.write(`${passed} passed, ${failed} failed in ${minutes.toFixed(1)} minutes\n`)
   process.exitCode = failed === 0 && passed > 0 ? 0 : 1
 }
 
