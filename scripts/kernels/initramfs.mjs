@@ -50,7 +50,7 @@ run own env GLIBC_TUNABLES=glibc.pthread.rseq=0 /opt/node kernel-check.cjs own a
 run pinned taskset -c 0 /opt/node kernel-check.cjs pinned count
 run instrumented taskset -c 0 /opt/node kernel-check.cjs instrumented count --package /opt/instrumented
 # V8's profiler sends each thread SIGPROF every 50 us: two workers on two CPUs, so most aborts come from signals.
-run signals /opt/node --cpu-prof --cpu-prof-dir=/tmp/profiles --cpu-prof-interval=50 kernel-check.cjs signals count --package /opt/instrumented --workers 2 --adds 10000
+run signals /opt/node --cpu-prof --cpu-prof-dir=/tmp/profiles --cpu-prof-interval=50 kernel-check.cjs signals count --package /opt/instrumented --workers 2 --adds 4000
 echo "RSEQ-RESULT doctor $(/opt/node node_modules/rseq/dist/cli/rseq.js doctor --json | tr -d '\\n')"
 echo RSEQ-DONE
 # The serial console may still be sending when poweroff -f stops the machine: give it a moment.

@@ -65,12 +65,12 @@ export function judge(row, { results, exits, done, kernel }) {
     if (restarts && (observed !== expected || aborts === 0)) problems.push(`instrumented: ${preemption.text} (expected aborts and exactness)`)
     if (!restarts && observed === expected) problems.push(`instrumented: ${preemption.text} (expected lost updates without the self-test)`)
   }
-  // Signal delivery aborts a sequence even on the arm64 kernels that miss preemption, so aborts are
-  // expected everywhere; exactness only where preemption is handled too.
+  // Where the kernel restarts sequences, signal delivery must abort them too. On arm64 7.0.13 it depends on
+  // the registration (measured: aborts with glibc 2.36's 32 bytes, none with glibc 2.43's 33), so there
+  // the run is recorded, not judged: the self-test has already sent every thread to the fallback.
   const signals = testBuild(results.signals, 'signals', 'test build under SIGPROF', problems)
-  if (signals) {
-    if (signals.aborts === 0) problems.push(`signals: ${signals.text} (expected aborts from signal delivery)`)
-    if (restarts && signals.observed !== signals.expected) problems.push(`signals: ${signals.text} (expected exactness)`)
+  if (signals && restarts && (signals.aborts === 0 || signals.observed !== signals.expected)) {
+    problems.push(`signals: ${signals.text} (expected aborts and exactness)`)
   }
   if (!doctor || doctor.mainThread?.selfTest?.verdict !== row.expect) problems.push(`doctor: ${JSON.stringify(doctor)?.slice(0, 300)}`)
   const registration = standard?.main?.registration
