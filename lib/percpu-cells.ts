@@ -65,7 +65,7 @@ export class PerCpuCells {
     return Array.from({ length: this.geometry.slots }, (_, slot) => this.get(slot, cell))
   }
 
-  /** Takes the cell's sum and leaves zero in its place, exactly, while other threads add (native/percpu_drain.h). */
+  /** Takes the cell's sum and leaves zero in its place, exactly, while other threads add (native/percpu/percpu_drain.h). */
   drain(cell: number): bigint {
     return native.drainCell(this.layout, cell)
   }

@@ -1,4 +1,4 @@
-// The memory layout of a per-CPU buffer, shared with native/percpu_layout.h:
+// The memory layout of a per-CPU buffer, shared with native/percpu/percpu_layout.h:
 //   [0, 128)  header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind,
 //             active set, rseq sets, baseline, tail bytes
 //   then      `rseqSets` x `slots` rseq slots (one per possible CPU or mm_cid), written only by
@@ -7,7 +7,7 @@
 //   then      with `baseline`, `slots` slots of drained totals (drains where the fence is missing)
 //   then      `tailBytes` for the JS layer (a histogram's bounds)
 // Each slot is `stride` bytes, a multiple of 128, holding `width` int64 cells. How many sets and
-// whether there is a baseline follow from the process's drain mode (native/rseq_fence.h).
+// whether there is a baseline follow from the process's drain mode (native/percpu/rseq_fence.h).
 import { native } from './binding'
 
 export const HEADER_BYTES = 128

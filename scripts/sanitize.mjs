@@ -17,8 +17,9 @@ import { parseArgs } from 'node:util'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const CORE_SOURCES = [
-  'thread_rseq', 'glibc_rseq', 'legacy_rseq', 'own_area', 'rseq_syscall', 'kernel_features',
-  'percpu_layout', 'percpu_ops', 'percpu_drain', 'rseq_fence', 'descriptor_audit', 'restart_self_test',
+  'registration/thread_rseq', 'registration/glibc_rseq', 'registration/legacy_rseq', 'registration/own_area',
+  'registration/rseq_syscall', 'registration/kernel_features', 'registration/restart_self_test',
+  'percpu/percpu_layout', 'percpu/percpu_ops', 'percpu/percpu_drain', 'percpu/rseq_fence', 'arch/descriptor_audit',
 ].map((name) => path.join(root, 'native', `${name}.cc`))
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')
 const LAUNCHER_SOURCE = path.join(root, 'test', 'fixtures', 'seccomp-launcher.c')

@@ -1,6 +1,6 @@
 // aarch64: the critical sections proven under qemu-user against a simulated rseq area, a linux-arm64
 // prebuild, and the whole addon running its fallback under Debian's arm64 Node in qemu-user (which
-// answers rseq with ENOSYS). Real aarch64 hardware is not available here: see the README.
+// answers rseq with ENOSYS). Real aarch64 hardware is not available here: see docs/development.md.
 import { execFileSync } from 'node:child_process'
 import { mkdirSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
@@ -15,7 +15,7 @@ if (missing !== null) {
   console.warn(`aarch64 tests skipped: ${missing}`)
 }
 
-const EMULATION_SOURCES = ['test/fixtures/sequence-emulation.cc', 'native/percpu_ops.cc', 'native/percpu_layout.cc']
+const EMULATION_SOURCES = ['test/fixtures/sequence-emulation.cc', 'native/percpu/percpu_ops.cc', 'native/percpu/percpu_layout.cc']
 
 async function buildEmulation(compiler: string, output: string, extra: string[]): Promise<string> {
   const binary = path.join(root, 'test', '.build', output)

@@ -21,7 +21,11 @@ export interface SequenceFigures {
 }
 
 const packageRoot = path.join(__dirname, '..', '..')
-const SOURCES = ['thread_rseq', 'glibc_rseq', 'legacy_rseq', 'own_area', 'rseq_syscall', 'kernel_features', 'percpu_layout', 'percpu_ops', 'restart_self_test']
+const SOURCES = [
+  'registration/thread_rseq', 'registration/glibc_rseq', 'registration/legacy_rseq', 'registration/own_area',
+  'registration/rseq_syscall', 'registration/kernel_features', 'registration/restart_self_test',
+  'percpu/percpu_layout', 'percpu/percpu_ops',
+]
 
 /** Why the microbenchmark cannot run here, or null. */
 export function sequenceBenchUnavailable(): string | null {

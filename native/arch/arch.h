@@ -10,10 +10,10 @@
 //       cell0 + i * stride, and for SeqAdd (int64)*active_set & set_bytes further on (the word holds 0
 //       or -1: set 0 or set 1), loaded inside the sequence. They return the slot index on commit, or one of the statuses below.
 //   int32_t SeqRestartProbe(area, entered, ran, budget)
-//       The self-test's sequence (native/restart_self_test.cc): never commits; stores 1 to *entered once
+//       The self-test's sequence (native/registration/restart_self_test.cc): never commits; stores 1 to *entered once
 //       inside, then spins until *ran is non-zero or `budget` iterations pass. kSeqAborted,
 //       kProbeSurvived or kProbeTimedOut.
-// Adding an architecture means adding one file there and one line here.
+// Adding an architecture means adding one file in this folder and one line here.
 #pragma once
 
 #include <cstdint>
@@ -29,9 +29,9 @@ constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out
 }  // namespace rseq_native
 
 #if defined(__x86_64__)
-#include "arch/x86_64.h"
+#include "x86_64.h"
 #elif defined(__aarch64__)
-#include "arch/aarch64.h"
+#include "aarch64.h"
 #else
 #error "rseq: unsupported architecture (x86_64 and aarch64 are implemented)"
 #endif

@@ -3,7 +3,7 @@
 #include <cstring>
 
 #include "arch.h"
-#include "rseq_abi.h"
+#include "../registration/rseq_abi.h"
 
 // The linker brackets every section whose name is a C identifier with these symbols.
 extern "C" {

@@ -7,16 +7,16 @@
 
 #include <string>
 
-#include "arch.h"
+#include "../arch/arch.h"
 #include "calibration.h"
-#include "descriptor_audit.h"
-#include "kernel_features.h"
-#include "own_area.h"
+#include "../arch/descriptor_audit.h"
+#include "../registration/kernel_features.h"
+#include "../registration/own_area.h"
 #include "percpu_binding.h"
-#include "rseq_fence.h"
-#include "rseq_syscall.h"
+#include "../percpu/rseq_fence.h"
+#include "../registration/rseq_syscall.h"
 #include "thread_binding.h"
-#include "thread_rseq.h"
+#include "../registration/thread_rseq.h"
 
 namespace rseq_native {
 namespace {

@@ -8,12 +8,12 @@
 
 #include <string>
 
-#include "histogram_buckets.h"
+#include "../percpu/histogram_buckets.h"
 #include "integer_args.h"
-#include "percpu_drain.h"
-#include "percpu_layout.h"
-#include "percpu_ops.h"
-#include "rseq_fence.h"
+#include "../percpu/percpu_drain.h"
+#include "../percpu/percpu_layout.h"
+#include "../percpu/percpu_ops.h"
+#include "../percpu/rseq_fence.h"
 
 namespace rseq_native {
 namespace {
@@ -303,7 +303,7 @@ napi_value CompareExchange(napi_env env, napi_callback_info info) {
   return Int32(env, PerCpuCompareExchange(&call.binding->sequences, *layout, cell, expected, desired));
 }
 
-// drainCell(layout, cell) -> bigint: the cell's sum, reset to zero (native/percpu_drain.h).
+// drainCell(layout, cell) -> bigint: the cell's sum, reset to zero (native/percpu/percpu_drain.h).
 napi_value Drain(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);

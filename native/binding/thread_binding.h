@@ -4,8 +4,8 @@
 
 #include <node_api.h>
 
-#include "percpu_ops.h"
-#include "thread_rseq.h"
+#include "../percpu/percpu_ops.h"
+#include "../registration/thread_rseq.h"
 
 namespace rseq_native {
 

@@ -1,6 +1,6 @@
 // Draining a cell of a per-CPU buffer: returning its sum and resetting it to zero at once, while other
 // threads keep adding, with no increment lost or counted twice. How depends on the process
-// (native/rseq_fence.h):
+// (native/percpu/rseq_fence.h):
 //
 // kFence. Add sequences load the buffer's active set inside the critical section and add to that
 // set's slot. A drain

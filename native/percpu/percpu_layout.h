@@ -3,7 +3,7 @@
 //               active set, rseq sets, baseline, tail bytes
 //   then        `rseq sets` x `slots` rseq slots, one per possible CPU (or mm_cid) in each set, written
 //               only by critical sections; with two sets, adds go to the set `active set` names (0: the
-//               first, all ones: the second) and a drain retires the other one (native/percpu_drain.h)
+//               first, all ones: the second) and a drain retires the other one (native/percpu/percpu_drain.h)
 //   then        `fallback slots` (== slots), one per possible CPU, written only with atomics by threads
 //               without rseq
 //   then        with `baseline` 1, `slots` slots of drained totals (the drain without a fence)

@@ -4,9 +4,9 @@
 
 #include <cstdint>
 
-#include "arch.h"
+#include "../arch/arch.h"
 #include "percpu_layout.h"
-#include "rseq_abi.h"
+#include "../registration/rseq_abi.h"
 
 namespace rseq_native {
 

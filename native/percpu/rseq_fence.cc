@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "rseq_syscall.h"
+#include "../registration/rseq_syscall.h"
 
 namespace rseq_native {
 namespace {

@@ -2,7 +2,7 @@
 
 #include <dlfcn.h>
 
-#include "arch.h"
+#include "../arch/arch.h"
 
 namespace rseq_native {
 

@@ -5,7 +5,7 @@
 #include <cstdlib>
 #include <cstring>
 
-#include "arch.h"
+#include "../arch/arch.h"
 #include "rseq_syscall.h"
 
 namespace rseq_native {

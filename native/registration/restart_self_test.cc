@@ -14,7 +14,7 @@
 #include <mutex>
 #include <thread>
 
-#include "arch.h"
+#include "../arch/arch.h"
 #include "glibc_rseq.h"
 #include "kernel_features.h"
 #include "own_area.h"

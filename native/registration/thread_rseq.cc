@@ -7,7 +7,7 @@
 #include <cstdarg>
 #include <cstdio>
 
-#include "arch.h"
+#include "../arch/arch.h"
 #include "rseq_syscall.h"
 
 namespace rseq_native {

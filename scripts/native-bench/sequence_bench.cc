@@ -15,10 +15,10 @@
 #include <thread>
 #include <vector>
 
-#include "../../native/arch.h"
-#include "../../native/percpu_layout.h"
-#include "../../native/percpu_ops.h"
-#include "../../native/thread_rseq.h"
+#include "../../native/arch/arch.h"
+#include "../../native/percpu/percpu_layout.h"
+#include "../../native/percpu/percpu_ops.h"
+#include "../../native/registration/thread_rseq.h"
 
 using namespace rseq_native;
 
