@@ -58,7 +58,7 @@ function kernels() {
   const suites = [...new Set(matrix.rows.map((row) => row.userland.suite))]
   const glibcOf = (suite) => matrix.rows.find((row) => row.userland.suite === suite)?.results.doctor?.glibc?.version ?? suite
   const lines = [
-    `Measured ${matrix.date.slice(0, 10)} by \`npm run test:kernels\` (each cell: the strategy and registration with glibc's registration on; exact: every count, drain and histogram of the boot).`,
+    `Measured ${matrix.date.slice(0, 10)} by \`npm run test:kernels\`. Each cell: the strategy and registration with glibc's registration on; exact: every count, drain and histogram of the boot; aborts: the sequences the kernel restarted when a test build that spins inside each one ran 4 threads on one CPU. Where the self-test chose \`fallback\`, the same build with the self-test switched off shows what it prevented.`,
     '',
     `| arch | kernel | ${suites.map((suite) => `glibc ${glibcOf(suite)}`).join(' | ')} |`,
     `| --- | --- | ${suites.map(() => '---').join(' | ')} |`,
@@ -71,9 +71,13 @@ function kernels() {
       if (!row) return 'not run'
       if (row.problems.length > 0) return 'FAILED'
       const strategy = row.results.default.main.strategy
-      if (strategy === 'fallback') return `\`fallback\` (self-test: ${row.results.default.main.selfTest.verdict}), exact`
+      const count = row.results.instrumented?.count
+      if (strategy === 'fallback') {
+        const lost = count ? `; self-test off: ${grouped(count.aborts)} aborts, kept ${grouped(count.observed)} of ${grouped(count.expected)}` : ''
+        return `\`fallback\` (self-test: ${row.results.default.main.selfTest.verdict}), exact${lost}`
+      }
       const { length, mode } = row.results.default.main.registration
-      return `\`${strategy}\`, ${length} B ${mode}, exact`
+      return `\`${strategy}\`, ${length} B ${mode}, exact${count ? `, ${grouped(count.aborts)} aborts` : ''}`
     })
     lines.push(`| ${ARCH[rows[0].arch]} | ${kernelName(rows[0])} | ${cells.join(' | ')} |`)
   }
