@@ -15,8 +15,9 @@ GlibcRseq LookupGlibcRseq() {
   return GlibcRseq{true, *offset, *size, flags != nullptr ? *flags : 0};
 }
 
-RseqArea* GlibcAreaOfThisThread(const GlibcRseq& glibc) {
-  return reinterpret_cast<RseqArea*>(static_cast<char*>(ThreadPointer()) + glibc.offset);
+GlibcThreadArea GlibcAreaOfThisThread(const GlibcRseq& glibc) {
+  auto* area = reinterpret_cast<RseqArea*>(static_cast<char*>(ThreadPointer()) + glibc.offset);
+  return GlibcThreadArea{area, CpuIdOf(area)};
 }
 
 }  // namespace rseq_native

@@ -14,11 +14,23 @@ struct GlibcRseq {
   ptrdiff_t offset;   // __rseq_offset: from the thread pointer to this thread's area
   uint32_t size;      // __rseq_size: 0 when glibc did not register (tunable off, registration refused)
   uint32_t flags;     // __rseq_flags
+
+  // glibc registers the threads it creates (it may still have failed for one: see GlibcAreaOfThisThread).
+  bool RegistersThreads() const { return exported && size != 0; }
 };
 
 GlibcRseq LookupGlibcRseq();
 
-// The calling thread's glibc area; only meaningful when `exported`.
-RseqArea* GlibcAreaOfThisThread(const GlibcRseq& glibc);
+// Where glibc keeps the calling thread's area, and what it holds now. A thread that glibc did not create
+// (or whose registration the kernel refused) has the area but a negative cpu_id.
+struct GlibcThreadArea {
+  RseqArea* area;
+  int32_t cpu_id;
+
+  bool Registered() const { return cpu_id >= 0; }
+};
+
+// Only meaningful when glibc.RegistersThreads().
+GlibcThreadArea GlibcAreaOfThisThread(const GlibcRseq& glibc);
 
 }  // namespace rseq_native

@@ -7,7 +7,6 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 #include <time.h>
-#include <time.h>
 
 #include <chrono>
 #include <cstdio>
@@ -49,10 +48,10 @@ struct ProbeArea {
 
   bool Acquire() {
     GlibcRseq glibc = LookupGlibcRseq();
-    if (glibc.exported && glibc.size != 0) {
-      RseqArea* candidate = GlibcAreaOfThisThread(glibc);
-      if (static_cast<int32_t>(__atomic_load_n(&candidate->cpu_id, __ATOMIC_RELAXED)) >= 0) {
-        area = candidate;
+    if (glibc.RegistersThreads()) {
+      GlibcThreadArea mine = GlibcAreaOfThisThread(glibc);
+      if (mine.Registered()) {
+        area = mine.area;
         return true;
       }
     }

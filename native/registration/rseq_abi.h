@@ -46,6 +46,12 @@ constexpr uint32_t kMmCidFeatureEnd = offsetof(RseqArea, mm_cid) + 4;    // 28
 constexpr int32_t kCpuIdUninitialized = -1;
 constexpr int32_t kCpuIdRegistrationFailed = -2;
 
+// The kernel writes cpu_id concurrently with this thread's return to user space; a non-negative value
+// means the area is registered for the thread that reads it.
+inline int32_t CpuIdOf(const RseqArea* area) {
+  return static_cast<int32_t>(__atomic_load_n(&area->cpu_id, __ATOMIC_RELAXED));
+}
+
 constexpr int kFlagUnregister = 1;
 
 // Auxiliary vector entries (Linux 6.3+). getauxval() returns 0 where the kernel does not provide them.

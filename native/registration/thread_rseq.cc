@@ -46,10 +46,6 @@ std::string Format(const char* format, ...) {
   return buffer;
 }
 
-int32_t CpuIdOf(const RseqArea* area) {
-  return static_cast<int32_t>(*static_cast<const volatile uint32_t*>(&area->cpu_id));
-}
-
 // What glibc registers: 32 bytes up to 2.40, and from 2.41 __rseq_size bytes where that exceeds 32 (the
 // kernel's feature size: 33 on 7.x kernels). Never a multiple of 32 rounded up: 33 stays 33.
 uint32_t GlibcRegistrationLength(uint32_t rseq_size) {
@@ -111,15 +107,15 @@ std::string RefusalReason(const char* what, int error) {
 }
 
 void AttachGlibc(ThreadRseq* state) {
-  RseqArea* area = GlibcAreaOfThisThread(state->glibc);
-  int32_t cpu = CpuIdOf(area);
-  if (cpu < 0) {
+  GlibcThreadArea mine = GlibcAreaOfThisThread(state->glibc);
+  if (!mine.Registered()) {
     UseFallback(state, 0,
                 Format("glibc reports rseq (__rseq_size %u) but this thread's area holds cpu_id %d: the "
                        "thread was not created through glibc. Counters stay exact over atomics here.",
-                       state->glibc.size, cpu));
+                       state->glibc.size, mine.cpu_id));
     return;
   }
+  RseqArea* area = mine.area;
   const uint32_t lengths[] = {GlibcRegistrationLength(state->glibc.size), kOriginalRseqSize};
   int probe = ProbeRegistration(area, lengths, 2);
   if (probe == EPERM) {
@@ -193,7 +189,7 @@ void AttachOwn(ThreadRseq* state) {
 }
 
 void DecideOwner(ThreadRseq* state) {
-  if (state->glibc.exported && state->glibc.size != 0) {
+  if (state->glibc.RegistersThreads()) {
     AttachGlibc(state);
     return;
   }
@@ -256,7 +252,7 @@ bool AttachThisThread(Requested requested, ThreadRseq* state, std::string* error
                 "thread allows it.");
     return true;
   }
-  if (requested == Requested::kOwn && state->glibc.exported && state->glibc.size != 0) {
+  if (requested == Requested::kOwn && state->glibc.RegistersThreads()) {
     // Decided before trying anything: a second registration over glibc's is never attempted.
     *error_message = Format(
         "RSEQ_STRATEGY=own cannot be honoured: glibc already registered rseq for this thread "
