@@ -59,9 +59,12 @@ export class PerCpuCounterMetric extends prom.Counter {
       },
     })
     this.counter = counter
-    // prom-client's constructor sets inc as an own property; remove it so that the inc() below, which
-    // adds to the per-CPU counter, is the one callers reach.
-    this.#storeInc = this.inc as (value: number) => void
+    // prom-client 15's constructor sets inc as an own property; remove it so that the inc() below, which
+    // adds to the per-CPU counter, is the one callers reach. Where a prom-client keeps inc on its
+    // prototype only, its own is still Counter.prototype.inc: never this class's, so that a scrape can
+    // never add to the per-CPU counter.
+    const ownInc = Object.getOwnPropertyDescriptor(this, 'inc')?.value
+    this.#storeInc = typeof ownInc === 'function' ? ownInc : prom.Counter.prototype.inc
     delete (this as { inc?: unknown }).inc
   }
 

@@ -36,6 +36,18 @@ describe('PerCpuCounterMetric', () => {
     expect((await registry.getMetricsAsJSON())[0]).toMatchObject({ name: 'requests_total', type: 'counter', values: [{ value: 50 }] })
   })
 
+  it('reads the per-CPU counter when scraped and never adds to it', async () => {
+    const registry = new Registry()
+    const counter = new PerCpuCounter()
+    const metric = new PerCpuCounterMetric(counter, { name: 'scrapes_total', help: 'scrapes', registers: [registry] })
+    counter.add(7)
+    for (let scrape = 0; scrape < 5; scrape++) {
+      expect(parseExposition(await registry.metrics())).toEqual({ scrapes_total: 7 })
+      expect((await metric.get()).values).toMatchObject([{ value: 7 }])
+    }
+    expect(counter.value()).toBe(7)
+  })
+
   it('inc() adds to the per-CPU counter; labels and negative values are refused', async () => {
     const counter = new PerCpuCounter()
     const metric = new PerCpuCounterMetric(counter, { name: 'jobs_total', help: 'jobs', registers: [] })
