@@ -28,8 +28,6 @@ inline void* ThreadPointer() {
 // window in which an interruption aborts the sequence. Never defined in the shipped binary. It counts
 // down in the index register, which the sequence no longer needs by then.
 #ifdef RSEQ_TEST_DELAY
-#define RSEQ_STR2(x) #x
-#define RSEQ_STR(x) RSEQ_STR2(x)
 #define RSEQ_DELAY_ASM \
   "mov %w[index], #" RSEQ_STR(RSEQ_TEST_DELAY) "\n\t8: subs %w[index], %w[index], #1\n\tb.ne 8b\n\t"
 #else

@@ -28,6 +28,10 @@ constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out
 
 }  // namespace rseq_native
 
+// A macro's value as a string literal: how the per-architecture files splice RSEQ_TEST_DELAY into asm.
+#define RSEQ_STR2(x) #x
+#define RSEQ_STR(x) RSEQ_STR2(x)
+
 #if defined(__x86_64__)
 #include "x86_64.h"
 #elif defined(__aarch64__)

@@ -34,8 +34,6 @@ inline void* ThreadPointer() {
 // Test builds (-DRSEQ_TEST_DELAY=N) spin N iterations between load and commit, widening the window in
 // which preemption aborts the sequence. Never defined in the shipped binary.
 #ifdef RSEQ_TEST_DELAY
-#define RSEQ_STR2(x) #x
-#define RSEQ_STR(x) RSEQ_STR2(x)
 #define RSEQ_DELAY_ASM "movl $" RSEQ_STR(RSEQ_TEST_DELAY) ", %%ecx\n\t8: decl %%ecx\n\tjnz 8b\n\t"
 #else
 #define RSEQ_DELAY_ASM ""
