@@ -41,18 +41,25 @@ napi_value Throw(napi_env env, const char* message) {
   return nullptr;
 }
 
-// A bound buffer, shared by the external that bind() returns and the add functions made from it; freed
-// when the last of them is collected. All of them belong to one env, so finalizers never race.
+// A bound buffer, shared by the external that bind() returns and the add and observe functions made from
+// it; freed when the last of them is collected. `layout` points into the buffer's memory, so the bound
+// layout holds a strong reference to the view bind() was given (and through it to the buffer): the memory
+// stays allocated while anything that can write into it lives, whether or not JavaScript still holds the
+// buffer, and the reference goes with the last owner, so nothing is kept longer. All owners belong to one
+// env, so finalizers never race.
 struct BoundLayout {
   PerCpuLayout layout;
   ThreadBinding* binding;
   int owners;
   uint32_t index_offset;  // SequenceIndexOffset for this thread, computed once at bind()
+  napi_ref view;          // strong: keeps the buffer `layout` points into alive
 };
 
-void ReleaseBoundLayout(napi_env, void* data, void*) {
+void ReleaseBoundLayout(napi_env env, void* data, void*) {
   auto* bound = static_cast<BoundLayout*>(data);
-  if (--bound->owners == 0) delete bound;
+  if (--bound->owners > 0) return;
+  napi_delete_reference(env, bound->view);
+  delete bound;
 }
 
 BoundLayout* BoundLayoutArg(const Call& call, size_t at) {
@@ -103,18 +110,19 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   if (type != napi_bigint64_array || offset != 0) {
     return Throw(env, "bind(view): `view` must be a BigInt64Array covering the whole buffer");
   }
-  auto* bound = new BoundLayout{PerCpuLayout{}, call.binding, 1, 0};
-  if (const char* problem = ReadLayout(data, length * 8, &bound->layout)) {
-    delete bound;
-    return Throw(env, problem);
-  }
-  if (!LayoutMatchesDrainMode(bound->layout)) {
-    delete bound;
+  PerCpuLayout layout;
+  if (const char* problem = ReadLayout(data, length * 8, &layout)) return Throw(env, problem);
+  if (!LayoutMatchesDrainMode(layout)) {
     return Throw(env, "the buffer's drain layout was made for another process (or its header was changed)");
   }
-  bound->index_offset = SequenceIndexOffset(call.binding->sequences, bound->layout);
+  napi_ref view;
   napi_value external;
-  napi_create_external(env, bound, ReleaseBoundLayout, nullptr, &external);
+  if (napi_create_reference(env, call.args[0], 1, &view) != napi_ok) return nullptr;
+  auto* bound = new BoundLayout{layout, call.binding, 1, SequenceIndexOffset(call.binding->sequences, layout), view};
+  if (napi_create_external(env, bound, ReleaseBoundLayout, nullptr, &external) != napi_ok) {
+    ReleaseBoundLayout(env, bound, nullptr);
+    return nullptr;
+  }
   return external;
 }
 
@@ -157,13 +165,21 @@ napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// A new native function over `bound` that keeps it alive.
-napi_value FunctionOver(napi_env env, BoundLayout* bound, const char* name, napi_callback callback) {
+// A new native function whose `data` holds one share of `bound` (and so of its buffer) until the function
+// is collected, when `release` gives it back. Null, with nothing taken, where N-API refuses.
+napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, napi_callback callback, void* data,
+                          napi_finalize release) {
   napi_value function;
-  napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, bound, &function);
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function) != napi_ok ||
+      napi_add_finalizer(env, function, data, release, nullptr, nullptr) != napi_ok) {
+    return nullptr;
+  }
   bound->owners++;
-  napi_add_finalizer(env, function, bound, ReleaseBoundLayout, nullptr, nullptr);
   return function;
+}
+
+napi_value FunctionOver(napi_env env, BoundLayout* bound, const char* name, napi_callback callback) {
+  return FunctionOwning(env, bound, name, callback, bound, ReleaseBoundLayout);
 }
 
 // counterAddFunction(layout) -> a new add(n?) bound to that layout.
@@ -264,11 +280,9 @@ napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
   if (type != napi_float64_array || length != bound->layout.width - 1) return Throw(env, usage);
   const double* tail = static_cast<const double*>(data);
   auto* histogram = new BoundHistogram{bound, HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]}};
-  napi_value function;
-  napi_create_function(env, "observeSlotNumber", NAPI_AUTO_LENGTH, BoundHistogramObserveSlotNumber, histogram,
-                       &function);
-  bound->owners++;
-  napi_add_finalizer(env, function, histogram, ReleaseBoundHistogram, nullptr, nullptr);
+  napi_value function = FunctionOwning(env, bound, "observeSlotNumber", BoundHistogramObserveSlotNumber, histogram,
+                                       ReleaseBoundHistogram);
+  if (function == nullptr) delete histogram;
   return function;
 }
 

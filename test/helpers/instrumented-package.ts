@@ -3,12 +3,15 @@
 import { nodeDirArgs, packageCopy } from './package-copy'
 import { runCommandOk } from './run-node'
 
-/** A copy named `name` built with `cxxflags`; each test file uses its own names, as files run in parallel. */
-export async function instrumentedPackage(name: string, cxxflags: string): Promise<string> {
+/**
+ * A copy named `name` built with `cxxflags` (and `ldflags` for the link); each test file uses its own
+ * names, as files run in parallel.
+ */
+export async function instrumentedPackage(name: string, cxxflags: string, ldflags = ''): Promise<string> {
   const copy = packageCopy(name)
   await runCommandOk(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', ...nodeDirArgs()], {
     cwd: copy,
-    env: { ...process.env, CXXFLAGS: cxxflags },
+    env: { ...process.env, CXXFLAGS: cxxflags, LDFLAGS: ldflags },
     timeoutMs: 600_000,
   })
   return copy
