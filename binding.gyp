@@ -17,6 +17,7 @@
         "native/registration/legacy_rseq.cc",
         "native/registration/own_area.cc",
         "native/registration/restart_self_test.cc",
+        "native/registration/rseq_answers.cc",
         "native/registration/rseq_syscall.cc",
         "native/registration/thread_rseq.cc"
       ],

@@ -147,7 +147,7 @@ function selfTestText(test: RseqInfo['selfTest']): string {
   switch (test.verdict) {
     case 'restarts': return `passed: ${test.detail} (${cost})`
     case 'does-not-restart': return `FAILED: ${test.detail}; every thread uses the atomics fallback (${cost})`
-    case 'inconclusive': return `inconclusive: ${test.detail}; rseq stays in use (${cost})`
+    case 'inconclusive': return `inconclusive: ${test.detail}; every thread uses the atomics fallback unless RSEQ_STRATEGY forces rseq (${cost})`
     default: return `not run: ${test.detail}`
   }
 }

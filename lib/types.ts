@@ -43,9 +43,15 @@ export interface RseqInfo {
   /**
    * The process's proof that the kernel restarts a critical section scheduled out on its CPU, run once
    * before the first sequence: `restarts`; `does-not-restart` (every thread then takes fallback: the arm64
-   * regression of Linux 6.19-7.0.13); `inconclusive` (the test could not pin or register its threads, or
-   * was never scheduled out: rseq stays in use); `not-run` (no thread of the process had rseq). With what
-   * it cost the process, in microseconds, and what it saw.
+   * regression of Linux 6.19-7.0.13); `inconclusive` (the test could not start, pin or register its
+   * threads, or its probe was never scheduled out in `attempts` tries: every thread then takes fallback too,
+   * unless RSEQ_STRATEGY forces a strategy); `not-run` (no thread of the process had rseq). With what it cost
+   * the process, in microseconds, how many probe runs it took, and what it saw.
    */
-  selfTest: { verdict: 'restarts' | 'does-not-restart' | 'inconclusive' | 'not-run'; microseconds: number; detail: string }
+  selfTest: {
+    verdict: 'restarts' | 'does-not-restart' | 'inconclusive' | 'not-run'
+    microseconds: number
+    attempts: number
+    detail: string
+  }
 }

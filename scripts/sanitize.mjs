@@ -18,7 +18,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const CORE_SOURCES = [
   'registration/thread_rseq', 'registration/glibc_rseq', 'registration/legacy_rseq', 'registration/own_area',
-  'registration/rseq_syscall', 'registration/kernel_features', 'registration/restart_self_test',
+  'registration/rseq_syscall', 'registration/rseq_answers', 'registration/kernel_features', 'registration/restart_self_test',
   'percpu/percpu_layout', 'percpu/percpu_ops', 'percpu/percpu_drain', 'percpu/rseq_fence', 'arch/descriptor_audit',
 ].map((name) => path.join(root, 'native', `${name}.cc`))
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')

@@ -3,9 +3,10 @@
 // and still counts exactly. A test build arming a decoy area plays such a kernel on this one.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { instrumentedPackage } from './helpers/instrumented-package'
-import { seccompLauncher } from './helpers/native-fixtures'
+import { lateSeccompLibrary, seccompLauncher } from './helpers/native-fixtures'
 import { addFromWorkers } from './helpers/percpu-workers'
-import { runNode } from './helpers/run-node'
+import { runNode, runNodeJson } from './helpers/run-node'
+import type { RseqInfo } from '../lib/types'
 import { GLIBC_RSEQ_OFF, threadReport } from './helpers/thread-report'
 
 describe('the restart self-test on this kernel', () => {
@@ -75,5 +76,78 @@ describe('on a kernel that does not restart sequences (a test build arming a dec
     const result = await runNode('thread-report.cjs', [], { env: { RSEQ_PACKAGE: broken, RSEQ_STRATEGY: 'glibc' } })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/RSEQ_STRATEGY=glibc cannot be honoured[^]*does not restart/)
+  })
+})
+
+describe('a self-test that cannot hang', () => {
+  let widened: string
+  beforeAll(async () => {
+    // About a millisecond of spinning between arming the probe and storing `entered`: the other thread's
+    // wake-ups preempt it there, the kernel aborts it before `entered` is ever stored.
+    widened = await instrumentedPackage('self-test-widened', '-DRSEQ_TEST_DELAY=3000000')
+  }, 600_000)
+
+  it('ends, with its verdict, in every one of 20 processes whose probe is preempted before it says it entered', async () => {
+    const runs = []
+    for (let i = 0; i < 20; i++) {
+      // One at a time: each is judged on its own time limit, far beyond what a run takes.
+      runs.push(await runNode('thread-report.cjs', ['--workers', '0'], { env: { RSEQ_PACKAGE: widened }, timeoutMs: 30_000 }))
+    }
+    for (const run of runs) {
+      expect(run.status, `killed after 30 s (a hung self-test) or failed: ${run.stderr}`).toBe(0)
+      const report = JSON.parse(run.stdout.trim().split('\n').pop()!)
+      expect(report.main.selfTest.verdict).toBe('restarts')
+      expect(report.main.strategy).toBe('glibc')
+    }
+  }, 900_000)
+})
+
+describe('a self-test that fails closed', () => {
+  let timesOut: string
+  beforeAll(async () => {
+    // The probe's budget is one iteration: no attempt can be scheduled out in time.
+    timesOut = await instrumentedPackage('self-test-times-out', '-DRSEQ_TEST_SELF_TEST_SPIN=1')
+  }, 600_000)
+
+  it('tries again, and after 3 inconclusive attempts every thread takes fallback, saying why and how to override it', async () => {
+    const report = await threadReport({ env: { RSEQ_PACKAGE: timesOut }, workers: 2 })
+    for (const thread of [report.main, ...report.firstRound]) {
+      expect(thread.strategy).toBe('fallback')
+      expect(thread.registered).toBe(false)
+      expect(thread.selfTest.verdict).toBe('inconclusive')
+      expect(thread.selfTest.attempts).toBe(3)
+      expect(thread.selfTest.detail).toMatch(/never scheduled out on CPU \d+ in 3 attempts/)
+      expect(thread.reason).toMatch(/could not prove that this kernel restarts interrupted critical sections/)
+      expect(thread.reason).toMatch(/start with RSEQ_STRATEGY=glibc to use rseq anyway/)
+    }
+    expect(report.liveOwnAfterExit).toBe(0)
+  })
+
+  it('still counts exactly with 4 workers', async () => {
+    const result = await addFromWorkers(['--workers', '4', '--adds', '100000'], { env: { RSEQ_PACKAGE: timesOut } })
+    expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
+    expect(result.observed).toBe(result.expected)
+  })
+
+  it('lets a forced strategy override an inconclusive test, and says so', async () => {
+    const report = await threadReport({ env: { RSEQ_PACKAGE: timesOut, RSEQ_STRATEGY: 'glibc' }, workers: 1 })
+    for (const thread of [report.main, report.firstRound[0]]) {
+      expect(thread.strategy).toBe('glibc')
+      expect(thread.selfTest.verdict).toBe('inconclusive')
+      expect(thread.reason).toMatch(/The restart self-test was inconclusive \(.*\); RSEQ_STRATEGY=glibc overrides it\./)
+    }
+  })
+
+  it('takes fallback with the errno, never an abort, when its threads cannot be created', async () => {
+    // A seccomp filter on the running main thread answers clone and clone3 with EAGAIN, as a thread limit
+    // would: the self-test's first pthread_create fails.
+    const report = await runNodeJson<{ info: RseqInfo; counted: number; expected: number }>('answers-report.cjs', [], {
+      env: { RSEQ_LATE_SECCOMP: lateSeccompLibrary(), RSEQ_TEST_LATE_REFUSALS: 'clone:EAGAIN,clone3:EAGAIN' },
+    })
+    expect(report.info.strategy).toBe('fallback')
+    expect(report.info.errno).toBe('EAGAIN')
+    expect(report.info.selfTest.verdict).toBe('inconclusive')
+    expect(report.info.selfTest.detail).toMatch(/could not start its thread \(EAGAIN\)/)
+    expect(report.counted).toBe(report.expected)
   })
 })

@@ -152,10 +152,8 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
 // sequence); another thread pinned to this CPU then sets *ran, which it can only do while this one is
 // scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes
 // (arm64 6.19 to 7.0.13 did not).
-//   arm(descriptor)
-//   start:
-//     *entered = 1                                  not a commit: nothing depends on it being stored once
-//     loop:
+      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
+      : "rax", "rcx", "memory", "cc");
 //       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
 //       if (--budget == 0) leave the loop
 //   post_commit:
@@ -164,8 +162,10 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
 inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const volatile uint32_t* ran, uint64_t budget) {
   int32_t result;
   uint64_t scratch;
+  uint32_t index;  // only the test builds' delay loop counts in it (RSEQ_DELAY_ASM)
   __asm__ __volatile__(
       RSEQ_AARCH64_ARM
+      RSEQ_DELAY_ASM
       "mov %w[scratch], #1\n\t"
       "str %w[scratch], [%[entered]]\n\t"
       "3:\n\t"
@@ -179,7 +179,7 @@ inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const vol
       "7:\n\t"
       "mov %w[result], #-4\n\t"     /* kProbeSurvived */
       RSEQ_AARCH64_EXITS
-      : [result] "=&r"(result), [scratch] "=&r"(scratch), [budget] "+r"(budget)
+      : [result] "=&r"(result), [scratch] "=&r"(scratch), [budget] "+r"(budget), [index] "=&r"(index)
       : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
       : "memory", "cc");
   return result;

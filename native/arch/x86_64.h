@@ -152,6 +152,7 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
 // scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes.
 //   arm(descriptor)
 //   start:
+//     (test builds: spin RSEQ_TEST_DELAY iterations, widening the window before *entered is stored)
 //     *entered = 1                                  not a commit: nothing depends on it being stored once
 //     loop:
 //       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
@@ -163,6 +164,7 @@ inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const vol
   int32_t result;
   __asm__ __volatile__(
       RSEQ_X86_64_ARM
+      RSEQ_DELAY_ASM
       "movl $1, (%[entered])\n\t"
       "3:\n\t"
       "cmpl $0, (%[ran])\n\t"
@@ -177,7 +179,7 @@ inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const vol
       RSEQ_X86_64_EXITS
       : [result] "=&r"(result), [budget] "+r"(budget)
       : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
-      : "rax", "memory", "cc");
+      : "rax", "rcx", "memory", "cc");
   return result;
 }
 

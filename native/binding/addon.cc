@@ -70,6 +70,7 @@ Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
   const RestartSelfTest* test = rseq.self_test;
   self_test.Set("verdict", RestartVerdictName(test != nullptr ? test->verdict : RestartVerdict::kNotRun));
   self_test.Set("microseconds", Napi::Number::New(env, test != nullptr ? test->microseconds : 0));
+  self_test.Set("attempts", Napi::Number::New(env, test != nullptr ? test->attempts : 0));
   self_test.Set("detail", test != nullptr ? test->detail : std::string("no thread of this process had rseq when this one attached"));
   info.Set("selfTest", self_test);
   return info;

@@ -5,7 +5,7 @@
 
 #include <cerrno>
 
-#include "../registration/rseq_syscall.h"
+#include "../registration/rseq_answers.h"
 
 namespace rseq_native {
 namespace {
@@ -33,10 +33,10 @@ FenceState Decide() {
     if (registered == 0) return FenceState{DrainMode::kFence, 0};
     error = -registered;
   }
-  // Without the fence, sequences cannot be stopped from writing a cell a drain resets. When no thread
-  // can have rseq at all (the probe's zero-length registration is refused for lack of the call rather
-  // than for its arguments), every writer uses atomics and an exchange is exact.
-  bool rseq_possible = ProbeRseqSyscall() == EINVAL;
+  // Without the fence, sequences cannot be stopped from writing a cell a drain resets. When rseq(2) is not
+  // available to the process, no thread runs a sequence (the same answer decides that, in
+  // native/registration/thread_rseq.cc), every writer uses atomics and an exchange is exact.
+  bool rseq_possible = SyscallAvailable(ProcessSyscallAnswer());
   return FenceState{rseq_possible ? DrainMode::kSnapshot : DrainMode::kExchange, error};
 }
 

@@ -11,12 +11,12 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
-#include <thread>
 
 #include "../arch/arch.h"
 #include "glibc_rseq.h"
 #include "kernel_features.h"
 #include "own_area.h"
+#include "rseq_syscall.h"
 
 namespace rseq_native {
 
@@ -32,13 +32,19 @@ const char* RestartVerdictName(RestartVerdict verdict) {
 
 namespace {
 
-// About a second of spinning at most: far more than one scheduler slice, so that the other thread runs
-// unless something is badly wrong (then the verdict is inconclusive, not a guess).
+// Iterations of the probe's spin loop in one attempt, about a third of a second natively: far more than
+// one scheduler slice, so that the other thread runs unless something is badly wrong (then the attempt is
+// inconclusive, not a guess). Test builds may shorten it to make every attempt time out.
+#ifdef RSEQ_TEST_SELF_TEST_SPIN
+constexpr uint64_t kSpinBudget = RSEQ_TEST_SELF_TEST_SPIN;
+#else
 constexpr uint64_t kSpinBudget = 1ull << 30;
+#endif
 
 struct Probe {
-  volatile uint32_t entered = 0;  // stored by the probe's sequence, once inside it
-  volatile uint32_t ran = 0;      // stored by the other thread, after it saw `entered`
+  volatile uint32_t entered = 0;   // stored by the probe's sequence, once inside it
+  volatile uint32_t ran = 0;       // stored by the other thread, after it saw `entered`
+  volatile uint32_t finished = 0;  // stored by the probe's thread once its sequence returned, however
 };
 
 // The area the probe arms: glibc's for this new thread, or one registered here for the test's duration.
@@ -89,11 +95,43 @@ std::string KernelRelease() {
   return uname(&name) == 0 ? name.release : "unknown";
 }
 
+// The other thread: pinned to the probe's CPU (inherited), it waits in short sleeps, each wake-up a
+// chance to preempt the probe, and so that it never holds the CPU the probe needs. It sets `ran` once
+// the probe is inside its sequence, and stops when the probe's sequence has returned for any reason
+// (an abort before `entered` was stored included), so that it can never wait forever.
+void* RunOther(void* argument) {
+  auto* probe = static_cast<Probe*>(argument);
+  RequestShortSlice();
+  struct timespec pause = {0, 50 * 1000};
+  while (probe->entered == 0 && probe->finished == 0) nanosleep(&pause, nullptr);
+  if (probe->finished == 0) probe->ran = 1;
+  return nullptr;
+}
+
+// One attempt: the probe's sequence against the other thread. Returns the sequence's status, or sets
+// `*error` to pthread_create's errno (EAGAIN under a thread limit or a seccomp filter) when the other
+// thread could not be started: threads are started with pthread_create, so no exception can escape.
+int32_t Attempt(RseqArea* armed, int* error) {
+  Probe probe;
+  pthread_t other;
+  // Created after pinning, so that it inherits the one-CPU affinity.
+  *error = pthread_create(&other, nullptr, RunOther, &probe);
+  if (*error != 0) return kProbeTimedOut;
+  RequestShortSlice();
+  int32_t status = SeqRestartProbe(armed, &probe.entered, &probe.ran, kSpinBudget);
+  __atomic_store_n(&probe.finished, 1, __ATOMIC_SEQ_CST);
+  pthread_join(other, nullptr);
+  return status;
+}
+
 // The probe thread: pinned to the CPU it starts on with every signal blocked, so that nothing but being
 // scheduled out on that CPU can interrupt its sequence. A second thread, pinned to the same CPU, sets
 // `ran` once the probe is inside its sequence; it can only run while the probe is off the CPU, which
-// happens when the probe's time slice ends or the other thread's wake-up preempts it.
-void RunProbe(RestartSelfTest* result) {
+// happens when the probe's time slice ends or the other thread's wake-up preempts it. An abort proves
+// the kernel restarts sequences (nothing else can interrupt this one); `ran` seen inside the sequence
+// proves it does not; a budget run out proves nothing, and the attempt is made again.
+void* RunProbe(void* argument) {
+  auto* result = static_cast<RestartSelfTest*>(argument);
   sigset_t all;
   sigfillset(&all);
   pthread_sigmask(SIG_BLOCK, &all, nullptr);
@@ -105,13 +143,13 @@ void RunProbe(RestartSelfTest* result) {
   if (cpu < 0 || sched_setaffinity(0, sizeof one, &one) != 0) {
     result->verdict = RestartVerdict::kInconclusive;
     result->detail = "the self-test could not pin its threads to one CPU";
-    return;
+    return nullptr;
   }
   ProbeArea probe_area;
   if (!probe_area.Acquire()) {
     result->verdict = RestartVerdict::kInconclusive;
     result->detail = "the self-test's thread had no rseq registration";
-    return;
+    return nullptr;
   }
   RseqArea* armed = probe_area.area;
 #ifdef RSEQ_TEST_UNARMED_SELF_TEST
@@ -121,22 +159,18 @@ void RunProbe(RestartSelfTest* result) {
   armed = &decoy;
 #endif
 
-  Probe probe;
-  // Created after pinning, so that it inherits the one-CPU affinity. It waits in short sleeps, each
-  // wake-up a chance to preempt the probe, and so that it never holds the CPU the probe needs.
-  std::thread other([&probe] {
-    RequestShortSlice();
-    struct timespec pause = {0, 50 * 1000};
-    do nanosleep(&pause, nullptr);
-    while (probe.entered == 0);
-    probe.ran = 1;
-  });
-  RequestShortSlice();
-  int32_t status = SeqRestartProbe(armed, &probe.entered, &probe.ran, kSpinBudget);
-  other.join();
+  int32_t status = kProbeTimedOut;
+  while (status == kProbeTimedOut && result->attempts < kSelfTestAttempts) {
+    result->attempts++;
+    status = Attempt(armed, &result->error);
+    if (result->error != 0) break;
+  }
 
   char text[256];
-  if (status == kSeqAborted) {
+  if (result->error != 0) {
+    result->verdict = RestartVerdict::kInconclusive;
+    snprintf(text, sizeof text, "the self-test could not start its second thread (%s)", ErrnoName(result->error));
+  } else if (status == kSeqAborted) {
     result->verdict = RestartVerdict::kRestarts;
     snprintf(text, sizeof text, "Linux %s restarted a sequence scheduled out on CPU %d", KernelRelease().c_str(), cpu);
   } else if (status == kProbeSurvived) {
@@ -146,9 +180,11 @@ void RunProbe(RestartSelfTest* result) {
              KernelRelease().c_str(), cpu);
   } else {
     result->verdict = RestartVerdict::kInconclusive;
-    snprintf(text, sizeof text, "the self-test's sequence was never scheduled out on CPU %d within its budget", cpu);
+    snprintf(text, sizeof text, "the self-test's sequence was never scheduled out on CPU %d in %d attempts", cpu,
+             result->attempts);
   }
   result->detail = text;
+  return nullptr;
 }
 
 RestartSelfTest RunSelfTest() {
@@ -158,8 +194,14 @@ RestartSelfTest RunSelfTest() {
   return result;
 #endif
   auto start = std::chrono::steady_clock::now();
-  std::thread probe(RunProbe, &result);
-  probe.join();
+  pthread_t probe;
+  result.error = pthread_create(&probe, nullptr, RunProbe, &result);
+  if (result.error != 0) {
+    result.verdict = RestartVerdict::kInconclusive;
+    result.detail = std::string("the self-test could not start its thread (") + ErrnoName(result.error) + ")";
+  } else {
+    pthread_join(probe, nullptr);
+  }
   result.microseconds =
       std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   return result;

@@ -11,20 +11,28 @@ namespace rseq_native {
 
 enum class RestartVerdict {
   kNotRun,        // no thread of this process has rseq (fallback everywhere), or a test build skipped it
-  kRestarts,      // the probe was aborted after being scheduled out: sequences are safe
+  kRestarts,      // the probe was aborted while pinned with signals blocked: sequences are safe
   kDoesNotRestart,  // the probe was scheduled out and resumed inside its sequence: never run sequences
-  kInconclusive,  // the probe could not be pinned or registered, or never got scheduled out in time
+  kInconclusive,  // no proof: the threads could not be started, pinned or registered, or the probe was
+                  // never scheduled out within its budget in any attempt. Sequences stay off.
 };
+
+// Attempts before the verdict is inconclusive: one more when the first was never scheduled out (a
+// loaded host), within the self-test's budget (a few milliseconds at most natively).
+constexpr int kSelfTestAttempts = 3;
 
 struct RestartSelfTest {
   RestartVerdict verdict = RestartVerdict::kNotRun;
   double microseconds = 0;  // what the test cost this process (thread creation included)
+  int attempts = 0;         // probe runs, up to kSelfTestAttempts
+  int error = 0;            // errno when a thread of the test could not be started, else 0
   std::string detail;       // what was observed, for the reason and rseq doctor
 };
 
 // Runs the self-test the first time it is called (from any thread; later callers wait for it and get
 // the same result). It runs on threads of its own, pinned to one CPU, so the caller's affinity and
-// signal mask are untouched.
+// signal mask are untouched. It cannot hang: whatever instruction the probe is preempted at, each attempt
+// ends when its sequence is aborted or its budget runs out, and the helper thread stops with it.
 const RestartSelfTest& ProcessRestartSelfTest();
 
 const char* RestartVerdictName(RestartVerdict verdict);

@@ -40,6 +40,8 @@ const char* ErrnoName(int error) {
     case EFAULT: return "EFAULT";
     case ENOMEM: return "ENOMEM";
     case EACCES: return "EACCES";
+    case EAGAIN: return "EAGAIN";
+    case ENOENT: return "ENOENT";
   }
   // One buffer per thread: the name is copied into a JS string before the thread can ask again.
   static thread_local char buffer[24];

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include "../arch/arch.h"
+#include "rseq_answers.h"
 #include "rseq_syscall.h"
 
 namespace rseq_native {
@@ -52,22 +53,20 @@ uint32_t GlibcRegistrationLength(uint32_t rseq_size) {
   return rseq_size > kOriginalRseqSize ? rseq_size : kOriginalRseqSize;
 }
 
-// Registering an area that is already this thread's answers EBUSY only when length and signature match
-// as well, and EPERM when only the signature differs. One syscall per thread is the price of knowing
-// that the abort handlers of this package carry the signature the kernel will check for this area.
-int ProbeRegistration(RseqArea* area, const uint32_t* lengths, int count) {
-  int error = EINVAL;
+// Registers `area`, which looks registered, again at each length its owner may have used, and returns the
+// kernel's answer (native/registration/rseq_answers.h): EBUSY confirms it is registered for this thread
+// with this package's signature. One syscall per thread is the price of knowing that the abort handlers
+// carry the signature the kernel will check for this area. A registration the kernel accepts (the area
+// was not registered after all) is given back at once.
+int ReregistrationAnswer(RseqArea* area, const uint32_t* lengths, int count) {
+  int answer = EINVAL;
   for (int i = 0; i < count; i++) {
     if (i > 0 && lengths[i] == lengths[i - 1]) continue;
-    error = RseqRegister(area, lengths[i], kRseqSignature);
-    if (error == 0) {
-      // The area was not registered after all (its cpu_id was stale): give the registration back.
-      RseqUnregister(area, lengths[i], kRseqSignature);
-      return ENOENT;
-    }
-    if (error == EBUSY || error == EPERM || error == ENOSYS) return error;
+    answer = RseqRegister(area, lengths[i], kRseqSignature);
+    if (answer == 0) RseqUnregister(area, lengths[i], kRseqSignature);
+    if (!AsksNextLength(answer)) break;
   }
-  return error;
+  return answer;
 }
 
 void UseFallback(ThreadRseq* state, int error, std::string reason) {
@@ -106,6 +105,46 @@ std::string RefusalReason(const char* what, int error) {
   }
 }
 
+// Why a registered area could not be confirmed as ours to share (`answer` is not EBUSY), and what to do.
+std::string UnconfirmedReason(const char* owner, int answer, uint32_t length, int32_t cpu_id) {
+  switch (answer) {
+    case 0:
+      return Format(
+          "%s looked registered (cpu_id %d) but the kernel accepted a new registration of it, so nothing had "
+          "registered it: its cpu_id was stale. Counters stay exact over atomics.",
+          owner, cpu_id);
+    case EPERM:
+      return Format(
+          "%s is registered with a signature other than 0x%08x, or a seccomp filter refuses rseq(2) (EPERM): "
+          "this package's abort handlers cannot run under that registration. Counters stay exact over atomics.",
+          owner, kRseqSignature);
+    case EINVAL:
+      return Format(
+          "Registering %s again at %u bytes answered EINVAL, not EBUSY: it is registered at another length, or "
+          "another area is registered for this thread, so its signature cannot be confirmed. Counters stay "
+          "exact over atomics.",
+          owner, length);
+    case ENOSYS:
+      return Format(
+          "Registering %s again to confirm its signature answered ENOSYS: a seccomp filter or sandbox refuses "
+          "rseq(2) on this thread. Counters stay exact over atomics; allow rseq(2) in that profile to get rseq.",
+          owner);
+    default:
+      return Format(
+          "Registering %s again to confirm its signature answered %s, where only EBUSY confirms it; the "
+          "package runs no sequence on a registration it cannot confirm. Counters stay exact over atomics.",
+          owner, ErrnoName(answer));
+  }
+}
+
+// Shares `area` (registered by its owner) when rseq(2) confirms it; otherwise falls back, saying why.
+bool ConfirmRegisteredArea(ThreadRseq* state, RseqArea* area, const uint32_t* lengths, int count, const char* owner) {
+  int answer = ReregistrationAnswer(area, lengths, count);
+  if (ConfirmsRegistration(answer)) return true;
+  UseFallback(state, answer, UnconfirmedReason(owner, answer, lengths[count - 1], CpuIdOf(area)));
+  return false;
+}
+
 void AttachGlibc(ThreadRseq* state) {
   GlibcThreadArea mine = GlibcAreaOfThisThread(state->glibc);
   if (!mine.Registered()) {
@@ -117,37 +156,21 @@ void AttachGlibc(ThreadRseq* state) {
   }
   RseqArea* area = mine.area;
   const uint32_t lengths[] = {GlibcRegistrationLength(state->glibc.size), kOriginalRseqSize};
-  int probe = ProbeRegistration(area, lengths, 2);
-  if (probe == EPERM) {
-    UseFallback(state, EPERM,
-                Format("glibc's rseq area is registered with a signature other than 0x%08x, or a seccomp "
-                       "filter refuses rseq(2) (EPERM): this package's abort handlers cannot run under "
-                       "that registration. Counters stay exact over atomics.",
-                       kRseqSignature));
-    return;
-  }
+  if (!ConfirmRegisteredArea(state, area, lengths, 2, "glibc's rseq area")) return;
   state->strategy = Strategy::kGlibc;
   state->area = area;
   state->registration_length = GlibcRegistrationLength(state->glibc.size);
   state->reason = Format(
-      "glibc registered rseq for this thread (__rseq_size %u, __rseq_offset %td)%s; the package reads and "
-      "runs its critical sections on glibc's area and never registers over it.",
-      state->glibc.size, state->glibc.offset,
-      probe == EBUSY ? ", with the standard signature" : "");
+      "glibc registered rseq for this thread (__rseq_size %u, __rseq_offset %td), with the standard "
+      "signature; the package reads and runs its critical sections on glibc's area and never registers over it.",
+      state->glibc.size, state->glibc.offset);
 }
 
 void AttachLegacy(ThreadRseq* state, const LegacyRseq& legacy) {
   RseqArea* area = legacy.area;
   if (CpuIdOf(area) >= 0) {
     const uint32_t lengths[] = {kOriginalRseqSize};
-    if (ProbeRegistration(area, lengths, 1) == EPERM) {
-      UseFallback(state, EPERM,
-                  Format("An early adopter registered __rseq_abi with a signature other than 0x%08x (or a "
-                         "seccomp filter refuses rseq(2)): this package's abort handlers cannot run under "
-                         "it. Counters stay exact over atomics.",
-                         kRseqSignature));
-      return;
-    }
+    if (!ConfirmRegisteredArea(state, area, lengths, 1, "the early adopter's __rseq_abi")) return;
     state->reason =
         "An early adopter had registered its exported __rseq_abi for this thread; the package shares "
         "that area under the __rseq_abi protocol and will not unregister it.";
@@ -201,22 +224,6 @@ void DecideOwner(ThreadRseq* state) {
   AttachOwn(state);
 }
 
-// The owner decides where the area is; the process's self-test decides whether sequences may run on it.
-void Decide(ThreadRseq* state) {
-  DecideOwner(state);
-  if (!state->Live()) return;
-  state->self_test = &ProcessRestartSelfTest();
-  if (state->self_test->verdict != RestartVerdict::kDoesNotRestart) return;
-  DetachThisThread(state);
-  UseFallback(state, 0,
-              Format("This kernel does not restart interrupted critical sections (%s), so a per-CPU update "
-                     "preempted by another thread on the same CPU would be lost. That is the arm64 rseq "
-                     "regression of Linux 6.19 to 7.0.13, fixed in 7.0.14 and 7.1 (\"arm64/entry: Fix "
-                     "arm64-specific rseq brokenness\"). Counters stay exact over atomics; boot a kernel "
-                     "with that fix (7.0.14, 7.1 or later) to get rseq.",
-                     state->self_test->detail.c_str()));
-}
-
 const char* RequestedName(Requested requested) {
   switch (requested) {
     case Requested::kGlibc: return "glibc";
@@ -226,6 +233,56 @@ const char* RequestedName(Requested requested) {
     case Requested::kAuto: break;
   }
   return "auto";
+}
+
+// Why the process's restart self-test keeps sequences off, and what to do about it.
+std::string SelfTestReason(const RestartSelfTest& test, Strategy would_have) {
+  if (test.verdict == RestartVerdict::kDoesNotRestart) {
+    return Format(
+        "This kernel does not restart interrupted critical sections (%s), so a per-CPU update preempted by "
+        "another thread on the same CPU would be lost. That is the arm64 rseq regression of Linux 6.19 to "
+        "7.0.13, fixed in 7.0.14 and 7.1 (\"arm64/entry: Fix arm64-specific rseq brokenness\"). Counters stay "
+        "exact over atomics; boot a kernel with that fix (7.0.14, 7.1 or later) to get rseq.",
+        test.detail.c_str());
+  }
+  return Format(
+      "The restart self-test could not prove that this kernel restarts interrupted critical sections (%s), "
+      "so the package runs none. Counters stay exact over atomics; where the kernel is known to restart them "
+      "(x86_64, or arm64 on 7.0.14, 7.1 or later), start with RSEQ_STRATEGY=%s to use rseq anyway.",
+      test.detail.c_str(), StrategyName(would_have));
+}
+
+// The owner decides where the area is; the process decides whether sequences may run at all: rseq(2)
+// must be available to it (the answer that also fixes the drain mode, native/registration/rseq_answers.h),
+// and its restart self-test must prove that the kernel aborts an interrupted sequence. Anything short of
+// that proof means fallback; only a forced strategy overrides an inconclusive test, never a failed one.
+void Decide(ThreadRseq* state, Requested requested) {
+  int syscall = ProcessSyscallAnswer();
+  if (!SyscallAvailable(syscall)) {
+    UseFallback(state, syscall, RefusalReason("rseq areas in this process", syscall));
+    return;
+  }
+  DecideOwner(state);
+  if (!state->Live()) return;
+  state->self_test = &ProcessRestartSelfTest();
+  const RestartSelfTest& test = *state->self_test;
+  switch (test.verdict) {
+    case RestartVerdict::kRestarts:
+    case RestartVerdict::kNotRun:  // a test build that skips the self-test (RSEQ_TEST_SKIP_SELF_TEST)
+      return;
+    case RestartVerdict::kInconclusive:
+      if (requested != Requested::kAuto) {
+        state->reason += Format(" The restart self-test was inconclusive (%s); RSEQ_STRATEGY=%s overrides it.",
+                                test.detail.c_str(), RequestedName(requested));
+        return;
+      }
+      break;
+    case RestartVerdict::kDoesNotRestart:
+      break;
+  }
+  Strategy would_have = state->strategy;
+  DetachThisThread(state);
+  UseFallback(state, test.error, SelfTestReason(test, would_have));
 }
 
 bool Satisfies(Requested requested, Strategy strategy) {
@@ -262,7 +319,7 @@ bool AttachThisThread(Requested requested, ThreadRseq* state, std::string* error
     return false;
   }
 
-  Decide(state);
+  Decide(state, requested);
   if (Satisfies(requested, state->strategy)) return true;
 
   *error_message = Format(

@@ -29,3 +29,8 @@ export function earlyAdopterLibrary(): string {
 export function unknownOwnerLibrary(): string {
   return compile('unknown-owner.c', 'libunknown-owner.so', ['-shared', '-fPIC'])
 }
+
+/** A shared object that node loads with process.dlopen() to install RSEQ_TEST_LATE_REFUSALS on its thread. */
+export function lateSeccompLibrary(): string {
+  return compile('late-seccomp.c', 'late-seccomp.node', ['-shared', '-fPIC'])
+}
