@@ -152,8 +152,11 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
 // sequence); another thread pinned to this CPU then sets *ran, which it can only do while this one is
 // scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes
 // (arm64 6.19 to 7.0.13 did not).
-      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
-      : "rax", "rcx", "memory", "cc");
+//   arm(descriptor)
+//   start:
+//     (test builds: spin RSEQ_TEST_DELAY iterations, widening the window before *entered is stored)
+//     *entered = 1                                  not a commit: nothing depends on it being stored once
+//     loop:
 //       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
 //       if (--budget == 0) leave the loop
 //   post_commit:
