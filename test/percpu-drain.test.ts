@@ -109,3 +109,19 @@ describe('the fence is what makes drains exact', () => {
     expect(miscounted).not.toBe(0n)
   })
 })
+
+describe('a drain of one cell takes what earlier drains of other cells left behind', () => {
+  // A drain flips the active set; for a buffer of more than one cell it flips once more and takes the
+  // cell from the other set too, which may hold adds made before an earlier drain of another cell.
+  it('drains cell 2 whole after a drain of cell 0 flipped the sets, leaving it zero', async () => {
+    const result = await runNodeJson<{ drain: string; firstDrain: string; secondDrain: string; cell2After: string }>('drain-sets.cjs')
+    expect(result).toEqual({ drain: 'fence', firstDrain: '7', secondDrain: '5', cell2After: '0' })
+  })
+
+  it('a test build without the second flip leaves cell 2 behind, in the set the first drain made active again', async () => {
+    const oneFlip = await instrumentedPackage('drain-one-flip', '-DRSEQ_TEST_SKIP_SECOND_FLIP')
+    const result = await runNodeJson<{ secondDrain: string; cell2After: string }>('drain-sets.cjs', [], { env: { RSEQ_PACKAGE: oneFlip } })
+    expect(result.secondDrain).toBe('0')
+    expect(result.cell2After).toBe('5')
+  }, 600_000)
+})
