@@ -19,6 +19,8 @@ export interface NativeBinding {
   getcpu(): number
   getNumaNode(): number
   liveOwnRegistrations(): number
+  /** rseq(2)'s answer to registering this thread's live area again with `signature`; null in fallback. */
+  registrationAnswer(signature: number): string | null
   /** Every struct rseq_cs in the addon, checked as the kernel would: signature before the handler, handler outside. */
   auditDescriptors(): { descriptors: number; signatureMatches: number; handlerOutside: number; wellFormed: number }
   /** A harmless rseq(2) call's errno ('EINVAL': the call exists), and the auxiliary vector's rseq entries. */

@@ -7,6 +7,14 @@ export function liveOwnRegistrations(): number {
   return native.liveOwnRegistrations()
 }
 
+/**
+ * What the kernel answers when this thread's live rseq area is registered again, at its length, with
+ * `signature`: 'EBUSY' when it holds the area under that signature, 'EPERM' under another; null in fallback.
+ */
+export function registrationAnswer(signature: number): string | null {
+  return native.registrationAnswer(signature)
+}
+
 /** glibc's sched_getcpu(), called natively: the reference currentCpu() is checked against. */
 export function nativeSchedGetcpu(): number {
   return native.calibration.schedGetcpu()

@@ -1,16 +1,30 @@
 // The view over the thread's rseq area: 8 bytes at a time, never rseq_cs, never moved to another thread.
 import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
+import { nativeSchedGetcpu } from '../lib/internal'
 import { cpuWords, tailWords, threadInfo } from '../lib/thread-rseq'
 import * as rseq from '../lib'
+
+/**
+ * In how many of 1,000 reads the view's cpu_id_start and cpu_id agreed with each other and with glibc's
+ * sched_getcpu() read right beside them (a migration in between is rare).
+ */
+function readsAgreeingWithTheKernel(): number {
+  let agreed = 0
+  for (let i = 0; i < 1000; i++) {
+    const [start, id] = [cpuWords![0], cpuWords![1]]
+    if (start === id && id === nativeSchedGetcpu()) agreed++
+  }
+  return agreed
+}
 
 describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', () => {
   it('covers cpu_id_start/cpu_id and node_id/mm_cid only, 8 bytes each', () => {
     expect(cpuWords!.buffer.byteLength).toBe(8)
     expect(tailWords!.buffer.byteLength).toBe(8)
-    // cpu_id_start and cpu_id agree outside a critical section.
-    expect(cpuWords![0]).toBeGreaterThanOrEqual(0)
-    expect(cpuWords![1]).toBe(rseq.currentCpu())
+    // The kernel writes both cpu_id_start and cpu_id: outside a critical section they agree, with the CPU
+    // that glibc's sched_getcpu() reports.
+    expect(readsAgreeingWithTheKernel()).toBeGreaterThanOrEqual(900)
   })
 
   it('is not exported from the package', () => {
@@ -37,7 +51,7 @@ describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', 
     port1.close()
     // Either way the view still reads this thread's area.
     expect(buffer.byteLength).toBe(8)
-    expect(cpuWords![1]).toBe(rseq.currentCpu())
+    expect(readsAgreeingWithTheKernel()).toBeGreaterThanOrEqual(900)
   })
 })
 

@@ -155,6 +155,25 @@ Napi::Value AuditDescriptorsCall(const Napi::CallbackInfo& call) {
   return result;
 }
 
+// registrationAnswer(signature) -> the errno name rseq(2) answers when this thread's live area is registered
+// again, at its length, with `signature` ('EBUSY': the kernel holds it under that signature; 'EPERM': under
+// another), or null in fallback. What the kernel enforces, for the tests; nothing changes either way.
+Napi::Value RegistrationAnswer(const Napi::CallbackInfo& call) {
+  Napi::Env env = call.Env();
+  if (call.Length() < 1 || !call[0].IsNumber()) {
+    throw Napi::TypeError::New(env, "registrationAnswer(signature): `signature` must be a number");
+  }
+  const ThreadRseq& rseq = BindingOf(env)->rseq;
+  if (!rseq.Live()) return env.Null();
+  uint32_t signature = call[0].As<Napi::Number>().Uint32Value();
+  int answer = RseqRegister(rseq.area, rseq.registration_length, signature);
+  if (answer == 0) {  // cannot happen for a live area; give it back if it does
+    RseqUnregister(rseq.area, rseq.registration_length, signature);
+    return Napi::String::New(env, "accepted");
+  }
+  return Napi::String::New(env, ErrnoName(answer));
+}
+
 Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {
   return Napi::Number::New(call.Env(), LiveOwnRegistrations());
 }
@@ -168,6 +187,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("auditDescriptors", Napi::Function::New(env, AuditDescriptorsCall, "auditDescriptors"));
   exports.Set("kernelProbe", Napi::Function::New(env, KernelProbe, "kernelProbe"));
   exports.Set("glibcVersion", Napi::Function::New(env, GlibcVersion, "glibcVersion"));
+  exports.Set("registrationAnswer", Napi::Function::New(env, RegistrationAnswer, "registrationAnswer"));
   exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
   AddCalibration(env, exports);
   AddPerCpuFunctions(env, exports, binding);

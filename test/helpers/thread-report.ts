@@ -10,6 +10,8 @@ export interface ThreadReport extends RseqInfo {
   agreed: number
   outOfRange: number
   liveOwn: number
+  /** rseq(2)'s answers to registering the thread's area again with its reported signature and another; null in fallback. */
+  kernelAnswers: { reported: string | null; other: string | null }
 }
 
 export interface ProcessReport {
