@@ -2,18 +2,32 @@
 // Writes the kernel matrix's tables from its results (docs/kernel-matrix.json, written by
 // `npm run test:kernels -- --json docs/kernel-matrix.json`) into the marked regions of README.md (one
 // line a kernel) and docs/support.md (one line a boot), so that the figures live in the JSON alone.
-//   node scripts/kernels/tables.mjs [--check]    --check: exit 1 if a region differs from the JSON
+// Every boot is judged afresh from its raw results by the current judge.mjs: the problems stored at
+// record time are not trusted, so a stricter judge shows on the tables at once.
+//   node scripts/kernels/tables.mjs [--check]    --check: exit 1 if a region differs from the JSON or a
+//                                                 boot fails the current judge
 import { readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { judge } from './judge.mjs'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const matrix = JSON.parse(readFileSync(path.join(root, 'docs', 'kernel-matrix.json'), 'utf8'))
 const ARCH = { arm64: 'aarch64', x64: 'x86_64' }
 const grouped = (n) => Number(n).toLocaleString('en-US')
 
+/** The problems the current judge finds in a recorded boot, from its raw results alone. */
+function rejudged(row) {
+  return judge(row, { results: row.results, exits: row.exits, done: row.done, kernel: row.kernel }).problems
+}
+const problemsOf = new Map(matrix.rows.map((row) => [row, rejudged(row)]))
+
 function kernelName(row) {
   return `${row.kernel ?? row.package}${row.cmdline ? ` \`${row.cmdline}\`` : ''}`
+}
+
+function bootName(row) {
+  return `${ARCH[row.arch]} ${row.kernel ?? row.package}${row.cmdline ? ` (${row.cmdline})` : ''}, ${row.userland.suite} userland`
 }
 
 function registration(result) {
@@ -37,6 +51,7 @@ function boots() {
   ]
   for (const row of matrix.rows) {
     const { default: standard, own, instrumented, signals, doctor } = row.results
+    const problems = problemsOf.get(row)
     lines.push(`| ${[
       ARCH[row.arch],
       kernelName(row),
@@ -44,10 +59,10 @@ function boots() {
       `${standard?.main?.strategy} / ${own?.main?.strategy}`,
       `${registration(standard)} / ${registration(own)}`,
       standard?.main?.selfTest?.verdict,
-      row.problems.length === 0 ? 'yes' : 'see problems',
+      problems.length === 0 ? 'yes' : 'see problems',
       testBuild(instrumented),
       testBuild(signals),
-      row.problems.length === 0 ? 'pass' : `FAIL: ${row.problems.join('; ')}`,
+      problems.length === 0 ? 'pass' : `FAIL: ${problems.join('; ')}`,
     ].join(' | ')} |`)
   }
   return lines.join('\n')
@@ -69,7 +84,7 @@ function kernels() {
     const cells = suites.map((suite) => {
       const row = rows.find((candidate) => candidate.userland.suite === suite)
       if (!row) return 'not run'
-      if (row.problems.length > 0) return 'FAILED'
+      if (problemsOf.get(row).length > 0) return 'FAILED'
       const strategy = row.results.default.main.strategy
       const count = row.results.instrumented?.count
       if (strategy === 'fallback') {
@@ -90,6 +105,13 @@ const regions = [
 ]
 
 let stale = 0
+if (process.argv.includes('--check')) {
+  for (const [row, problems] of problemsOf) {
+    if (problems.length === 0) continue
+    process.stderr.write(`docs/kernel-matrix.json: ${bootName(row)} fails the current judge (scripts/kernels/judge.mjs): ${problems.join('; ')}\n`)
+    stale++
+  }
+}
 for (const region of regions) {
   const file = path.join(root, region.file)
   const before = readFileSync(file, 'utf8')

@@ -3,6 +3,9 @@
 // software emulation, runs test/fixtures/kernel-check.cjs inside, reads the results from the serial
 // console and judges them. A boot that prints no result is a failure with its console shown.
 //   node scripts/kernels/test-kernels.mjs [--only SUBSTRING] [--json FILE]
+// --json records every boot's raw results (with its exit codes and whether it finished) and, at the top
+// level, the commit and the hash of the sources measured (evidence.mjs); it refuses to record from a tree
+// with uncommitted changes to those sources, so that the commit recorded is the code measured.
 // Needs qemu-system-x86, qemu-system-arm, cpio, g++-aarch64-linux-gnu, dpkg-deb and apt-get (as .ci/run
 // installs); downloads are cached in RSEQ_KERNEL_CACHE (default ~/.cache/rseq-kernels).
 import { spawn } from 'node:child_process'
@@ -11,6 +14,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { aptFor, unpack } from './apt.mjs'
+import { headCommit, MATRIX_INPUTS, sourcesHash, uncommittedInputs } from './evidence.mjs'
 import { initramfsFor } from './initramfs.mjs'
 import { judge } from './judge.mjs'
 
@@ -80,7 +84,24 @@ function parseConsole(text) {
   return { results, exits, done: text.includes('RSEQ-DONE'), kernel: /RSEQ-KERNEL (\S+)/.exec(text)?.[1] ?? null }
 }
 
+// Why a --json record was not written: shown as a sentence, not a stack.
+class RecordingRefused extends Error {}
+
+// The commit and sources hash a --json record is made from; throws when the inputs are not committed.
+async function evidenceToRecord(jsonFile) {
+  const uncommitted = await uncommittedInputs()
+  if (uncommitted.length > 0) {
+    throw new RecordingRefused(`refusing to record ${jsonFile}: the matrix's sources have uncommitted changes\n  ${uncommitted.join('\n  ')}\n` +
+      `commit them (or stash them) first, so that the recorded commit is the code measured; the sources are ${MATRIX_INPUTS.join(', ')}`)
+  }
+  const commit = await headCommit()
+  if (commit === null) throw new RecordingRefused(`refusing to record ${jsonFile}: not in a git work tree, so no commit to tie the results to`)
+  return { commit, sources: await sourcesHash() }
+}
+
 async function main() {
+  const jsonFile = option('json')
+  const evidence = jsonFile ? await evidenceToRecord(jsonFile) : null
   mkdirSync(cache, { recursive: true })
   const apt = aptFor(cache)
   const only = option('only')
@@ -110,7 +131,7 @@ async function main() {
     const parsed = parseConsole(console)
     const verdict = judge(row, parsed)
     const name = `${row.arch} ${row.package}${row.cmdline ? ` (${row.cmdline})` : ''}, ${row.userland.suite} userland`
-    report.push({ ...row, seconds, kernel: parsed.kernel, problems: verdict.problems, summary: verdict.summary, results: parsed.results })
+    report.push({ ...row, seconds, kernel: parsed.kernel, done: parsed.done, exits: parsed.exits, problems: verdict.problems, summary: verdict.summary, results: parsed.results })
     if (verdict.problems.length === 0) {
       passed++
       process.stdout.write(`ok    ${name}  ${seconds.toFixed(0)} s  ${verdict.summary}\n`)
@@ -120,13 +141,21 @@ async function main() {
     }
   }
   const minutes = (Date.now() - matrixStarted) / 60_000
-  const jsonFile = option('json')
-  if (jsonFile) writeFileSync(jsonFile, JSON.stringify({ date: new Date().toISOString(), node: matrix.node, minutes: Number(minutes.toFixed(1)), rows: report }, null, 2) + '\n')
+  if (evidence) {
+    // The sources must still be those measured: the initramfs of each architecture and userland is built
+    // when its first boot comes, so an edit during the run may have been measured in part.
+    const now = await sourcesHash()
+    if (now !== evidence.sources) {
+      throw new RecordingRefused(`not recording ${jsonFile}: the sources changed during the run (they hashed to ${evidence.sources} at the start, ${now} now); re-run on a tree left alone`)
+    }
+    const record = { date: new Date().toISOString(), node: matrix.node, ...evidence, minutes: Number(minutes.toFixed(1)), rows: report }
+    writeFileSync(jsonFile, JSON.stringify(record, null, 2) + '\n')
+  }
   process.stdout.write(`${passed} passed, ${failed} failed in ${minutes.toFixed(1)} minutes\n`)
   process.exitCode = failed === 0 && passed > 0 ? 0 : 1
 }
 
 main().catch((error) => {
-  process.stderr.write(`test-kernels: ${error.stack}\n`)
+  process.stderr.write(`test-kernels: ${error instanceof RecordingRefused ? error.message : error.stack}\n`)
   process.exitCode = 1
 })
