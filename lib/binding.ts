@@ -23,8 +23,11 @@ export interface NativeBinding {
   registrationAnswer(signature: number): string | null
   /** Every struct rseq_cs in the addon, checked as the kernel would: signature before the handler, handler outside. */
   auditDescriptors(): { descriptors: number; signatureMatches: number; handlerOutside: number; wellFormed: number }
-  /** A harmless rseq(2) call's errno ('EINVAL': the call exists), and the auxiliary vector's rseq entries. */
-  kernelProbe(): { syscall: string; featureSize: number; alignment: number }
+  /**
+   * The errno of the process's harmless zero-length rseq(2) call ('EINVAL': the call exists), whether that
+   * answer makes sequences possible (decided natively, in one place), and the auxiliary vector's rseq entries.
+   */
+  kernelProbe(): { syscall: string; available: boolean; featureSize: number; alignment: number }
   /** gnu_get_libc_version() of the loaded C library, or null where it is not glibc. */
   glibcVersion(): string | null
   bind(view: BigInt64Array): NativeLayout

@@ -108,7 +108,7 @@ export async function diagnose(): Promise<Diagnosis> {
     machine,
     kernel: {
       release: machine.kernel,
-      hasRseq: probe.syscall === 'EINVAL',
+      hasRseq: probe.available,
       probe: probe.syscall,
       featureSize: probe.featureSize,
       alignment: probe.alignment,

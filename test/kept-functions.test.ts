@@ -2,7 +2,12 @@
 // `add`, a histogram's `observe` and every other function that can write into a buffer holds a reference
 // to the buffer, so calling the function after the object and its buffer became unreachable still writes
 // into that buffer and nowhere else; and once the last such function is gone, the buffer is freed.
+// Counters and histograms keep native functions (a counter attached with from() in a worker too); an array's
+// methods and prom-client's metrics are kept bound to their objects, which hold the buffer: the same
+// specification for every class, whichever side keeps the memory.
 import { beforeAll, describe, expect, it } from 'vitest'
+import { native } from '../lib/binding'
+import * as rseq from '../lib'
 import { instrumentedPackage } from './helpers/instrumented-package'
 import { runCommandOk, runNode } from './helpers/run-node'
 
@@ -60,5 +65,15 @@ describe('the same under AddressSanitizer (the addon built with -fsanitize=addre
     expect(status, stderr).toBe(0)
     expect(kept!.changedWords).toBe(0)
     expect(kept!.collectedWhileKept).toBe(0)
+  })
+})
+
+describe('the native bind() the classes are built on', () => {
+  it('refuses a view over a plain ArrayBuffer, whose memory transfer() could free under a kept reference', () => {
+    const shared = new rseq.PerCpuCounter().buffer
+    const plain = new ArrayBuffer(shared.byteLength)
+    new Uint8Array(plain).set(new Uint8Array(shared))  // a valid header, in memory that can be detached
+    expect(() => native.bind(new BigInt64Array(plain))).toThrow(/bind\(view\): `view` must be over a SharedArrayBuffer/)
+    expect(() => native.bind(new BigInt64Array(shared))).not.toThrow()
   })
 })

@@ -83,3 +83,15 @@ describe('the process\'s answer decides both whether sequences run and how drain
     expect(report.counted).toBe(report.expected)
   })
 })
+
+describe('a registration rseq(2) reports as done', () => {
+  it('counts only if the kernel then writes the area: faked by a filter (glibc\'s off), the thread falls back', async () => {
+    const report = await runNodeJson<AnswersReport>('answers-report.cjs', [], {
+      env: { RSEQ_LATE_SECCOMP: library, RSEQ_TEST_LATE_REFUSALS: 'rseq-registrations:0', GLIBC_TUNABLES: 'glibc.pthread.rseq=0' },
+    })
+    expect(report.info.strategy).toBe('fallback')
+    expect(report.info.errno).toBeNull()
+    expect(report.info.reason).toMatch(/reported registering an rseq area for this thread a success, but the kernel never wrote its cpu_id/)
+    expect(report.counted).toBe(report.expected)
+  })
+})

@@ -24,12 +24,15 @@ inline void* ThreadPointer() {
   return tp;
 }
 
-// Test builds (-DRSEQ_TEST_DELAY=N, N < 65536) spin N iterations between load and commit, widening the
+// Test builds (-DRSEQ_TEST_DELAY=N, 0 < N < 2^32) spin N iterations between load and commit, widening the
 // window in which an interruption aborts the sequence. Never defined in the shipped binary. It counts
-// down in the index register, which the sequence no longer needs by then.
+// down in the index register, which the sequence no longer needs by then (loaded in two halves: one mov
+// takes 16 bits).
 #ifdef RSEQ_TEST_DELAY
-#define RSEQ_DELAY_ASM \
-  "mov %w[index], #" RSEQ_STR(RSEQ_TEST_DELAY) "\n\t8: subs %w[index], %w[index], #1\n\tb.ne 8b\n\t"
+#define RSEQ_DELAY_ASM                                                                       \
+  "movz %w[index], #((" RSEQ_STR(RSEQ_TEST_DELAY) ") & 0xffff)\n\t"                          \
+  "movk %w[index], #(((" RSEQ_STR(RSEQ_TEST_DELAY) ") >> 16) & 0xffff), lsl #16\n\t"         \
+  "8: subs %w[index], %w[index], #1\n\tb.ne 8b\n\t"
 #else
 #define RSEQ_DELAY_ASM ""
 #endif

@@ -14,6 +14,7 @@
 #include "../registration/own_area.h"
 #include "percpu_binding.h"
 #include "../percpu/rseq_fence.h"
+#include "../registration/rseq_answers.h"
 #include "../registration/rseq_syscall.h"
 #include "thread_binding.h"
 #include "../registration/thread_rseq.h"
@@ -123,12 +124,15 @@ Napi::Value GetNumaNode(const Napi::CallbackInfo& call) {
   return Napi::Number::New(call.Env(), node);
 }
 
-// kernelProbe() -> { syscall: errno name of a harmless rseq(2) call, featureSize, alignment }
+// kernelProbe() -> { syscall: the errno name of the process's zero-length rseq(2) call, available: what
+// that answer means (native/registration/rseq_answers.h), featureSize, alignment }
 Napi::Value KernelProbe(const Napi::CallbackInfo& call) {
   Napi::Env env = call.Env();
   KernelFeatures features = ReadKernelFeatures();
   Napi::Object result = Napi::Object::New(env);
-  result.Set("syscall", ErrnoName(ProbeRseqSyscall()));
+  int answer = ProcessSyscallAnswer();
+  result.Set("syscall", ErrnoName(answer));
+  result.Set("available", SyscallAvailable(answer));
   result.Set("featureSize", Napi::Number::New(env, features.feature_size));
   result.Set("alignment", Napi::Number::New(env, features.alignment));
   return result;
@@ -166,12 +170,9 @@ Napi::Value RegistrationAnswer(const Napi::CallbackInfo& call) {
   const ThreadRseq& rseq = BindingOf(env)->rseq;
   if (!rseq.Live()) return env.Null();
   uint32_t signature = call[0].As<Napi::Number>().Uint32Value();
-  int answer = RseqRegister(rseq.area, rseq.registration_length, signature);
-  if (answer == 0) {  // cannot happen for a live area; give it back if it does
-    RseqUnregister(rseq.area, rseq.registration_length, signature);
-    return Napi::String::New(env, "accepted");
-  }
-  return Napi::String::New(env, ErrnoName(answer));
+  uint32_t length;
+  int answer = RegisterAgain(rseq.area, &rseq.registration_length, 1, signature, &length);
+  return Napi::String::New(env, answer == 0 ? "accepted" : ErrnoName(answer));
 }
 
 Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {

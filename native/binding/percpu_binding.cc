@@ -110,6 +110,11 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   if (type != napi_bigint64_array || offset != 0) {
     return Throw(env, "bind(view): `view` must be a BigInt64Array covering the whole buffer");
   }
+  // A plain ArrayBuffer can be detached (transfer()) and freed while a reference to the view lives on;
+  // a SharedArrayBuffer cannot.
+  bool plain = false;
+  napi_is_arraybuffer(env, array_buffer, &plain);
+  if (plain) return Throw(env, "bind(view): `view` must be over a SharedArrayBuffer");
   PerCpuLayout layout;
   if (const char* problem = ReadLayout(data, length * 8, &layout)) return Throw(env, problem);
   if (!LayoutMatchesDrainMode(layout)) {
@@ -117,11 +122,11 @@ napi_value Bind(napi_env env, napi_callback_info info) {
   }
   napi_ref view;
   napi_value external;
-  if (napi_create_reference(env, call.args[0], 1, &view) != napi_ok) return nullptr;
+  if (napi_create_reference(env, call.args[0], 1, &view) != napi_ok) return Throw(env, "bind(view): out of memory");
   auto* bound = new BoundLayout{layout, call.binding, 1, SequenceIndexOffset(call.binding->sequences, layout), view};
   if (napi_create_external(env, bound, ReleaseBoundLayout, nullptr, &external) != napi_ok) {
     ReleaseBoundLayout(env, bound, nullptr);
-    return nullptr;
+    return Throw(env, "bind(view): out of memory");
   }
   return external;
 }
@@ -166,13 +171,13 @@ napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
 }
 
 // A new native function whose `data` holds one share of `bound` (and so of its buffer) until the function
-// is collected, when `release` gives it back. Null, with nothing taken, where N-API refuses.
+// is collected, when `release` gives it back. Where N-API refuses: a thrown error, and nothing taken.
 napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, napi_callback callback, void* data,
                           napi_finalize release) {
   napi_value function;
   if (napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function) != napi_ok ||
       napi_add_finalizer(env, function, data, release, nullptr, nullptr) != napi_ok) {
-    return nullptr;
+    return Throw(env, "out of memory making a per-CPU function");
   }
   bound->owners++;
   return function;

@@ -29,7 +29,7 @@ int RegisterOwnArea(const KernelFeatures& features, OwnArea* out) {
   auto* area = static_cast<RseqArea*>(memory);
   area->cpu_id = static_cast<uint32_t>(kCpuIdUninitialized);
 
-  int error = RseqRegister(area, length, kRseqSignature);
+  int error = RegisterLive(area, length, kRseqSignature);
   if (error != 0) {
     free(memory);
     return error;

@@ -103,8 +103,9 @@ void* RunOther(void* argument) {
   auto* probe = static_cast<Probe*>(argument);
   RequestShortSlice();
   struct timespec pause = {0, 50 * 1000};
-  while (probe->entered == 0 && probe->finished == 0) nanosleep(&pause, nullptr);
-  if (probe->finished == 0) probe->ran = 1;
+  auto finished = [probe] { return __atomic_load_n(&probe->finished, __ATOMIC_SEQ_CST) != 0; };
+  while (probe->entered == 0 && !finished()) nanosleep(&pause, nullptr);
+  if (!finished()) probe->ran = 1;
   return nullptr;
 }
 

@@ -17,8 +17,9 @@ enum class RestartVerdict {
                   // never scheduled out within its budget in any attempt. Sequences stay off.
 };
 
-// Attempts before the verdict is inconclusive: one more when the first was never scheduled out (a
-// loaded host), within the self-test's budget (a few milliseconds at most natively).
+// Attempts before the verdict is inconclusive: another when one was never scheduled out (a loaded host).
+// A conclusive attempt costs well under a millisecond natively; one that times out, its spin budget
+// (about a third of a second), so a host where none concludes pays about a second once per process.
 constexpr int kSelfTestAttempts = 3;
 
 struct RestartSelfTest {
