@@ -1,7 +1,7 @@
 // An early adopter that exports __rseq_abi (the protocol before glibc 2.35) is joined, not competed with.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { earlyAdopterLibrary } from './helpers/native-fixtures'
-import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport, type ProcessReport } from './helpers/thread-report'
+import { GLIBC_RSEQ_OFF, agreesWithGetcpuSyscall, threadReport, type ProcessReport } from './helpers/thread-report'
 
 describe('with an early adopter preloaded and glibc\'s registration off', () => {
   let report: ProcessReport
@@ -13,14 +13,14 @@ describe('with an early adopter preloaded and glibc\'s registration off', () => 
     expect(report.main.strategy).toBe('legacy')
     expect(report.main.registered).toBe(true)
     expect(report.main.reason).toMatch(/had registered its exported __rseq_abi/)
-    expect(agreesWithSchedGetcpu(report.main)).toBe(true)
+    expect(agreesWithGetcpuSyscall(report.main)).toBe(true)
   })
 
   it('registers the shared __rseq_abi itself on threads the early adopter left alone', async () => {
     for (const worker of report.firstRound) {
       expect(worker.strategy).toBe('legacy')
       expect(worker.reason).toMatch(/registered that shared area/)
-      expect(agreesWithSchedGetcpu(worker)).toBe(true)
+      expect(agreesWithGetcpuSyscall(worker)).toBe(true)
     }
   })
 

@@ -1,7 +1,7 @@
 // RSEQ_STRATEGY forces a strategy; one that the thread cannot have fails loudly, never silently.
 import { describe, expect, it } from 'vitest'
 import { runNode } from './helpers/run-node'
-import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport } from './helpers/thread-report'
+import { GLIBC_RSEQ_OFF, agreesWithGetcpuSyscall, threadReport } from './helpers/thread-report'
 
 describe('RSEQ_STRATEGY', () => {
   it('=fallback forces atomics on every thread even where glibc registered rseq', async () => {
@@ -10,7 +10,7 @@ describe('RSEQ_STRATEGY', () => {
       expect(thread.strategy).toBe('fallback')
       expect(thread.errno).toBeNull()
       expect(thread.reason).toMatch(/RSEQ_STRATEGY=fallback/)
-      expect(agreesWithSchedGetcpu(thread)).toBe(true)
+      expect(agreesWithGetcpuSyscall(thread)).toBe(true)
     }
   })
 

@@ -52,6 +52,8 @@ describe('the sources hash (sourcesHash)', () => {
     'scripts/kernels/tables.mjs': '// tables\n',
     'lib/index.ts': 'export {}\n',
     'tsconfig.json': '{}\n',
+    'package.json': '{}\n',
+    'scripts/prebuild.mjs': '// prebuild\n',
     'docs/notes.md': '# notes\n',
   }
   const write = (file: string, text: string) => {

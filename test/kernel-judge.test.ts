@@ -120,6 +120,20 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
     expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.default[field]), new RegExp(`^default\\.${field}: missing from the results$`))
   })
 
+  it.each([
+    ['count', 'observed'],
+    ['count', 'expected'],
+    ['histogram', 'sumUnits'],
+    ['ownRegistrations', 'after'],
+  ])('fails a %s result without its %s, rather than compare two missing values as equal', (field, part) => {
+    const problems = problemsAfter(x64Kernel7, (boot) => delete boot.results.default[field][part])
+    expectProblem(problems, new RegExp(`^default\\.${field}\\.${part}: missing from the results$`))
+  })
+
+  it('fails a test build whose count printed no aborts where the kernel restarts sequences', () => {
+    expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.instrumented.count.aborts), /^instrumented\.count\.aborts: missing from the results$/)
+  })
+
   it("fails a boot whose doctor printed no feature size, which the registration lengths depend on", () => {
     expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.doctor.kernel.featureSize), /^doctor\.kernel\.featureSize: missing from the results$/)
   })

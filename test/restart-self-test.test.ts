@@ -48,6 +48,26 @@ describe('the restart self-test on this kernel', () => {
   })
 })
 
+/** Every thread of a process on `pkg` took fallback because of the self-test's `verdict`; returns the reasons. */
+async function fallbackOnEveryThread(pkg: string, verdict: string): Promise<string[]> {
+  const report = await threadReport({ env: { RSEQ_PACKAGE: pkg }, workers: 2 })
+  const threads = [report.main, ...report.firstRound]
+  for (const thread of threads) {
+    expect(thread.strategy).toBe('fallback')
+    expect(thread.registered).toBe(false)
+    expect(thread.selfTest.verdict).toBe(verdict)
+  }
+  expect(report.liveOwnAfterExit).toBe(0)
+  return threads.map((thread) => thread.reason)
+}
+
+/** 4 workers adding on `pkg` all take fallback and count exactly. */
+async function expectExactOnFallback(pkg: string): Promise<void> {
+  const result = await addFromWorkers(['--workers', '4', '--adds', '100000'], { env: { RSEQ_PACKAGE: pkg } })
+  expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
+  expect(result.observed).toBe(result.expected)
+}
+
 describe('on a kernel that does not restart sequences (a test build arming a decoy area)', () => {
   let broken: string
   beforeAll(async () => {
@@ -55,21 +75,14 @@ describe('on a kernel that does not restart sequences (a test build arming a dec
   }, 600_000)
 
   it('takes fallback on every thread with a reason naming the kernel, the symptom and the fix', async () => {
-    const report = await threadReport({ env: { RSEQ_PACKAGE: broken }, workers: 2 })
-    for (const thread of [report.main, ...report.firstRound]) {
-      expect(thread.strategy).toBe('fallback')
-      expect(thread.registered).toBe(false)
-      expect(thread.selfTest.verdict).toBe('does-not-restart')
-      expect(thread.reason).toMatch(/does not restart interrupted critical sections \(Linux \S+ resumed a critical section/)
-      expect(thread.reason).toMatch(/7\.0\.14, 7\.1 or later/)
+    for (const reason of await fallbackOnEveryThread(broken, 'does-not-restart')) {
+      expect(reason).toMatch(/does not restart interrupted critical sections \(Linux \S+ resumed a critical section/)
+      expect(reason).toMatch(/7\.0\.14, 7\.1 or later/)
     }
-    expect(report.liveOwnAfterExit).toBe(0)
   })
 
   it('still counts exactly with 4 workers', async () => {
-    const result = await addFromWorkers(['--workers', '4', '--adds', '100000'], { env: { RSEQ_PACKAGE: broken } })
-    expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
-    expect(result.observed).toBe(result.expected)
+    await expectExactOnFallback(broken)
   })
 
   it('refuses a forced rseq strategy instead of running sequences there', async () => {
@@ -110,23 +123,14 @@ describe('a self-test that fails closed', () => {
   }, 600_000)
 
   it('tries again, and after 3 inconclusive attempts every thread takes fallback, saying why and how to override it', async () => {
-    const report = await threadReport({ env: { RSEQ_PACKAGE: timesOut }, workers: 2 })
-    for (const thread of [report.main, ...report.firstRound]) {
-      expect(thread.strategy).toBe('fallback')
-      expect(thread.registered).toBe(false)
-      expect(thread.selfTest.verdict).toBe('inconclusive')
-      expect(thread.selfTest.attempts).toBe(3)
-      expect(thread.selfTest.detail).toMatch(/never scheduled out on CPU \d+ in 3 attempts/)
-      expect(thread.reason).toMatch(/could not prove that this kernel restarts interrupted critical sections/)
-      expect(thread.reason).toMatch(/start with RSEQ_STRATEGY=glibc to use rseq anyway/)
+    for (const reason of await fallbackOnEveryThread(timesOut, 'inconclusive')) {
+      expect(reason).toMatch(/could not prove that this kernel restarts interrupted critical sections \(the self-test's sequence was never scheduled out on CPU \d+ in 3 attempts\)/)
+      expect(reason).toMatch(/start with RSEQ_STRATEGY=glibc to use rseq anyway/)
     }
-    expect(report.liveOwnAfterExit).toBe(0)
   })
 
   it('still counts exactly with 4 workers', async () => {
-    const result = await addFromWorkers(['--workers', '4', '--adds', '100000'], { env: { RSEQ_PACKAGE: timesOut } })
-    expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
-    expect(result.observed).toBe(result.expected)
+    await expectExactOnFallback(timesOut)
   })
 
   it('lets a forced strategy override an inconclusive test, and says so', async () => {
@@ -134,6 +138,7 @@ describe('a self-test that fails closed', () => {
     for (const thread of [report.main, report.firstRound[0]]) {
       expect(thread.strategy).toBe('glibc')
       expect(thread.selfTest.verdict).toBe('inconclusive')
+      expect(thread.selfTest.attempts).toBe(3)
       expect(thread.reason).toMatch(/The restart self-test was inconclusive \(.*\); RSEQ_STRATEGY=glibc overrides it\./)
     }
   })

@@ -29,12 +29,6 @@ describe('the signature registered in every strategy', () => {
       expect(thread.kernelAnswers).toEqual({ reported: 'EBUSY', other: 'EPERM' })
     }
   })
-
-  it('is reported the same in fallback, where no area is registered', async () => {
-    const [live, fallback] = await Promise.all([threadReport({ workers: 0 }), threadReport({ env: { RSEQ_STRATEGY: 'fallback' }, workers: 0 })])
-    expect(fallback.main.kernelAnswers).toEqual({ reported: null, other: null })
-    expect(fallback.main.signature).toBe(live.main.signature)
-  })
 })
 
 describe('a registration made with a foreign signature', () => {

@@ -1,19 +1,19 @@
 // The view over the thread's rseq area: 8 bytes at a time, never rseq_cs, never moved to another thread.
 import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
-import { nativeSchedGetcpu } from '../lib/internal'
+import { getcpuSyscall } from '../lib/internal'
 import { cpuWords, tailWords, threadInfo } from '../lib/thread-rseq'
 import * as rseq from '../lib'
 
 /**
- * In how many of 1,000 reads the view's cpu_id_start and cpu_id agreed with each other and with glibc's
- * sched_getcpu() read right beside them (a migration in between is rare).
+ * In how many of 1,000 reads the view's cpu_id_start and cpu_id agreed with each other and with the getcpu
+ * system call made right beside them (a migration in between is rare).
  */
 function readsAgreeingWithTheKernel(): number {
   let agreed = 0
   for (let i = 0; i < 1000; i++) {
     const [start, id] = [cpuWords![0], cpuWords![1]]
-    if (start === id && id === nativeSchedGetcpu()) agreed++
+    if (start === id && id === getcpuSyscall()) agreed++
   }
   return agreed
 }
@@ -23,7 +23,7 @@ describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', 
     expect(cpuWords!.buffer.byteLength).toBe(8)
     expect(tailWords!.buffer.byteLength).toBe(8)
     // The kernel writes both cpu_id_start and cpu_id: outside a critical section they agree, with the CPU
-    // that glibc's sched_getcpu() reports.
+    // that the getcpu system call reports.
     expect(readsAgreeingWithTheKernel()).toBeGreaterThanOrEqual(900)
   })
 

@@ -1,7 +1,7 @@
 // A library that registered a private, unexported area owns that thread: the package cannot share it.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { unknownOwnerLibrary } from './helpers/native-fixtures'
-import { GLIBC_RSEQ_OFF, agreesWithSchedGetcpu, threadReport, type ProcessReport } from './helpers/thread-report'
+import { GLIBC_RSEQ_OFF, agreesWithGetcpuSyscall, threadReport, type ProcessReport } from './helpers/thread-report'
 
 describe.each([
   ['the standard signature', {}],
@@ -19,13 +19,13 @@ describe.each([
     expect(report.main.strategy).toBe('fallback')
     expect(['EINVAL', 'EBUSY']).toContain(report.main.errno)
     expect(report.main.reason).toMatch(/another library already registered a private rseq area/)
-    expect(agreesWithSchedGetcpu(report.main)).toBe(true)
+    expect(agreesWithGetcpuSyscall(report.main)).toBe(true)
   })
 
   it('registers its own area on the threads the unknown owner did not touch', async () => {
     for (const worker of report.firstRound) {
       expect(worker.strategy).toBe('own')
-      expect(agreesWithSchedGetcpu(worker)).toBe(true)
+      expect(agreesWithGetcpuSyscall(worker)).toBe(true)
     }
     expect(report.liveOwnAfterExit).toBe(0)
   })

@@ -1,7 +1,7 @@
 // What ties docs/kernel-matrix.json to the code it measured: the commit it was recorded at and a sha256
 // over the sources that determine its raw results (the addon and its build, the TypeScript the image's
-// dist/ is compiled from, the check script run inside each kernel, and the scripts that build and boot
-// the machines). judge.mjs and tables.mjs are not
+// dist/ is compiled from, the package manifest and prebuild script the image is made with, the check
+// script run inside each kernel, and the scripts that build and boot the machines; not node_modules/). judge.mjs and tables.mjs are not
 // inputs: they are applied to the raw results at check time, and tested on their own.
 //   node scripts/kernels/evidence.mjs    prints the hash and commit; exit 1 when the matrix is stale
 import { execFile } from 'node:child_process'
@@ -20,6 +20,8 @@ export const MATRIX_INPUTS = Object.freeze([
   'binding.gyp',
   'lib/',
   'tsconfig.json',
+  'package.json',
+  'scripts/prebuild.mjs',
   'test/fixtures/kernel-check.cjs',
   'scripts/kernels/test-kernels.mjs',
   'scripts/kernels/initramfs.mjs',

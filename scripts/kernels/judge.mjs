@@ -133,7 +133,15 @@ function threadInfo(where, info, facts, problems) {
   expectEqual(`${where}.registration.mode`, info.registration.mode, expectedRegistrationMode(info.registration.length), `${info.registration.length} bytes`, problems)
 }
 
+/** Whether each of `fields` of `result` is present, pushing a problem for each that is missing. */
+function present(where, result, fields, problems) {
+  const missing = fields.filter((field) => result?.[field] === undefined || result?.[field] === null)
+  for (const field of missing) problems.push(`${where}.${field}: missing from the results`)
+  return missing.length === 0
+}
+
 function count(where, result, problems) {
+  if (!present(where, result, ['expected', 'observed'], problems)) return
   expectEqual(`${where}.observed`, result.observed, result.expected, `${where}.expected`, problems)
 }
 
@@ -146,6 +154,7 @@ function drain(where, result, problems) {
 }
 
 function histogram(where, result, problems) {
+  if (!present(where, result, ['count', 'expectedCount', 'sumUnits', 'expectedSumUnits'], problems)) return
   expectEqual(`${where}.count`, result.count, result.expectedCount, `${where}.expectedCount`, problems)
   expectEqual(`${where}.sumUnits`, result.sumUnits, result.expectedSumUnits, `${where}.expectedSumUnits`, problems)
 }
@@ -157,6 +166,7 @@ function compareAndMax(where, result, problems) {
 }
 
 function ownRegistrations(where, result, problems) {
+  if (!present(where, result, ['before', 'after'], problems)) return
   expectEqual(`${where}.after`, result.after, result.before, `${where}.before: the workers unregistered what they registered`, problems)
 }
 
@@ -208,6 +218,7 @@ function testBuild(label, results, description, problems) {
     problems.push(`${label}.count: missing from the results (${JSON.stringify(result)?.slice(0, 200)})`)
     return null
   }
+  if (!present(`${label}.count`, result.count, ['expected', 'observed', 'aborts'], problems)) return null
   if (result.info?.strategy === 'fallback') problems.push(`${label}.info.strategy 'fallback', expected rseq live: a fallback shows nothing about the kernel`)
   const { expected, observed, aborts } = result.count
   return { expected, observed, aborts, text: `${description}: ${aborts} aborts, ${observed} of ${expected}` }

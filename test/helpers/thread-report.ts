@@ -32,8 +32,8 @@ export function threadReport(
   return runNodeJson<ProcessReport>('thread-report.cjs', args, options)
 }
 
-/** currentCpu() agreed with a native sched_getcpu() in the vast majority of samples. */
-export function agreesWithSchedGetcpu(report: ThreadReport): boolean {
+/** currentCpu() agreed with the getcpu system call (the kernel's own answer) in the vast majority of samples. */
+export function agreesWithGetcpuSyscall(report: ThreadReport): boolean {
   return report.outOfRange === 0 && report.agreed >= 0.9 * report.samples
 }
 
