@@ -15,11 +15,6 @@ export function registrationAnswer(signature: number): string | null {
   return native.registrationAnswer(signature)
 }
 
-/** glibc's sched_getcpu(), called natively (from glibc 2.35 it reads the rseq area's cpu_id itself). */
-export function nativeSchedGetcpu(): number {
-  return native.calibration.schedGetcpu()
-}
-
 /**
  * The getcpu system call itself, neither the vDSO nor the rseq area: the kernel's own answer, the reference
  * currentCpu() and the views over the rseq area are checked against.
