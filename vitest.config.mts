@@ -1,6 +1,11 @@
+import * as path from 'node:path'
 import { defineConfig } from 'vitest/config'
 
-// Files that hold for any strategy run a second time with RSEQ_STRATEGY=fallback.
+const withoutNativeBuild = path.join(import.meta.dirname, 'test', '.build', 'package-without-native-build')
+
+// Files that hold for any strategy run a second time with RSEQ_STRATEGY=fallback, and a third time on the
+// portable path: importing a copy of lib/ that has no native build beside it
+// (test/setup/package-without-native-build.ts).
 const strategyNeutral = ['test/percpu-semantics.test.ts', 'test/percpu-arguments.test.ts', 'test/hostile-input.test.ts']
 
 export default defineConfig({
@@ -11,7 +16,17 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       { extends: true, test: { name: 'host', include: ['test/**/*.test.ts'] } },
-      { extends: true, test: { name: 'fallback', include: strategyNeutral, env: { RSEQ_STRATEGY: 'fallback' } } },
+      { extends: true, test: { name: 'fallback', include: strategyNeutral, env: { RSEQ_STRATEGY: 'fallback', RSEQ_TEST_ARRANGED_STRATEGY: 'fallback' } } },
+      {
+        extends: true,
+        resolve: { alias: [{ find: /^\.\.\/lib(\/.*)?$/, replacement: `${withoutNativeBuild}/lib$1` }] },
+        test: {
+          name: 'portable',
+          include: strategyNeutral,
+          globalSetup: ['test/setup/package-without-native-build.ts'],
+          env: { RSEQ_TEST_ARRANGED_STRATEGY: 'portable' },
+        },
+      },
     ],
   },
 })

@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { native } from './binding'
+import { native, nativeFile } from './binding'
 import { describeMachine, type Machine } from './machine'
 import { threadInfo } from './thread-rseq'
 import type { RseqInfo } from './types'
@@ -16,6 +16,8 @@ export interface ThreadDiagnosis extends RseqInfo {
 
 export interface Diagnosis {
   machine: Machine
+  /** The native build the main thread loaded, relative to the package (a prebuild or build/Release), or null. */
+  nativeBuild: string | null
   kernel: {
     release: string
     /** rseq(2) exists and answers (a harmless call returned EINVAL, not ENOSYS). */
@@ -88,6 +90,7 @@ function diagnoseWorker(): Promise<ThreadDiagnosis | { error: string }> {
 function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }): Diagnosis['verdict'] {
   const live = (thread: ThreadDiagnosis) => thread.strategy === 'glibc' || thread.strategy === 'own'
   if ('error' in worker) return { ok: false, text: `a worker could not load the package: ${worker.error}` }
+  if (main.strategy === 'portable') return { ok: false, text: `rseq is not used: no native build is loaded (counters stay exact, only slower). ${main.reason}` }
   if (live(main) && live(worker)) {
     return { ok: true, text: `OK: rseq is live (${main.strategy} on the main thread, ${worker.strategy} in workers).` }
   }
@@ -106,6 +109,7 @@ export async function diagnose(): Promise<Diagnosis> {
   const worker = await diagnoseWorker()
   return {
     machine,
+    nativeBuild: nativeFile,
     kernel: {
       release: machine.kernel,
       hasRseq: probe.available,
@@ -160,6 +164,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
   return [
     'rseq doctor',
     `runtime           ${machine.runtime.name} ${machine.runtime.version}${machine.runtime.name === 'node' ? '' : ` (process.version ${machine.node})`}`,
+    `native build      ${diagnosis.nativeBuild ?? 'none loaded: the portable JavaScript path runs'}`,
     `kernel            ${kernel.release}, rseq(2) ${kernel.hasRseq ? 'implemented' : `not usable (${kernel.probe})`}`,
     `auxv              AT_RSEQ_FEATURE_SIZE ${kernel.featureSize || 'not provided'}, AT_RSEQ_ALIGN ${kernel.alignment || 'not provided'}`,
     `glibc             ${glibc.version ?? 'not glibc'}; ${symbols}`,

@@ -3,18 +3,32 @@
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
 
+// The rejected value as the message shows it, exactly as the native side shows it (Describe in
+// native/binding/integer_args.cc), so that a message is the same whichever path checked the value: the value
+// as a string, cut to its first 127 UTF-8 bytes (whole characters), bigints with an `n`, strings in quotes.
+const SHOWN_BYTES = 127
+const encoder = new TextEncoder()
+const decoder = new TextDecoder()
+
+function shown(value: unknown): string {
+  const bytes = new Uint8Array(SHOWN_BYTES)
+  const { written } = encoder.encodeInto(String(value), bytes)
+  return decoder.decode(bytes.subarray(0, written))
+}
+
 function describe(value: unknown): string {
-  if (typeof value === 'bigint') return `${value}n`
-  if (typeof value === 'string') return JSON.stringify(value)
+  if (typeof value === 'bigint') return `${shown(value)}n`
+  if (typeof value === 'string') return `"${shown(value)}"`
   if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
-    return String(value)
+    return shown(value)
   }
   return `a value of type ${typeof value}`
 }
 
-function checkInt64Range(value: bigint, name: string): bigint {
+/** `value` when it fits int64; RangeError showing `given` (the argument as passed: a number stays a number). */
+function checkInt64Range(value: bigint, name: string, given: unknown = value): bigint {
   if (value < INT64_MIN || value > INT64_MAX) {
-    throw new RangeError(`${name} must fit in a signed 64-bit integer, got ${describe(value)}`)
+    throw new RangeError(`${name} must fit in a signed 64-bit integer, got ${describe(given)}`)
   }
   return value
 }
@@ -28,7 +42,7 @@ export function toInt64(value: unknown, name: string): number | bigint {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return value
     if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer, got ${describe(value)}`)
-    return checkInt64Range(BigInt(value), name)
+    return checkInt64Range(BigInt(value), name, value)
   }
   if (typeof value === 'bigint') return checkInt64Range(value, name)
   throw new TypeError(`${name} must be an integer (number or bigint), got ${describe(value)}`)

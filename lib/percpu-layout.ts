@@ -138,7 +138,10 @@ export function readGeometry(buffer: unknown, kind: BufferKind, caller: string):
   if (geometry.fallbackSlots !== geometry.slots) return fail(`has ${geometry.fallbackSlots} fallback slots for ${geometry.slots} slots`)
   const expectedSets = drainMode === 'fence' ? 2 : 1
   if (header[Field.RseqSets] !== expectedSets || header[Field.Baseline] !== (drainMode === 'snapshot' ? 1 : 0)) {
-    return fail(`was laid out for another drain mode than this process's '${drainMode}' (made in another process?)`)
+    return fail(
+      `was laid out for another drain mode than this thread's '${drainMode}' (made in another process, or in a thread ` +
+        'where the native build is loaded while this one runs the portable path, or the other way round)',
+    )
   }
   if (byteLengthOf(geometry) !== buffer.byteLength) {
     return fail(`is ${buffer.byteLength} bytes but its header describes ${byteLengthOf(geometry)}`)

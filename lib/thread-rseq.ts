@@ -1,12 +1,8 @@
 // The calling thread's rseq state, decided when this module first loads in the thread.
-import { native } from './binding'
+import { native, requested } from './binding'
 import type { RseqInfo } from './types'
 
-function requestedStrategy(): string {
-  return process.env.RSEQ_STRATEGY ?? ''
-}
-
-const attached = native.attach(requestedStrategy())
+const attached = native.attach(requested)
 
 // The windows alias memory the kernel writes for this thread only. They are external ArrayBuffers, which
 // Node marks untransferable itself (posting one is refused, or sends a copy on Node < 22) and detaches
@@ -19,10 +15,10 @@ export const threadInfo: Readonly<RseqInfo> = Object.freeze({
   glibc: attached.info.glibc === null ? null : Object.freeze({ ...attached.info.glibc }),
 })
 
-/** [cpu_id_start, cpu_id], or null in fallback. Never exported from the package. */
+/** [cpu_id_start, cpu_id], or null without rseq (fallback, portable). Never exported from the package. */
 export const cpuWords: Int32Array | null =
   attached.cpuWindow === null ? null : new Int32Array(attached.cpuWindow)
 
-/** [node_id, mm_cid], or null in fallback. Never exported from the package. */
+/** [node_id, mm_cid], or null without rseq (fallback, portable). Never exported from the package. */
 export const tailWords: Int32Array | null =
   attached.tailWindow === null ? null : new Int32Array(attached.tailWindow)

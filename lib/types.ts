@@ -1,9 +1,15 @@
-/** Who owns the calling thread's rseq area; see the README's "Strategies". */
-export type Strategy = 'glibc' | 'own' | 'legacy' | 'fallback'
+/**
+ * Who owns the calling thread's rseq area, or `portable` where no native build loads; see the README's
+ * "Strategies".
+ */
+export type Strategy = 'glibc' | 'own' | 'legacy' | 'fallback' | 'portable'
 
 /** What the package decided for the calling thread, and why. */
 export interface RseqInfo {
-  /** `glibc`, `own` and `legacy` run on rseq; `fallback` runs the same API over atomics. */
+  /**
+   * `glibc`, `own` and `legacy` run on rseq; `fallback` runs the same API over atomics in the addon;
+   * `portable` runs it in plain JavaScript over atomics where no native build loads (or RSEQ_STRATEGY=portable).
+   */
   strategy: Strategy
   /** rseq is live on this thread (true for glibc, own and legacy). */
   registered: boolean
@@ -13,7 +19,7 @@ export interface RseqInfo {
   errno: string | null
   /** `process.arch`. */
   arch: string
-  /** The abort signature in use: 0x53053053 on x86_64, 0xd428bc00 on aarch64. */
+  /** The abort signature in use: 0x53053053 on x86_64, 0xd428bc00 on aarch64; 0 on the portable path. */
   signature: number
   /** glibc's `__rseq_offset`, `__rseq_size`, `__rseq_flags`, or null where the C library does not export them. */
   glibc: { offset: number; size: number; flags: number } | null

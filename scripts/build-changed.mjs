@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Brings dist/ (from lib/) and build/Release/rseq.node (from native/ and binding.gyp) up to date before a
+// Brings dist/ (from lib/) and build/Release/rseq.node (from native/ and the binding.gyp files) up to date before a
 // test run, so that no suite ever runs what was built before an edit: the fixtures load dist/ and the
 // addon, and a stale one would test old code and pass. Rebuilds only what is older than its sources;
 // a failed build stops the run.
@@ -44,15 +44,19 @@ if (emitted.length === 0 || Math.max(...mtimes(typescriptSources)) > Math.min(..
   ])
 }
 
-// The addon: configured again when binding.gyp changed (sources added or flags changed), else built.
+// The addon: configured again when a binding.gyp changed (sources added or flags changed), else built.
 if (process.platform === 'linux') {
   const addon = path.join(root, 'build', 'Release', 'rseq.node')
   const configured = path.join(root, 'build', 'config.gypi')
   const nodeGyp = require.resolve('node-gyp/bin/node-gyp.js')
-  const nodedir = process.env.npm_config_nodedir ? [`--nodedir=${process.env.npm_config_nodedir}`] : []
-  const gypChanged = !existsSync(configured) || statSync(path.join(root, 'binding.gyp')).mtimeMs > statSync(configured).mtimeMs
+  // node-gyp must not download headers: npm's configured ones, or those installed beside this node.
+  const prefix = path.resolve(path.dirname(process.execPath), '..')
+  const headers = process.env.npm_config_nodedir ?? (existsSync(path.join(prefix, 'include', 'node', 'node_api.h')) ? prefix : undefined)
+  const nodedir = headers === undefined ? [] : [`--nodedir=${headers}`]
+  const gypFiles = ['binding.gyp', path.join('native', 'binding.gyp')].map((file) => path.join(root, file))
+  const gypChanged = !existsSync(configured) || Math.max(...mtimes(gypFiles)) > statSync(configured).mtimeMs
   const nativeNewest = Math.max(...mtimes(files('native').filter((file) => /\.(cc|h)$/.test(file))))
-  if (gypChanged) run('binding.gyp changed since the addon was configured: node-gyp rebuild', process.execPath, [nodeGyp, 'rebuild', ...nodedir])
+  if (gypChanged) run('a binding.gyp changed since the addon was configured: node-gyp rebuild', process.execPath, [nodeGyp, 'rebuild', ...nodedir])
   else if (!existsSync(addon) || nativeNewest > statSync(addon).mtimeMs) {
     run('native/ changed since build/Release/rseq.node was built: node-gyp build', process.execPath, [nodeGyp, 'build', ...nodedir])
   }

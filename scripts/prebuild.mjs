@@ -1,4 +1,5 @@
-// npm run prebuild: N-API prebuilds for linux-x64 and linux-arm64 into prebuilds/, with prebuildify.
+// npm run prebuild: N-API prebuilds for linux-x64 and linux-arm64 into prebuilds/, with prebuildify, each
+// tagged with the C library it was built against (rseq.glibc.node), so that no loader takes it for musl's.
 // The arm64 one is cross-compiled with Debian's g++-aarch64-linux-gnu; on an arm64 host the roles swap.
 //   npm run prebuild [-- --arch x64|arm64]   (default: both)
 import { spawnSync } from 'node:child_process'
@@ -11,6 +12,8 @@ import { fileURLToPath } from 'node:url'
 const require = createRequire(import.meta.url)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
+// Debian's toolchains build against glibc (lib/native-loader.ts loads these prebuilds on glibc only).
+const PREBUILDS_LIBC = 'glibc'
 // Cross toolchains by target, as Debian names them.
 const TRIPLETS = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }
 const DEBIAN_PACKAGES = { x64: 'g++-x86-64-linux-gnu', arm64: 'g++-aarch64-linux-gnu' }
@@ -51,7 +54,7 @@ for (const arch of arches) {
   const dir = nodeDir()
   const env = { ...process.env, ...toolchainEnv(arch), ...(dir ? { npm_config_nodedir: dir } : {}) }
   const prebuildify = require.resolve('prebuildify/bin.js')
-  const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--arch', arch], {
+  const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc', PREBUILDS_LIBC, '--arch', arch], {
     cwd: root,
     env,
     stdio: 'inherit',

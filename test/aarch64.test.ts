@@ -90,7 +90,7 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
     copy = packageCopy('arm64-prebuild')
     await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), '--arch', 'arm64'], { cwd: copy, timeoutMs: 600_000 })
     rmSync(path.join(copy, 'build'), { recursive: true, force: true })
-    signatureInBinary = signatureBeforeFirstHandler(path.join(copy, 'prebuilds', 'linux-arm64', 'rseq.node'))
+    signatureInBinary = signatureBeforeFirstHandler(path.join(copy, 'prebuilds', 'linux-arm64', 'rseq.glibc.node'))
     const sysroot = await arm64NodeRoot()
     if ('root' in sysroot) node = qemuNode(sysroot.root)
     else if (emulationRequired) throw new Error(sysroot.reason)
@@ -98,7 +98,7 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
   }, 900_000)
 
   it('is an aarch64 ELF shared object in prebuilds/linux-arm64 with its rseq sections', async () => {
-    const file = path.join(copy, 'prebuilds', 'linux-arm64', 'rseq.node')
+    const file = path.join(copy, 'prebuilds', 'linux-arm64', 'rseq.glibc.node')
     const header = execFileSync('readelf', ['-h', '-S', '-W', file], { encoding: 'utf8' })
     expect(header).toMatch(/Type:\s+DYN/)
     expect(header).toMatch(/Machine:\s+AArch64/)

@@ -42,6 +42,26 @@ describe('RSEQ_STRATEGY', () => {
   it('rejects an unknown value with a TypeError listing the valid ones', async () => {
     const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'fastest' } })
     expect(result.status).not.toBe(0)
-    expect(result.stderr).toMatch(/TypeError: RSEQ_STRATEGY must be one of glibc, own, legacy, fallback \(or unset\); got 'fastest'/)
+    expect(result.stderr).toMatch(/TypeError: RSEQ_STRATEGY must be one of glibc, own, legacy, fallback, portable \(or unset\); got 'fastest'/)
+  })
+
+  it('=portable takes the portable path on every thread although the native build would load', async () => {
+    const report = await threadReport({ env: { RSEQ_STRATEGY: 'portable' }, workers: 1 })
+    for (const thread of [report.main, report.firstRound[0]]) {
+      expect([thread.strategy, thread.registered, thread.errno]).toEqual(['portable', false, null])
+      expect(thread.reason).toMatch(/^RSEQ_STRATEGY=portable: the native build is not loaded/)
+    }
+  })
+
+  it('=glibc where no addon can load (node --no-addons) fails to load, naming the loader\'s error', async () => {
+    const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'glibc' }, nodeArgs: ['--no-addons'] })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toMatch(/Error: RSEQ_STRATEGY=glibc needs the native build, which is not loaded: .*loading addons is disabled/)
+  })
+
+  it('=fallback where no addon can load takes the portable path, which has no rseq either, and says so', async () => {
+    const report = await threadReport({ env: { RSEQ_STRATEGY: 'fallback' }, nodeArgs: ['--no-addons'], workers: 1 })
+    expect([report.main.strategy, report.firstRound[0].strategy]).toEqual(['portable', 'portable'])
+    expect(report.main.reason).toMatch(/^RSEQ_STRATEGY=fallback asks for no rseq; with no native build loaded, the portable JavaScript path runs/)
   })
 })

@@ -20,6 +20,27 @@ describe('PerCpuCounter.add(n)', () => {
     expect(() => counter.add(value as number)).toThrow(message)
     expect(counter.bigValue()).toBe(0n)
   })
+  // Word for word, so that the native checks (counter.add) and the JavaScript ones (array.add, the portable
+  // path) cannot drift apart: the value shown as given, cut to 127 bytes.
+  const long = 10n ** 130n
+  it.each([
+    ['a number beyond int64', 2 ** 63, 'RangeError', 'must fit in a signed 64-bit integer, got 9223372036854776000'],
+    ['a string with a quote', 'a"b', 'TypeError', 'must be an integer (number or bigint), got "a"b"'],
+    ['a bigint of 131 digits', long, 'RangeError', `must fit in a signed 64-bit integer, got ${String(long).slice(0, 127)}n`],
+    ['a boolean', true, 'TypeError', 'must be an integer (number or bigint), got true'],
+  ])('words the rejection of %s the same for a counter and an array', (_label, value, errorType, text) => {
+    const array = new PerCpuArray(1)
+    const thrown = (call: () => void): string => {
+      try {
+        call()
+      } catch (error) {
+        return `${(error as Error).name}: ${(error as Error).message}`
+      }
+      return 'nothing thrown'
+    }
+    expect(thrown(() => counter.add(value as number))).toBe(`${errorType}: PerCpuCounter.add(n): \`n\` ${text}`)
+    expect(thrown(() => array.add(0, value as number))).toBe(`${errorType}: PerCpuArray.add(cell, n): \`n\` ${text}`)
+  })
 })
 
 describe('PerCpuCounter construction', () => {

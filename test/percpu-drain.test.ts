@@ -57,6 +57,13 @@ describe('PerCpuCounter.drain() with 4 workers adding and a fifth draining 1,000
     expectExact(result)
   })
 
+  it('is exact by atomic exchange on the portable path (node --no-addons: no addon can load)', async () => {
+    const result = await drainWhileAdding([], { nodeArgs: ['--no-addons'] })
+    expect(result.strategies).toEqual(['portable', 'portable', 'portable', 'portable', 'portable'])
+    expect([result.mainStrategy, result.drain, result.fence]).toEqual(['portable', 'exchange', false])
+    expectExact(result)
+  })
+
   it('is exact by atomic exchange where neither rseq nor the fence exists (seccomp ENOSYS on both)', async () => {
     const result = await drainWhileAdding([], { launcher: [seccompLauncher(), 'ENOSYS:rseq,membarrier'] })
     expect(result.fence).toBe(false)

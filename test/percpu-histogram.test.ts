@@ -132,6 +132,7 @@ describe('4 workers x 100,000 observe() on one PerCpuHistogram attached with fro
     ['the package\'s own registrations', [], { env: GLIBC_RSEQ_OFF }, 'own'],
     ['mm_cid indexing', ['--index', 'mmcid'], {}, 'glibc'],
     ['fallback (RSEQ_STRATEGY=fallback)', [], { env: { RSEQ_STRATEGY: 'fallback' } }, 'fallback'],
+    ['the portable path (node --no-addons: no addon can load)', [], { nodeArgs: ['--no-addons'] }, 'portable'],
   ] as Array<[string, string[], RunOptions, string]>)('merges every bucket and the sum exactly on %s', async (_, args, options, strategy) => {
     const result = await observeFromWorkers(args, options)
     expect(result.workerStrategies).toEqual([strategy, strategy, strategy, strategy])

@@ -1,10 +1,16 @@
 // What each per-CPU operation does, on whatever strategy this thread has (the suite runs this file
-// once as the host allows and once with RSEQ_STRATEGY=fallback).
+// once as the host allows, once with RSEQ_STRATEGY=fallback and once with no native build to load).
 import { describe, expect, it } from 'vitest'
 import { info, PerCpuArray, PerCpuCounter } from '../lib'
 import { possibleCpus } from '../lib/percpu-layout'
 
 const strategy = info().strategy
+// Set by the vitest projects that arrange a strategy (vitest.config.mts), so that none runs another unnoticed.
+const arranged = process.env.RSEQ_TEST_ARRANGED_STRATEGY
+
+it.runIf(arranged !== undefined)(`runs on the strategy its vitest project arranges (${arranged})`, () => {
+  expect(strategy).toBe(arranged)
+})
 
 function cellsOfAllCpus(array: PerCpuArray, cell: number): bigint[] {
   return Array.from({ length: possibleCpus }, (_, cpu) => array.get(cpu, cell))

@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PUBLIC_API_TYPES } from './helpers/public-api'
 import { cleanEnvironment, runCommand, type RunResult } from './helpers/run-node'
-import { commandLine, consumerFolder, DENO_CLI_PERMISSIONS, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
+import { commandLine, consumerFolder, DENO_CLI_PERMISSIONS, DENO_LIBRARY_PERMISSIONS, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
 interface Check {
@@ -28,9 +28,11 @@ function cleanReport<T>(finished: RunResult): T {
 }
 
 let consumer: string
+let portableConsumer: string
 
 beforeAll(() => {
   consumer = consumerFolder()
+  portableConsumer = consumerFolder({ withoutNativeBuild: true })
 })
 
 describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
@@ -39,9 +41,9 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     executable = await fetchRuntime(runtime)
   }, 600_000)
 
-  const check = (env: Record<string, string> = {}) => {
-    const [command, ...args] = commandLine(runtime, executable, 'runtime-check.mjs')
-    return runCommand(command, args, { cwd: consumer, env: cleanEnvironment(env), timeoutMs: 180_000 })
+  const check = (env: Record<string, string> = {}, cwd = consumer, permissions = DENO_LIBRARY_PERMISSIONS) => {
+    const [command, ...args] = commandLine(runtime, executable, 'runtime-check.mjs', [], permissions)
+    return runCommand(command, args, { cwd, env: cleanEnvironment(env), timeoutMs: 180_000 })
   }
 
   function expectExact(report: Check, strategy: string) {
@@ -53,9 +55,9 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
       resultTypes: { currentCpu: 'number', value: 'number', bigValue: 'bigint', sum: 'bigint' },
     })
     expect([report.main.info.strategy, report.worker.info.strategy]).toEqual([strategy, strategy])
-    expect(report.main.info.selfTest.verdict).toBe(strategy === 'fallback' ? 'not-run' : 'restarts')
-    expect(report.main.cpu).toBeGreaterThanOrEqual(0)
-    expect(report.worker.cpu).toBeGreaterThanOrEqual(0)
+    expect(report.main.info.selfTest.verdict).toBe(strategy === 'fallback' || strategy === 'portable' ? 'not-run' : 'restarts')
+    // Without a native build JavaScript cannot know its CPU: -1, as documented.
+    expect([report.main.cpu, report.worker.cpu].every((cpu) => (strategy === 'portable' ? cpu === -1 : cpu >= 0))).toBe(true)
     expect(report.counter.observed).toBe(report.counter.expected)
     expect(report.counter.strategies).toEqual([strategy, strategy, strategy, strategy])
     expect(report.drain.takenPlusLeft).toBe(report.drain.added)
@@ -81,6 +83,28 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
   it('runs on atomics under RSEQ_STRATEGY=fallback, just as exactly', async () => {
     expectExact(cleanReport<Check>(await check({ RSEQ_STRATEGY: 'fallback' })), 'fallback')
   })
+
+  it('runs the portable JavaScript path, just as exactly, where the package has no native build', async () => {
+    const report = cleanReport<Check>(await check({}, portableConsumer))
+    expectExact(report, 'portable')
+    expect(report.main.info.reason).toMatch(
+      new RegExp(`^The portable JavaScript path runs .* because no native build was found \\(No native build was found for platform=linux arch=${process.arch}`),
+    )
+  })
+
+  it('takes the portable path under RSEQ_STRATEGY=portable with the native build present', async () => {
+    const report = cleanReport<Check>(await check({ RSEQ_STRATEGY: 'portable' }))
+    expectExact(report, 'portable')
+    expect(report.main.info.reason).toMatch(/^RSEQ_STRATEGY=portable: the native build is not loaded/)
+  })
+
+  if (runtime.kind === 'deno') {
+    it('takes the portable path where Deno is not allowed to load the addon (no --allow-ffi)', async () => {
+      const report = cleanReport<Check>(await check({}, consumer, DENO_LIBRARY_PERMISSIONS.filter((flag) => flag !== '--allow-ffi')))
+      expectExact(report, 'portable')
+      expect(report.main.info.reason).toMatch(/could not be loaded \(.*--allow-ffi/)
+    })
+  }
 
   it('runs `rseq doctor --json`, naming the runtime', async () => {
     const cli = path.join(consumer, 'node_modules', 'rseq', 'dist', 'cli', 'rseq.js')

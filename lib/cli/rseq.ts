@@ -1,12 +1,16 @@
 #!/usr/bin/env node
 // rseq doctor [--json]: diagnose this host's rseq support and the package's decisions.
+// rseq build: compile the addon from source for this machine.
 import { parseArgs } from 'node:util'
 
 const USAGE = `usage: rseq doctor [--json]
+       rseq build
 
   doctor    what this host offers rseq (kernel, glibc, seccomp) and what the package chose on the main
             thread and in a worker, with a verdict; exits 0 whenever it could diagnose
-  --json    the same as one JSON object on stdout`
+  --json    the same as one JSON object on stdout
+  build     compile the addon from the package's sources for this machine, where no prebuild fits (musl,
+            as on Alpine); needs python3, make and a C++ compiler; run it as \`npx rseq build\``
 
 async function main(argv: string[]): Promise<number> {
   let parsed
@@ -20,6 +24,10 @@ async function main(argv: string[]): Promise<number> {
   if (parsed.values.help || command === undefined || command === 'help') {
     process.stdout.write(`${USAGE}\n`)
     return command === undefined && !parsed.values.help ? 2 : 0
+  }
+  if (command === 'build') {
+    const { buildFromSource } = require('../build-from-source') as typeof import('../build-from-source')
+    return buildFromSource((line) => process.stdout.write(`${line}\n`))
   }
   if (command !== 'doctor') {
     process.stderr.write(`rseq: unknown command '${command}'\n${USAGE}\n`)

@@ -88,8 +88,8 @@ Napi::Value Attach(const Napi::CallbackInfo& call) {
     std::string text = call[0].As<Napi::String>();
     Requested requested;
     if (!ParseRequested(text, &requested)) {
-      throw Napi::TypeError::New(env, "RSEQ_STRATEGY must be one of glibc, own, legacy, fallback (or unset); got '" +
-                                          text + "'");
+      // lib/strategy-request.ts checks RSEQ_STRATEGY and words the error users see; only a direct call gets here.
+      throw Napi::TypeError::New(env, "attach(requested): unknown strategy '" + text + "'");
     }
     std::string error;
     if (!AttachThisThread(requested, &binding->rseq, &error)) throw Napi::Error::New(env, error);

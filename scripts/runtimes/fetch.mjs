@@ -12,7 +12,10 @@ import { fileURLToPath } from 'node:url'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 
-export const runtimes = JSON.parse(fs.readFileSync(path.join(here, 'versions.json'), 'utf8')).runtimes
+const versions = JSON.parse(fs.readFileSync(path.join(here, 'versions.json'), 'utf8'))
+export const runtimes = versions.runtimes
+/** npm releases (their bin/npm-cli.js), fetched the same way, for the packaging test's installs. */
+export const npmReleases = versions.npm
 
 export function cacheDir() {
   return process.env.RSEQ_RUNTIME_CACHE ?? path.join(os.homedir(), '.cache', 'rseq-runtimes')
@@ -53,9 +56,10 @@ export function fetchRuntime(runtime) {
 }
 
 export function runtimeNamed(name) {
-  const runtime = runtimes.find((candidate) => candidate.name === name)
+  const known = [...runtimes, ...npmReleases]
+  const runtime = known.find((candidate) => candidate.name === name)
   if (runtime === undefined) {
-    throw new Error(`no runtime named '${name}' in versions.json; known: ${runtimes.map((r) => r.name).join(', ')}`)
+    throw new Error(`no runtime named '${name}' in versions.json; known: ${known.map((r) => r.name).join(', ')}`)
   }
   return runtime
 }

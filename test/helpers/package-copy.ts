@@ -7,12 +7,12 @@ export const root = path.join(__dirname, '..', '..')
 
 const SOURCES = ['package.json', 'binding.gyp', 'native', 'dist', 'scripts']
 
-/** A fresh copy named `name` of the package's sources and built TypeScript. */
-export function packageCopy(name: string): string {
+/** A fresh copy named `name` of the package's sources and built TypeScript, and of `extra` checkout entries. */
+export function packageCopy(name: string, extra: string[] = []): string {
   const copy = path.join(root, 'test', '.build', name)
   rmSync(copy, { recursive: true, force: true })
   mkdirSync(copy, { recursive: true })
-  for (const entry of SOURCES) cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true })
+  for (const entry of [...SOURCES, ...extra]) cpSync(path.join(root, entry), path.join(copy, entry), { recursive: true })
   symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'))
   return copy
 }

@@ -36,13 +36,25 @@ export function commandLine(runtime: Runtime, executable: string, script: string
   return runtime.kind === 'deno' ? [executable, 'run', ...denoPermissions, script, ...args] : [executable, script, ...args]
 }
 
-/** test/.build/runtime-consumer: package.json, node_modules/rseq -> this checkout, and the check script. */
-export function consumerFolder(): string {
-  const folder = path.join(root, 'test', '.build', 'runtime-consumer')
+/**
+ * test/.build/runtime-consumer: package.json, node_modules/rseq -> this checkout, and the check script.
+ * With `withoutNativeBuild`, test/.build/runtime-consumer-portable, whose node_modules/rseq is the package
+ * without any native build (no build/, no prebuilds/), as on a platform the package has no build for.
+ */
+export function consumerFolder({ withoutNativeBuild = false } = {}): string {
+  const folder = path.join(root, 'test', '.build', withoutNativeBuild ? 'runtime-consumer-portable' : 'runtime-consumer')
   rmSync(folder, { recursive: true, force: true })
   mkdirSync(path.join(folder, 'node_modules'), { recursive: true })
   writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'runtime-consumer', private: true, type: 'module' }))
-  symlinkSync(root, path.join(folder, 'node_modules', 'rseq'))
+  const installed = path.join(folder, 'node_modules', 'rseq')
+  if (withoutNativeBuild) {
+    // A copy, not a link: the package finds its native build from where its files really are.
+    mkdirSync(installed)
+    for (const entry of ['package.json', 'dist']) cpSync(path.join(root, entry), path.join(installed, entry), { recursive: true })
+    symlinkSync(path.join(root, 'node_modules'), path.join(installed, 'node_modules'))
+  } else {
+    symlinkSync(root, installed)
+  }
   cpSync(path.join(root, 'test', 'fixtures', 'runtime-check.mjs'), path.join(folder, 'runtime-check.mjs'))
   return folder
 }

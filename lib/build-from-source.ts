@@ -1,0 +1,49 @@
+// `rseq build`: compiles the addon from the sources the package ships (native/, with its own binding.gyp)
+// for this machine, for where no prebuild fits (musl, as on Alpine) or where a user wants their own build.
+// The result goes to build/Release/rseq.node, which the loader takes before any prebuild. node-gyp comes
+// from npm (npx sets npm_config_node_gyp), else from wherever `require` finds it.
+import { spawnSync } from 'node:child_process'
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
+import * as path from 'node:path'
+import { PACKAGE_ROOT, unsupportedPlatform } from './native-loader'
+
+export const NATIVE_SOURCES = path.join(PACKAGE_ROOT, 'native')
+export const LOCAL_BUILD = path.join(PACKAGE_ROOT, 'build', 'Release', 'rseq.node')
+
+function findNodeGyp(): string | null {
+  const fromNpm = process.env.npm_config_node_gyp
+  if (fromNpm !== undefined && existsSync(fromNpm)) return fromNpm
+  try {
+    return require.resolve('node-gyp/bin/node-gyp.js', { paths: [process.cwd(), PACKAGE_ROOT] })
+  } catch {
+    return null
+  }
+}
+
+/** Builds, reporting each step on `log`; returns the exit code for the command line. */
+export function buildFromSource(log: (line: string) => void): number {
+  const unsupported = unsupportedPlatform(process.platform, process.arch)
+  if (unsupported !== null) {
+    log(`rseq build: nothing to build: ${unsupported}; the portable JavaScript path serves this platform`)
+    return 1
+  }
+  const nodeGyp = findNodeGyp()
+  if (nodeGyp === null) {
+    log('rseq build: node-gyp was not found; run this through npm (`npx rseq build`), which brings its own, or `npm install node-gyp`')
+    return 1
+  }
+  log(`rseq build: node-gyp rebuild in ${NATIVE_SOURCES}`)
+  const built = spawnSync(process.execPath, [nodeGyp, 'rebuild'], { cwd: NATIVE_SOURCES, stdio: 'inherit' })
+  if (built.status !== 0) {
+    log('rseq build: the build failed (above); it needs python3, make and a C++ compiler (Alpine: `apk add build-base python3`)')
+    return 1
+  }
+  mkdirSync(path.dirname(LOCAL_BUILD), { recursive: true })
+  copyFileSync(path.join(NATIVE_SOURCES, 'build', 'Release', 'rseq.node'), LOCAL_BUILD)
+  // A fresh process loads it as any application would, and says what it decided.
+  const check = spawnSync(process.execPath, ['-e', `const r = require(${JSON.stringify(PACKAGE_ROOT)}).info(); console.log(r.strategy + ': ' + r.reason)`], {
+    encoding: 'utf8',
+  })
+  log(`rseq build: wrote ${path.relative(process.cwd(), LOCAL_BUILD) || LOCAL_BUILD}; a new process now chooses ${check.stdout.trim() || check.stderr.trim()}`)
+  return check.status === 0 && !check.stdout.startsWith('portable') ? 0 : 1
+}

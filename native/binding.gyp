@@ -1,0 +1,57 @@
+# The addon: every native/ source but the tests'. Built through ../binding.gyp in a checkout, and on its
+# own by `npx rseq build` in an installed package (lib/build-from-source.ts), which then needs no file outside native/.
+{
+  "targets": [
+    {
+      "target_name": "rseq",
+      "sources": [
+        "arch/descriptor_audit.cc",
+        "binding/addon.cc",
+        "binding/calibration.cc",
+        "binding/integer_args.cc",
+        "binding/percpu_binding.cc",
+        "percpu/percpu_drain.cc",
+        "percpu/percpu_layout.cc",
+        "percpu/percpu_ops.cc",
+        "percpu/rseq_fence.cc",
+        "registration/glibc_rseq.cc",
+        "registration/kernel_features.cc",
+        "registration/legacy_rseq.cc",
+        "registration/own_area.cc",
+        "registration/restart_self_test.cc",
+        "registration/rseq_answers.cc",
+        "registration/rseq_syscall.cc",
+        "registration/thread_rseq.cc"
+      ],
+      "include_dirs": [
+        "<!(node -p \"require('node-addon-api').include_dir\")"
+      ],
+      "defines": [
+        "NAPI_VERSION=8",
+        "NODE_ADDON_API_DISABLE_DEPRECATED",
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc": [
+        "-std=c++17",
+        "-O2",
+        "-fno-omit-frame-pointer",
+        "-Wall",
+        "-Wextra"
+      ],
+      "cflags_cc!": [
+        "-fno-exceptions"
+      ],
+      "ldflags": [
+        "-ldl"
+      ],
+      "conditions": [
+        [
+          "OS!='linux'",
+          {
+            "type": "none"
+          }
+        ]
+      ]
+    }
+  ]
+}

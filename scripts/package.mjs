@@ -1,0 +1,69 @@
+#!/usr/bin/env node
+// npm run package: the tarball to publish, made from a staging folder rather than from the checkout. The
+// checkout's package.json builds the addon at `npm install` (its install and prepare scripts, a binding.gyp at
+// the root); the published one must have neither, or npm 12 warns on every install of it and npm ci may run
+// node-gyp. So the staged package holds the files the checkout's `files` lists (as npm itself selects them)
+// and a package.json without scripts, devDependencies or `private`, with gypfile false; npm packs that.
+//   npm run package [-- --out DIR]      prints the tarball's path; DIR defaults to the checkout
+// Publish with `npm publish <tarball>`; the checkout itself is private, so `npm publish` there refuses.
+import { execFileSync } from 'node:child_process'
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import * as path from 'node:path'
+import { fileURLToPath } from 'node:url'
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
+const npm = process.env.npm_execpath ? [process.execPath, process.env.npm_execpath] : ['npm']
+
+function runNpm(args, cwd) {
+  const [command, ...rest] = npm
+  return execFileSync(command, [...rest, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
+}
+
+/** The published manifest: the checkout's, less what only a checkout needs. */
+export function publishedManifest(manifest) {
+  const { scripts: _scripts, devDependencies: _dev, private: _private, ...published } = manifest
+  return { ...published, gypfile: false }
+}
+
+/** The prebuilds a tarball carries: one per architecture, tagged with its C library (scripts/prebuild.mjs). */
+export const PREBUILDS = ['prebuilds/linux-x64/rseq.glibc.node', 'prebuilds/linux-arm64/rseq.glibc.node']
+
+/** Exactly those: a tarball missing one would give its users the portable path, an untagged one is never loaded. */
+function checkPrebuilds() {
+  for (const file of PREBUILDS) {
+    const dir = path.dirname(path.join(root, file))
+    const found = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.node')) : []
+    if (found.length !== 1 || found[0] !== path.basename(file)) {
+      throw new Error(
+        `npm run package: ${path.dirname(file)} must hold ${path.basename(file)} alone, not [${found.join(', ')}]; ` +
+          'run `npm run prebuild` (after removing prebuilds/) first',
+      )
+    }
+  }
+}
+
+export function stagePackage(stage) {
+  checkPrebuilds()
+  rmSync(stage, { recursive: true, force: true })
+  mkdirSync(stage, { recursive: true })
+  // npm's own selection of the checkout's files (`files`, .npmignore rules, README and LICENSE).
+  const [{ files }] = JSON.parse(runNpm(['pack', '--dry-run', '--json', '--ignore-scripts'], root))
+  for (const { path: file } of files) {
+    if (file === 'package.json') continue
+    mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
+    cpSync(path.join(root, file), path.join(stage, file))
+  }
+  const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  writeFileSync(path.join(stage, 'package.json'), JSON.stringify(publishedManifest(manifest), null, 2) + '\n')
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const at = process.argv.indexOf('--out')
+  const out = path.resolve(at === -1 ? root : process.argv[at + 1])
+  const stage = path.join(root, '.package', 'rseq')
+  stagePackage(stage)
+  mkdirSync(out, { recursive: true })
+  const [{ filename, size, entryCount }] = JSON.parse(runNpm(['pack', '--json', '--pack-destination', out, stage], root))
+  process.stderr.write(`npm run package: ${entryCount} files, ${(size / 1000).toFixed(1)} kB\n`)
+  process.stdout.write(`${path.join(out, filename)}\n`)
+}
