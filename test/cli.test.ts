@@ -42,6 +42,16 @@ describe('rseq doctor', () => {
     expect(diagnosis.verdict.ok).toBe(true)
   })
 
+  it('names the native build it loaded, and where none loads (node --no-addons) the portable path and why', async () => {
+    expect((await doctorJson()).nativeBuild).toBe(path.join('build', 'Release', 'rseq.node'))
+    const diagnosis = await doctorJson({ nodeArgs: ['--no-addons'] })
+    expect([diagnosis.nativeBuild, diagnosis.mainThread.strategy, worker(diagnosis).strategy, diagnosis.verdict.ok]).toEqual([null, 'portable', 'portable', false])
+    expect(diagnosis.verdict.text).toMatch(/^rseq is not used: no native build is loaded .* loading addons is disabled/)
+    const text = (await runNode(doctorCli, ['doctor'], { nodeArgs: ['--no-addons'] })).stdout
+    expect(text).toMatch(/native build\s+none loaded: the portable JavaScript path runs/)
+    expect(text).toMatch(/current CPU\s+-1/)
+  })
+
   it('where membarrier is refused (a kernel before 5.10): no fence, drains by snapshot, rseq still live', async () => {
     const diagnosis = await doctorJson({ launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })
     expect(diagnosis.mainThread.strategy).toBe('glibc')
@@ -100,6 +110,14 @@ describe('rseq doctor', () => {
     const result = await runNode(doctorCli, ['diagnose'])
     expect(result.status).toBe(2)
     expect(result.stderr).toMatch(/unknown command 'diagnose'[\s\S]*usage: rseq doctor/)
+  })
+})
+
+describe('rseq-bench on the portable path', () => {
+  it('measures nothing and exits 1, saying that its figures need the native addon', async () => {
+    const result = await runNode(benchCli, ['--quick'], { nodeArgs: ['--no-addons'] })
+    expect([result.status, result.stdout]).toEqual([1, ''])
+    expect(result.stderr).toMatch(/^rseq-bench: it measures the native addon, and none is loaded here: The portable JavaScript path runs/)
   })
 })
 

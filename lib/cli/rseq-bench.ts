@@ -87,6 +87,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`rseq-bench: --workers must be an integer from 1 to 1024, got ${values.workers}\n`)
     return 2
   }
+  if (threadInfo.strategy === 'portable') {
+    // Its figures are ratios to native calls, and sharding needs the CPU: neither exists without the addon.
+    process.stderr.write(`rseq-bench: it measures the native addon, and none is loaded here: ${threadInfo.reason}\n`)
+    return 1
+  }
   const quick = values.quick === true
   const show = progress(process.stderr.isTTY === true)
 
