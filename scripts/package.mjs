@@ -3,7 +3,7 @@
 // checkout's package.json builds the addon at `npm install` (its install and prepare scripts, a binding.gyp at
 // the root); the published one must have neither, or npm 12 warns on every install of it and npm ci may run
 // node-gyp. So the staged package holds the files the checkout's `files` lists (as npm itself selects them)
-// and a package.json without scripts, devDependencies or `private`, with gypfile false; npm packs that.
+// and a package.json without scripts, devDependencies, allowScripts or `private`, with gypfile false; npm packs that.
 //   npm run package [-- --out DIR]      prints the tarball's path; DIR defaults to the checkout
 // Publish with `npm publish <tarball>`; the checkout itself is private, so `npm publish` there refuses.
 import { execFileSync } from 'node:child_process'
@@ -19,9 +19,9 @@ function runNpm(args, cwd) {
   return execFileSync(command, [...rest, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] })
 }
 
-/** The published manifest: the checkout's, less what only a checkout needs. */
+/** The published manifest: the checkout's, less what only a checkout needs (allowScripts: its install's policy). */
 export function publishedManifest(manifest) {
-  const { scripts: _scripts, devDependencies: _dev, private: _private, ...published } = manifest
+  const { scripts: _scripts, devDependencies: _dev, private: _private, allowScripts: _allow, ...published } = manifest
   return { ...published, gypfile: false }
 }
 

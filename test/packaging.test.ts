@@ -88,8 +88,8 @@ describe.skipIf(noTarball)('npm run package', () => {
     expect(manifest.gypfile).toBe(false)
   })
 
-  it('installs everywhere npm runs: no os or cpu restriction, not private, no devDependencies', () => {
-    expect([manifest.os, manifest.cpu, manifest.private, manifest.devDependencies]).toEqual([undefined, undefined, undefined, undefined])
+  it('installs everywhere npm runs: no os or cpu restriction, not private, nothing only the checkout needs', () => {
+    expect([manifest.os, manifest.cpu, manifest.private, manifest.devDependencies, manifest.allowScripts]).toEqual([undefined, undefined, undefined, undefined, undefined])
     expect(manifest.name).toBe('rseq')
   })
 })

@@ -1,6 +1,8 @@
 // Wrong arguments are TypeError or RangeError with a message naming the argument; nothing is written.
 import { describe, expect, it } from 'vitest'
 import { PerCpuArray, PerCpuCounter } from '../lib'
+import { native } from '../lib/binding'
+import { cellsOf } from '../lib/percpu-cells'
 
 describe('PerCpuCounter.add(n)', () => {
   const counter = new PerCpuCounter()
@@ -135,5 +137,17 @@ describe('PerCpuArray arguments', () => {
   it('left every cell untouched', () => {
     expect(array.sum(0)).toBe(0n)
     expect(array.sum(1)).toBe(0n)
+  })
+})
+
+describe('the binding under the classes (the addon, or the portable path)', () => {
+  it.each([2 ** 32, 2 ** 32 + 1, 3, 1.5, -1, NaN])('refuses cell %s of a 3-cell array and writes nothing', (cell) => {
+    const array = new PerCpuArray(3)
+    const layout = cellsOf.get(array)!.layout
+    expect(() => native.add(layout, cell, 1)).toThrow(TypeError)
+    expect(() => native.max(layout, cell, 1)).toThrow(TypeError)
+    expect(() => native.compareExchange(layout, cell, 0, 1)).toThrow(TypeError)
+    expect(() => native.drainCell(layout, cell)).toThrow(TypeError)
+    expect([array.sum(0), array.sum(1), array.sum(2)]).toEqual([0n, 0n, 0n])
   })
 })

@@ -73,9 +73,14 @@ const PerCpuLayout* LayoutArg(const Call& call, size_t at) {
   return bound == nullptr ? nullptr : &bound->layout;
 }
 
+// A cell index: an integral number below the buffer's width. Read as a double, because
+// napi_get_value_uint32 takes a number modulo 2^32 (2^32 would be cell 0) and truncates fractions.
 bool CellArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t* cell) {
-  return at < call.count && napi_get_value_uint32(call.env, call.args[at], cell) == napi_ok &&
-         *cell < layout.width;
+  double number;
+  if (at >= call.count || napi_get_value_double(call.env, call.args[at], &number) != napi_ok) return false;
+  if (!(number >= 0 && number < layout.width) || number != static_cast<double>(static_cast<uint32_t>(number))) return false;
+  *cell = static_cast<uint32_t>(number);
+  return true;
 }
 
 // Integers arrive as numbers (safe integers) or bigints (checked to fit int64 by the JS layer).
