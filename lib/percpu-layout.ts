@@ -9,8 +9,9 @@
 // Each slot is `stride` bytes, a multiple of 128, holding `width` int64 cells. How many sets and
 // whether there is a baseline follow from the process's drain mode (native/percpu/rseq_fence.h).
 import { native } from './binding'
+import { HEADER_BYTES, HEADER_FIELDS, HeaderField as Field } from './percpu-header'
 
-export const HEADER_BYTES = 128
+export { HEADER_BYTES }
 export const SLOT_ALIGNMENT = 128
 export const MAGIC = 0x71657372 // "rseq" in little-endian bytes
 export const VERSION = 2
@@ -24,21 +25,6 @@ const INDEX_CODES: Record<IndexKind, number> = { cpu: 0, mmcid: 1 }
 const KIND_CODES: Record<BufferKind, number> = { counter: 1, array: 2, histogram: 3 }
 const KIND_NAMES: Record<BufferKind, string> = { counter: 'a PerCpuCounter', array: 'a PerCpuArray', histogram: 'a PerCpuHistogram' }
 
-const enum Field {
-  Magic,
-  Version,
-  Slots,
-  Width,
-  Stride,
-  Index,
-  FallbackSlots,
-  Kind,
-  ActiveSet,
-  RseqSets,
-  Baseline,
-  TailBytes,
-}
-const HEADER_FIELDS = 12
 
 export interface Geometry {
   kind: BufferKind

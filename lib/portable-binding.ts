@@ -7,6 +7,7 @@
 // the CPU, NUMA node and mm_cid read -1 ("unknown"). Validation and messages are the addon's.
 import { threadId } from 'node:worker_threads'
 import { toInt64 } from './integers'
+import { HEADER_BYTES, HEADER_FIELDS, HeaderField } from './percpu-header'
 import type { AttachResult, NativeBinding, NativeLayout } from './native-binding'
 import { readPossibleCpus } from './possible-cpus'
 import type { StrategyRequest } from './strategy-request'
@@ -15,14 +16,8 @@ import type { RseqInfo } from './types'
 /** What currentCpu(), currentNumaNode(), currentMmCid() and the calibration calls answer on this path. */
 export const UNKNOWN = -1
 const COMPARE_FAILED = -1
-const HEADER_WORDS = 128 / 8
-const enum HeaderField {
-  Slots = 2,
-  Width = 3,
-  Stride = 4,
-  RseqSets = 9,
-  Baseline = 10,
-}
+/** Where rseq set 0 starts, in words: right after the header. */
+const HEADER_WORDS = HEADER_BYTES / 8
 
 /** A bound buffer: its cells as BigInt64Array words and where this thread's fallback slot starts. */
 interface PortableLayout {
@@ -30,10 +25,10 @@ interface PortableLayout {
   width: number
   slots: number
   strideWords: number
-  /** First word of cell 0 of rseq set 0 and of the fallback slots. */
-  rseqStart: number
+  /** First word of cell 0 of the fallback slots. */
   fallbackStart: number
-  /** First word of this thread's fallback slot. */
+  /** The slot this thread writes, and its first word. */
+  slot: number
   mine: number
 }
 
@@ -54,8 +49,8 @@ function bind(view: BigInt64Array): NativeLayout {
   }
   if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError('bind(view): `view` must be over a SharedArrayBuffer')
   // The layer above validated the header (readGeometry); what addressing relies on is checked again here.
-  if (view.byteLength < HEADER_WORDS * 8) throw new TypeError('the buffer is smaller than a per-CPU buffer header')
-  const header = new Uint32Array(view.buffer, 0, HEADER_WORDS * 2)
+  if (view.byteLength < HEADER_BYTES) throw new TypeError('the buffer is smaller than a per-CPU buffer header')
+  const header = new Uint32Array(view.buffer, 0, HEADER_FIELDS)
   const slots = header[HeaderField.Slots]
   const strideWords = header[HeaderField.Stride] / 8
   // Drains here exchange set 0 and the fallback slots: a buffer laid out for the fence or for snapshots is
@@ -67,14 +62,15 @@ function bind(view: BigInt64Array): NativeLayout {
   if (!Number.isInteger(strideWords) || slots < 1 || (fallbackStart + slots * strideWords) * 8 > view.byteLength) {
     throw new TypeError("the buffer's width and stride do not fit together")
   }
+  const slot = slotOfThisThread % slots
   const layout: PortableLayout = {
     words: view,
     width: header[HeaderField.Width],
     slots,
     strideWords,
-    rseqStart: HEADER_WORDS,
     fallbackStart,
-    mine: fallbackStart + (slotOfThisThread % slots) * strideWords,
+    slot,
+    mine: fallbackStart + slot * strideWords,
   }
   layouts.add(layout)
   return layout
@@ -114,14 +110,14 @@ function compareExchange(layout: NativeLayout, cell: number, expected: number | 
   const [bound, at] = cellOf(layout, cell, call)
   const want = int64Of(expected, call)
   const stored = Atomics.compareExchange(bound.words, at, want, int64Of(desired, call)) === want
-  return stored ? (bound.mine - bound.fallbackStart) / bound.strideWords : COMPARE_FAILED
+  return stored ? bound.slot : COMPARE_FAILED
 }
 
 /** Every slot's cell, rseq set and fallback, exchanged for zero: no thread of this process runs sequences. */
 function drainCell(layout: NativeLayout, cell: number): bigint {
   const [bound] = cellOf(layout, cell, 'drainCell(layout, cell)')
   let sum = 0n
-  for (const start of [bound.rseqStart, bound.fallbackStart]) {
+  for (const start of [HEADER_WORDS, bound.fallbackStart]) {
     for (let slot = 0; slot < bound.slots; slot++) sum += Atomics.exchange(bound.words, start + slot * bound.strideWords + cell, 0n)
   }
   return sum

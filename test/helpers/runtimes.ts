@@ -3,7 +3,7 @@
 // install would: what `require('rseq')` and `import 'rseq'` resolve from in every runtime.
 import { cpSync, mkdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
-import { root } from './package-copy'
+import { packageCopy, root } from './package-copy'
 import { runCommand } from './run-node'
 
 export interface Runtime {
@@ -46,15 +46,9 @@ export function consumerFolder({ withoutNativeBuild = false } = {}): string {
   rmSync(folder, { recursive: true, force: true })
   mkdirSync(path.join(folder, 'node_modules'), { recursive: true })
   writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'runtime-consumer', private: true, type: 'module' }))
-  const installed = path.join(folder, 'node_modules', 'rseq')
-  if (withoutNativeBuild) {
-    // A copy, not a link: the package finds its native build from where its files really are.
-    mkdirSync(installed)
-    for (const entry of ['package.json', 'dist']) cpSync(path.join(root, entry), path.join(installed, entry), { recursive: true })
-    symlinkSync(path.join(root, 'node_modules'), path.join(installed, 'node_modules'))
-  } else {
-    symlinkSync(root, installed)
-  }
+  // The package finds its native build from where its files really are: a copy has none.
+  const installed = withoutNativeBuild ? packageCopy('runtime-package-without-native-build') : root
+  symlinkSync(installed, path.join(folder, 'node_modules', 'rseq'))
   cpSync(path.join(root, 'test', 'fixtures', 'runtime-check.mjs'), path.join(folder, 'runtime-check.mjs'))
   return folder
 }
