@@ -6,7 +6,7 @@ const withoutNativeBuild = path.join(import.meta.dirname, 'test', '.build', 'pac
 // Files that hold for any strategy run a second time with RSEQ_STRATEGY=fallback, and a third time on the
 // portable path: importing a copy of lib/ that has no native build beside it
 // (test/setup/package-without-native-build.ts).
-const strategyNeutral = ['test/percpu-semantics.test.ts', 'test/percpu-arguments.test.ts', 'test/hostile-input.test.ts']
+const strategyNeutral = ['test/percpu-semantics.test.ts', 'test/percpu-arguments.test.ts', 'test/hostile-input.test.ts', 'test/store-semantics.test.ts']
 
 export default defineConfig({
   test: {

@@ -7,7 +7,7 @@ import { loadNative, PACKAGE_ROOT } from './native-loader'
 import { portableBinding } from './portable-binding'
 import { requestedStrategy } from './strategy-request'
 
-export type { AttachResult, NativeBinding, NativeLayout } from './native-binding'
+export type { AttachResult, MappedStoreFile, NativeBinding, NativeLayout, StoreRegion } from './native-binding'
 
 /** RSEQ_STRATEGY as this thread sees it, checked. */
 export const requested = requestedStrategy()

@@ -5,6 +5,7 @@ import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
 import { native, nativeFile } from './binding'
 import { describeMachine, type Machine } from './machine'
+import { formatStores, listStores, type StoreListing } from './store-listing'
 import { threadInfo } from './thread-rseq'
 import type { RseqInfo } from './types'
 
@@ -42,6 +43,8 @@ export interface Diagnosis {
   }
   mainThread: ThreadDiagnosis
   worker: ThreadDiagnosis | { error: string }
+  /** The calling user's host-wide metric stores in /dev/shm. */
+  stores: StoreListing[]
   verdict: { ok: boolean; text: string }
 }
 
@@ -121,6 +124,7 @@ export async function diagnose(): Promise<Diagnosis> {
     seccomp: seccompState(),
     mainThread,
     worker,
+    stores: listStores(),
     verdict: verdictFor(mainThread, worker),
   }
 }
@@ -174,6 +178,7 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
     `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters)` : seccomp.mode === null ? 'unknown' : 'none'}`,
     ...threadLines('main thread', diagnosis.mainThread),
     ...threadLines('worker', diagnosis.worker),
+    ...formatStores(diagnosis.stores),
     `verdict           ${diagnosis.verdict.text}`,
   ].join('\n')
 }

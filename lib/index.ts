@@ -4,12 +4,18 @@ import * as cpu from './cpu'
 import { PerCpuArray as PerCpuArrayClass } from './percpu-array'
 import { PerCpuCounter as PerCpuCounterClass } from './percpu-counter'
 import { PerCpuHistogram as PerCpuHistogramClass } from './percpu-histogram'
+import { MetricStore as MetricStoreClass } from './metric-store'
 import { threadInfo } from './thread-rseq'
 import type { RseqInfo } from './types'
 
 export type { RseqInfo, Strategy } from './types'
 export type { PerCpuOptions } from './percpu-options'
 export type { HistogramSnapshot, PerCpuHistogramOptions } from './percpu-histogram'
+export type {
+  CollectedCounter, CollectedGauge, CollectedHistogram, CollectedMetric, CreateStoreOptions, MetricOptions, OpenStoreOptions,
+  StoreCapacity, StoreHistogramOptions, StoreIndex, StoreScope, StoreUsage,
+} from './metric-store'
+export type { CounterSeries, GaugeSeries, HistogramSeries, LabelValues, StoreCounter, StoreGauge, StoreHistogram } from './store-metrics'
 
 /** What the package decided for the calling thread (each worker decides for itself). */
 export function info(): RseqInfo {
@@ -29,3 +35,5 @@ export const PerCpuArray = PerCpuArrayClass
 export type PerCpuArray = PerCpuArrayClass
 export const PerCpuHistogram = PerCpuHistogramClass
 export type PerCpuHistogram = PerCpuHistogramClass
+export const MetricStore = MetricStoreClass
+export type MetricStore = MetricStoreClass

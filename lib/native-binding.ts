@@ -10,8 +10,17 @@ export interface AttachResult {
   tailWindow: ArrayBuffer | null
 }
 
-/** The native side's handle on a bound per-CPU buffer (an N-API external). */
+/** The native side's handle on a bound per-CPU buffer or on a store's cells (an N-API external). */
 export type NativeLayout = object
+
+/** The native side's handle on a metric store's memory (an N-API external): a SharedArrayBuffer or a mapped file. */
+export type StoreRegion = object
+
+/** A host-wide store's file as mapped: its region and an ArrayBuffer over the mapping. */
+export interface MappedStoreFile {
+  region: StoreRegion
+  buffer: ArrayBuffer
+}
 
 export interface NativeBinding {
   attach(requested: string): AttachResult
@@ -34,16 +43,20 @@ export interface NativeBinding {
   addBigInt(layout: NativeLayout, cell: number, value: bigint): void
   /** Once per thread: the Float64Array(1) the *SlotNumber functions take their number from. */
   bindNumberSlot(slot: Float64Array): void
-  /** A new function add(n?) bound to `layout`'s cell 0: validates n like toInt64 and adds it. */
-  counterAddFunction(layout: NativeLayout): (n?: number | bigint) => void
-  /** A new function adding the number in the thread's number slot to `layout`'s cell 0, validated like toInt64. */
-  counterAddSlotNumberFunction(layout: NativeLayout): () => void
   /**
-   * A new function bound to a histogram's `layout`, with a copy of `tail` ([resolution, ...bounds]):
-   * observes the number in the thread's number slot (adds 1 to its bucket's cell and
-   * Math.round(value / resolution) to cell 0), or throws the RangeError observe() documents.
+   * A new function add(n?) bound to `layout`'s cell `cell` (default 0): validates n like toInt64, naming it
+   * `argument` in errors (default "PerCpuCounter.add(n): `n`"), and adds it.
    */
-  histogramObserveFunction(layout: NativeLayout, tail: Float64Array): () => void
+  counterAddFunction(layout: NativeLayout, cell?: number, argument?: string): (n?: number | bigint) => void
+  /** A new function adding the number in the thread's number slot to `layout`'s cell `cell`, validated like toInt64. */
+  counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string): () => void
+  /**
+   * A new function bound to a histogram's cells in `layout`, from `base` (default 0), with a copy of `tail`
+   * ([resolution, ...bounds]): observes the number in the thread's number slot (adds 1 to its bucket's cell,
+   * base + 1 + bucket, and Math.round(value / resolution) to cell `base`), or throws the RangeError observe()
+   * documents, naming the call `caller` (default "PerCpuHistogram.observe(value)").
+   */
+  histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base?: number, caller?: string): () => void
   max(layout: NativeLayout, cell: number, value: number): void
   maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
   compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number
@@ -59,6 +72,39 @@ export interface NativeBinding {
   possibleCpus(): number
   /** Runs the add sequence with a forged slot index; returns its status (-2: rejected as out of range). */
   addWithForgedIndex(layout: NativeLayout, cell: number, value: number, index: number): number
+  /** A store region over an in-process store's SharedArrayBuffer (the view covers all of it). */
+  storeRegionOfBuffer(view: BigInt64Array): StoreRegion
+  /** Opens and maps a host-wide store's file: its mapping, `missing` when nothing is there, or why it is refused. */
+  storeOpenFile(path: string): MappedStoreFile | { missing: true } | { problem: string }
+  /** An unnamed file of `length` zero bytes and exactly `mode` in `directory`, mapped, for storeNameFile() once filled. */
+  storeCreateFile(directory: string, length: number, mode: number): MappedStoreFile | { problem: string }
+  /** Names the file of a region from storeCreateFile(): 'exists' when another file took `path` first. */
+  storeNameFile(region: StoreRegion, path: string): 'named' | 'exists' | { problem: string }
+  /** Removes a store file: only a regular file of this user, never through a symlink, that starts with `magic`. */
+  storeRemoveFile(path: string, magic: number): 'removed' | 'missing' | { problem: string }
+  /** 'lost' once the file shrank under the mapping (the SIGBUS guard replaced it with private memory). */
+  storeRegionState(region: StoreRegion): 'open' | 'closed' | 'lost'
+  /** Whether `path` still names the file a region maps: 'same', 'removed', or 'replaced' by another file. */
+  storeFileState(region: StoreRegion, path: string): 'same' | 'removed' | 'replaced'
+  /** Closes a region: its series' functions throw from now on; a mapping is detached from its file. */
+  storeCloseRegion(region: StoreRegion): void
+  /** Atomic compare-and-exchange of the u32 at `byteOffset` of a region; returns the old value. */
+  storeCompareExchange32(region: StoreRegion, byteOffset: number, expected: number, desired: number): number
+  /** Atomically adds `value` to the float64 at `byteOffset` of a region. */
+  storeAddFloat64(region: StoreRegion, byteOffset: number, value: number): void
+  /** Atomically stores `value` into the float64 at `byteOffset` of a region. */
+  storeSetFloat64(region: StoreRegion, byteOffset: number, value: number): void
+  /** An acquire fence: records published before the directory words read before it are visible after it. */
+  storeAcquireFence(): void
+  /** The page size, which a host-wide store's file is laid out for. */
+  storePageSize(): number
+  /**
+   * A layout over a store's per-CPU cells: `slots` slots of `stride` bytes at `rseqOffset` (written only by
+   * restartable sequences) and at `fallbackOffset` (written only with atomics), `width` cells each.
+   */
+  bindStoreCells(region: StoreRegion, rseqOffset: number, fallbackOffset: number, slots: number, stride: number, width: number, index: number): NativeLayout
+  /** out[i] = cell first + i of a store layout summed over every slot (wrapping int64). */
+  sumStoreCells(layout: NativeLayout, first: number, count: number, out: BigInt64Array): void
   calibration: {
     emptyCall(): void
     schedGetcpu(): number

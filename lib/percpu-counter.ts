@@ -1,7 +1,6 @@
 // A 64-bit counter with one cell per CPU: add() touches only the calling CPU's cache line, value()
 // sums all of them exactly.
-import { native } from './binding'
-import { numberSlot } from './number-slot'
+import { counterAddOf } from './counter-add'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
 
@@ -22,19 +21,6 @@ function putBack(add: (n: bigint) => void, amount: bigint): void {
     const step = left > INT64_MAX ? INT64_MAX : left < INT64_MIN ? INT64_MIN : left
     add(step)
     left -= step
-  }
-}
-
-function counterAdd(cells: PerCpuCells): (n?: number | bigint) => void {
-  const addArgument = native.counterAddFunction(cells.layout)
-  const addSlotNumber = native.counterAddSlotNumberFunction(cells.layout)
-  const slot = numberSlot
-  return function add(n?: number | bigint): void {
-    if (typeof n === 'number') {
-      slot[0] = n
-      addSlotNumber()
-    } else if (n === undefined) addArgument()
-    else addArgument(n)
   }
 }
 
@@ -59,7 +45,7 @@ export class PerCpuCounter {
     attaching = undefined
     this.#cells = cells
     this.buffer = cells.buffer
-    Object.defineProperty(this, 'add', { value: counterAdd(cells), enumerable: false })
+    Object.defineProperty(this, 'add', { value: counterAddOf(cells.layout, 0, 'PerCpuCounter.add(n): `n`'), enumerable: false })
     cellsOf.set(this, cells)
   }
 

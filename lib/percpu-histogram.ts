@@ -15,21 +15,11 @@
 // run on different CPUs if the thread migrates in between, which only moves which slot holds what:
 // snapshot() adds all slots. What a snapshot taken during an observe() can see is the bucket without the
 // sum (never half of either): each is exact once the observe() has returned.
-import { native } from './binding'
-import { numberSlot } from './number-slot'
-import { MAX_WIDTH } from './percpu-layout'
+import { histogramObserveOf, readBounds, readResolution, validBuckets, type HistogramBucketOptions } from './histogram-buckets'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
 
-export interface PerCpuHistogramOptions extends PerCpuOptions {
-  /** Upper bounds of the buckets (a value v falls in the first with v <= bound), finite and increasing. */
-  buckets: readonly number[]
-  /**
-   * The sum is kept exactly as an integer count of `resolution` (default 1): each value adds
-   * Math.round(v / resolution). For seconds measured to the microsecond, 1e-6.
-   */
-  resolution?: number
-}
+export interface PerCpuHistogramOptions extends PerCpuOptions, HistogramBucketOptions {}
 
 export interface HistogramSnapshot {
   /** The bucket bounds, ascending. */
@@ -47,34 +37,6 @@ export interface HistogramSnapshot {
 const CALLER = 'new PerCpuHistogram(options)'
 let attaching: { cells: PerCpuCells; bounds: number[]; resolution: number } | undefined
 
-function readBounds(options: unknown): number[] {
-  if (options === null || typeof options !== 'object') {
-    throw new TypeError(`${CALLER}: \`options\` must be an object with \`buckets\`, got ${options === null ? 'null' : typeof options}`)
-  }
-  const buckets = (options as PerCpuHistogramOptions).buckets
-  if (!Array.isArray(buckets)) throw new TypeError(`${CALLER}: \`options.buckets\` must be an array of numbers`)
-  if (buckets.length === 0 || buckets.length > MAX_WIDTH - 2) {
-    throw new RangeError(`${CALLER}: \`options.buckets\` must hold 1 to ${MAX_WIDTH - 2} bounds, got ${buckets.length}`)
-  }
-  buckets.forEach((bound, at) => {
-    if (typeof bound !== 'number') throw new TypeError(`${CALLER}: \`options.buckets[${at}]\` must be a number`)
-    if (!Number.isFinite(bound)) throw new RangeError(`${CALLER}: \`options.buckets[${at}]\` must be finite, got ${bound}`)
-    if (at > 0 && !(bound > buckets[at - 1])) {
-      throw new RangeError(`${CALLER}: \`options.buckets\` must increase strictly; [${at}] is ${bound} after ${buckets[at - 1]}`)
-    }
-  })
-  return [...buckets]
-}
-
-function readResolution(options: PerCpuHistogramOptions): number {
-  const resolution = options.resolution ?? 1
-  if (typeof resolution !== 'number') throw new TypeError(`${CALLER}: \`options.resolution\` must be a number`)
-  if (!Number.isFinite(resolution) || resolution <= 0) {
-    throw new RangeError(`${CALLER}: \`options.resolution\` must be a finite number above 0, got ${resolution}`)
-  }
-  return resolution
-}
-
 /** Where the bounds and resolution sit: the last (1 + bounds) float64s of the buffer. */
 function tailOf(buffer: SharedArrayBuffer, boundCount: number): Float64Array {
   return new Float64Array(buffer, buffer.byteLength - 8 * (boundCount + 1), boundCount + 1)
@@ -89,10 +51,7 @@ function readTail(cells: PerCpuCells): { bounds: number[]; resolution: number } 
   const tail = tailOf(cells.buffer, boundCount)
   const resolution = tail[0]
   const bounds = Array.from(tail.subarray(1))
-  if (!(Number.isFinite(resolution) && resolution > 0)) return fail('holds an invalid resolution')
-  if (!bounds.every((bound, at) => Number.isFinite(bound) && (at === 0 || bound > bounds[at - 1]))) {
-    return fail('holds bounds that are not finite and increasing')
-  }
+  if (!validBuckets(bounds, resolution)) return fail('holds an invalid resolution, or bounds that are not finite and increasing')
   return { bounds, resolution }
 }
 
@@ -119,8 +78,8 @@ export class PerCpuHistogram {
     let made = attaching
     attaching = undefined
     if (made === undefined) {
-      const bounds = readBounds(options)
-      const resolution = readResolution(options)
+      const bounds = readBounds(options, CALLER)
+      const resolution = readResolution(options, CALLER)
       const cells = PerCpuCells.create('histogram', bounds.length + 2, readIndexOption(options, CALLER), 8 * (bounds.length + 1))
       const tail = tailOf(cells.buffer, bounds.length)
       tail[0] = resolution
@@ -131,13 +90,7 @@ export class PerCpuHistogram {
     this.buffer = made.cells.buffer
     this.bounds = Object.freeze(made.bounds)
     this.resolution = made.resolution
-    const observeSlotNumber = native.histogramObserveFunction(made.cells.layout, Float64Array.of(made.resolution, ...made.bounds))
-    const slot = numberSlot
-    const observe = (value: number): void => {
-      if (typeof value !== 'number') throw new TypeError(`PerCpuHistogram.observe(value): \`value\` must be a number, got ${typeof value}`)
-      slot[0] = value
-      observeSlotNumber()
-    }
+    const observe = histogramObserveOf(made.cells.layout, made.bounds, made.resolution, 0, 'PerCpuHistogram.observe(value)')
     Object.defineProperty(this, 'observe', { value: observe, enumerable: false })
     cellsOf.set(this, made.cells)
   }

@@ -7,9 +7,13 @@
       "sources": [
         "arch/descriptor_audit.cc",
         "binding/addon.cc",
+        "binding/bound_layout.cc",
         "binding/calibration.cc",
+        "binding/call_args.cc",
         "binding/integer_args.cc",
         "binding/percpu_binding.cc",
+        "binding/store_binding.cc",
+        "binding/store_region.cc",
         "percpu/percpu_drain.cc",
         "percpu/percpu_layout.cc",
         "percpu/percpu_ops.cc",
@@ -21,7 +25,9 @@
         "registration/restart_self_test.cc",
         "registration/rseq_answers.cc",
         "registration/rseq_syscall.cc",
-        "registration/thread_rseq.cc"
+        "registration/thread_rseq.cc",
+        "store/sigbus_guard.cc",
+        "store/store_file.cc"
       ],
       "include_dirs": [
         "<!(node -p \"require('node-addon-api').include_dir\")"

@@ -1,7 +1,7 @@
 // npm run bench: the figures of the design contract, with their targets, measured in one run so that
 // their ratios hold. (`rseq-bench` measures more methods across worker counts; this checks the contract.)
 //   npm run bench [-- --quick]
-import { execFileSync } from 'node:child_process'
+import { execFileSync, spawn } from 'node:child_process'
 import { createRequire } from 'node:module'
 import * as os from 'node:os'
 
@@ -95,6 +95,80 @@ function nativeSection() {
   console.log(`contended lock xadd / rseq add, ${cores} threads: ${verdict(contended, 5, 'higher')}\n`)
 }
 
+// The metric store: a cached series handle against the per-CPU counter it is built like, a labels() lookup,
+// and collect() over 1,000 series with more and more processes attached to the store (each holding it mapped).
+async function storeSection() {
+  console.log('## the metric store')
+  const file = `/dev/shm/rseq-bench-${process.pid}.metrics`
+  rseq.MetricStore.remove(file)
+  try {
+    const store = rseq.MetricStore.open(file)
+    const local = rseq.MetricStore.create()
+    const requests = store.counter('bench_requests_total', { labelNames: ['method', 'status'] })
+    const series = requests.labels({ method: 'GET', status: '200' })
+    const seriesAdd = series.add
+    const localAdd = local.counter('bench_total').labels().add
+    const latency = store.histogram('bench_latency_seconds', { buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], resolution: 1e-6 })
+    const observe = latency.labels().observe
+    const counterAdd = new rseq.PerCpuCounter().add
+    const labels = { method: 'GET', status: '200' }
+    const values = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
+    let next = 0
+    const results = compare({
+      'PerCpuCounter.add()': returningZero(() => counterAdd()),
+      'host-wide series.add()': returningZero(() => seriesAdd()),
+      'in-process series.add()': returningZero(() => localAdd()),
+      'host-wide series.add(n)': returningZero(() => seriesAdd(3)),
+      'labels({ method, status }), existing': returningZero(() => requests.labels(labels)),
+      'counter.add(1, labels), looked up per call': returningZero(() => requests.add(1, labels)),
+      'host-wide series.observe(v)': returningZero(() => observe(values[next++ & 63])),
+      'raw N-API empty call': returningZero(calibration.emptyCall),
+    }, quick ? { iterations: 500_000, rounds: 5 } : {})
+    console.log(formatTable(results))
+    console.log(`series.add() / PerCpuCounter.add(): ${verdict(results['host-wide series.add()'].median / results['PerCpuCounter.add()'].median, 1.1, 'lower')}`)
+    // 1,000 series: 100 counters x 8 label sets and 20 histograms x 10, all with some counts.
+    for (let metric = 0; metric < 100; metric++) {
+      const counter = store.counter(`bench_c${metric}_total`, { labelNames: ['shard'] })
+      for (let shard = 0; shard < 8; shard++) counter.add(shard + 1, { shard: String(shard) })
+    }
+    for (let metric = 0; metric < 20; metric++) {
+      const histogram = store.histogram(`bench_h${metric}_seconds`, { buckets: [0.01, 0.1, 1, 10], labelNames: ['route'] })
+      for (let route = 0; route < 10; route++) histogram.observe(route / 10, { route: `/${route}` })
+    }
+    const seriesCount = store.collect().reduce((total, metric) => total + metric.series.length, 0)
+    const rows = {}
+    const attached = []
+    for (const processes of [1, 2, 8, 32]) {
+      while (attached.length + 1 < processes) attached.push(await attachedProcess(file, attached.length))
+      const times = []
+      for (let round = 0; round < (quick ? 50 : 200); round++) {
+        const start = process.hrtime.bigint()
+        store.collect()
+        times.push(Number(process.hrtime.bigint() - start) / 1000)
+      }
+      times.sort((a, b) => a - b)
+      rows[`collect(), ${seriesCount} series, ${processes} process${processes > 1 ? 'es' : ''} attached`] = { median: times[times.length >> 1], min: times[0], max: times[times.length - 1] }
+    }
+    for (const child of attached) child.stdin.end()
+    console.log(formatTable(rows).replace('median ns/op', 'median us   '))
+    const worst = Math.max(...Object.values(rows).map((row) => row.median))
+    console.log(`collect() of ${seriesCount} series: ${worst.toFixed(0)} us at most (target well under 1000 us, flat in processes: ${worst < 1000 ? 'met' : 'NOT met'})\n`)
+  } finally {
+    rseq.MetricStore.remove(file)
+  }
+}
+
+// A process that opens the store, adds to a series of its own and keeps the store mapped until its stdin closes.
+async function attachedProcess(file, id) {
+  const script = `const s = require('rseq').MetricStore.open(${JSON.stringify(file)}); s.counter('bench_attached_total', { labelNames: ['process'] }).add(1, { process: '${id}' }); process.stdout.write('attached'); process.stdin.resume()`
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+  await new Promise((resolve, reject) => {
+    child.stdout.once('data', resolve)
+    child.once('exit', (code) => reject(new Error(`an attached process exited with ${code}`)))
+  })
+  return child
+}
+
 // The restart self-test runs once per process, when the package first loads: measured in fresh processes.
 function selfTestSection() {
   console.log('## the restart self-test (once per process, at load)')
@@ -115,6 +189,7 @@ const info = rseq.info()
 console.log(`rseq bench: node ${process.version}, ${process.arch}, ${cores} cores, strategy ${info.strategy}\n`)
 currentCpuSection()
 singleThreadAddSection()
+await storeSection()
 selfTestSection()
 await workersSection()
 nativeSection()

@@ -13,14 +13,13 @@ import { mkdirSync } from 'node:fs'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
+import { createRequire } from 'node:module'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-const CORE_SOURCES = [
-  'registration/thread_rseq', 'registration/glibc_rseq', 'registration/legacy_rseq', 'registration/own_area',
-  'registration/rseq_syscall', 'registration/rseq_answers', 'registration/kernel_features', 'registration/restart_self_test',
-  'percpu/percpu_layout', 'percpu/percpu_ops', 'percpu/percpu_drain', 'percpu/rseq_fence', 'arch/descriptor_audit',
-].map((name) => path.join(root, 'native', `${name}.cc`))
+const require = createRequire(import.meta.url)
+const { coreSources } = require('../dist/native-sources.js')
+const CORE_SOURCES = coreSources(root)
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')
 const LAUNCHER_SOURCE = path.join(root, 'test', 'fixtures', 'seccomp-launcher.c')
 

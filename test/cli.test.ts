@@ -1,6 +1,7 @@
 // The two command-line tools: `rseq doctor` diagnoses any host it can run on and always exits 0 when it
 // could; `rseq-bench --quick` measures every method and writes JSON and SVG a person or program can read.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
+import { spawn } from 'node:child_process'
+import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,6 +51,24 @@ describe('rseq doctor', () => {
     const text = (await runNode(doctorCli, ['doctor'], { nodeArgs: ['--no-addons'] })).stdout
     expect(text).toMatch(/native build\s+none loaded: the portable JavaScript path runs/)
     expect(text).toMatch(/current CPU\s+-1/)
+  })
+
+  it('lists the user\'s host-wide stores in /dev/shm: size, how full, and the processes that map them', async () => {
+    const name = `rseq-doctor-${process.pid}.metrics`
+    const file = path.join('/dev/shm', name)
+    const script = `const s = require(${JSON.stringify(root)}).MetricStore.open(${JSON.stringify(name)}); s.counter('a_total', { labelNames: ['x'] }).add(1, { x: '1' }); s.counter('a_total', { labelNames: ['x'] }).add(1, { x: '2' }); process.stdout.write('open'); process.stdin.resume()`
+    const holder = spawn(process.execPath, ['-e', script], { stdio: ['pipe', 'pipe', 'inherit'] })
+    try {
+      await new Promise((resolve) => holder.stdout.once('data', resolve))
+      const listed = (await doctorJson()).stores.find((store) => store.path === file)
+      expect(listed).toEqual({ path: file, bytes: statSync(file).size, version: 1, series: { used: 2, capacity: 4096 }, metrics: { used: 1, capacity: 256 }, processes: [holder.pid] })
+      const text = (await runNode(doctorCli, ['doctor'])).stdout
+      expect(text).toContain(`${file}: ${statSync(file).size} bytes, 2/4096 series, 1/256 metrics, mapped by process ${holder.pid}`)
+    } finally {
+      holder.stdin.end()
+      await new Promise((resolve) => holder.once('exit', resolve))
+      rmSync(file, { force: true })
+    }
   })
 
   it('where membarrier is refused (a kernel before 5.10): no fence, drains by snapshot, rseq still live', async () => {

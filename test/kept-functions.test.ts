@@ -2,7 +2,7 @@
 // `add`, a histogram's `observe` and every other function that can write into a buffer holds a reference
 // to the buffer, so calling the function after the object and its buffer became unreachable still writes
 // into that buffer and nowhere else; and once the last such function is gone, the buffer is freed.
-// Counters and histograms keep native functions (a counter attached with from() in a worker too); an array's
+// Counters, histograms and a store's series keep native functions (a counter attached with from() in a worker too); an array's
 // methods and prom-client's metrics are kept bound to their objects, which hold the buffer: the same
 // specification for every class, whichever side keeps the memory.
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -11,7 +11,7 @@ import * as rseq from '../lib'
 import { instrumentedPackage } from './helpers/instrumented-package'
 import { runCommandOk, runNode } from './helpers/run-node'
 
-const KINDS = ['counter', 'histogram', 'array', 'prom-client', 'worker-counter'] as const
+const KINDS = ['counter', 'histogram', 'array', 'store-series', 'prom-client', 'worker-counter'] as const
 const OBJECTS = 50
 
 interface Kept {

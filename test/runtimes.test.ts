@@ -18,6 +18,7 @@ interface Check {
   counter: { expected: string; observed: string; strategies: string[] }
   drain: { added: string; takenPlusLeft: string; nonEmptyDrains: number }
   histogram: { expected: unknown; observed: unknown }
+  store: { expected: unknown; inProcess: unknown; hostWide: unknown }
   churn: { workers: number; expected: string; observed: string; strategies: string[]; liveOwnRegistrations: { before: number; after: number } }
 }
 
@@ -63,6 +64,10 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.drain.takenPlusLeft).toBe(report.drain.added)
     expect(report.drain.nonEmptyDrains).toBeGreaterThan(0)
     expect(report.histogram.observed).toEqual(report.histogram.expected)
+    expect(report.store.inProcess).toEqual(report.store.expected)
+    // A host-wide store maps a file, which needs the native build: the portable path says so.
+    if (strategy === 'portable') expect(report.store.hostWide).toEqual({ refused: expect.stringMatching(/cannot be mapped: a host-wide store needs the native build/) })
+    else expect(report.store.hostWide).toEqual(report.store.expected)
     expect(report.churn).toMatchObject({ workers: 50, observed: report.churn.expected, strategies: [strategy] })
     // Whatever the strategy, no registration of the package's own outlives the workers that made it.
     expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)

@@ -28,7 +28,7 @@ describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', 
   })
 
   it('is not exported from the package', () => {
-    expect(Object.keys(rseq).sort()).toEqual(['PerCpuArray', 'PerCpuCounter', 'PerCpuHistogram', 'currentCpu', 'currentMmCid', 'currentNumaNode', 'info'])
+    expect(Object.keys(rseq).sort()).toEqual(['MetricStore', 'PerCpuArray', 'PerCpuCounter', 'PerCpuHistogram', 'currentCpu', 'currentMmCid', 'currentNumaNode', 'info'])
   })
 
   it('stays with its thread when listed for transfer: refused (Node >= 22) or posted as a copy', async () => {

@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import { coreSources } from '../native-sources'
 
 export interface SequenceFigure {
   nsPerOp: number
@@ -21,11 +22,6 @@ export interface SequenceFigures {
 }
 
 const packageRoot = path.join(__dirname, '..', '..')
-const SOURCES = [
-  'registration/thread_rseq', 'registration/glibc_rseq', 'registration/legacy_rseq', 'registration/own_area',
-  'registration/rseq_syscall', 'registration/kernel_features', 'registration/restart_self_test',
-  'percpu/percpu_layout', 'percpu/percpu_ops',
-]
 
 /** Why the microbenchmark cannot run here, or null. */
 export function sequenceBenchUnavailable(): string | null {
@@ -39,7 +35,7 @@ export function runSequenceBench(iterations: number, threads: number): SequenceF
     execFileSync('g++', [
       '-O2', '-std=c++17', '-D_GNU_SOURCE', '-pthread', '-o', binary,
       path.join(packageRoot, 'scripts', 'native-bench', 'sequence_bench.cc'),
-      ...SOURCES.map((name) => path.join(packageRoot, 'native', `${name}.cc`)),
+      ...coreSources(packageRoot),
       '-ldl',
     ])
     return JSON.parse(execFileSync(binary, [String(iterations), String(threads)], { encoding: 'utf8' })) as SequenceFigures

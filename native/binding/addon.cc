@@ -13,6 +13,7 @@
 #include "../registration/kernel_features.h"
 #include "../registration/own_area.h"
 #include "percpu_binding.h"
+#include "store_binding.h"
 #include "../percpu/rseq_fence.h"
 #include "../registration/rseq_answers.h"
 #include "../registration/rseq_syscall.h"
@@ -192,6 +193,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   exports.Set("liveOwnRegistrations", Napi::Function::New(env, LiveOwnRegistrationsCall, "liveOwnRegistrations"));
   AddCalibration(env, exports);
   AddPerCpuFunctions(env, exports, binding);
+  AddStoreFunctions(env, exports, binding);
   return exports;
 }
 

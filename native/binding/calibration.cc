@@ -2,6 +2,8 @@
 // N-API call and nothing of node-addon-api's wrapping: what "a minimal N-API call" means in the figures.
 #include "calibration.h"
 
+#include "call_args.h"
+
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -26,22 +28,14 @@ static napi_value GetcpuSyscallCall(napi_env env, napi_callback_info) {
 }
 
 void AddCalibration(napi_env env, napi_value exports) {
-  struct Entry {
-    const char* name;
-    napi_callback callback;
-  };
-  const Entry entries[] = {
+  const NamedCallback entries[] = {
       {"emptyCall", EmptyCall},
       {"schedGetcpu", SchedGetcpuCall},
       {"getcpuSyscall", GetcpuSyscallCall},
   };
   napi_value object;
   napi_create_object(env, &object);
-  for (const Entry& entry : entries) {
-    napi_value function;
-    napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.callback, nullptr, &function);
-    napi_set_named_property(env, object, entry.name, function);
-  }
+  SetFunctions(env, object, nullptr, entries);
   napi_set_named_property(env, exports, "calibration", object);
 }
 

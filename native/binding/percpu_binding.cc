@@ -9,6 +9,7 @@
 #include <string>
 
 #include "../percpu/histogram_buckets.h"
+#include "bound_layout.h"
 #include "integer_args.h"
 #include "../percpu/percpu_drain.h"
 #include "../percpu/percpu_layout.h"
@@ -17,71 +18,6 @@
 
 namespace rseq_native {
 namespace {
-
-constexpr size_t kMaxArgs = 4;
-
-struct Call {
-  napi_env env;
-  ThreadBinding* binding;
-  napi_value args[kMaxArgs];
-  size_t count;
-};
-
-bool ReadCall(napi_env env, napi_callback_info info, Call* call) {
-  call->env = env;
-  call->count = kMaxArgs;
-  void* data;
-  if (napi_get_cb_info(env, info, &call->count, call->args, nullptr, &data) != napi_ok) return false;
-  call->binding = static_cast<ThreadBinding*>(data);
-  return true;
-}
-
-napi_value Throw(napi_env env, const char* message) {
-  napi_throw_type_error(env, nullptr, message);
-  return nullptr;
-}
-
-// A bound buffer, shared by the external that bind() returns and the add and observe functions made from
-// it; freed when the last of them is collected. `layout` points into the buffer's memory, so the bound
-// layout holds a strong reference to the view bind() was given (and through it to the buffer): the memory
-// stays allocated while anything that can write into it lives, whether or not JavaScript still holds the
-// buffer, and the reference goes with the last owner, so nothing is kept longer. All owners belong to one
-// env, so finalizers never race.
-struct BoundLayout {
-  PerCpuLayout layout;
-  ThreadBinding* binding;
-  int owners;
-  uint32_t index_offset;  // SequenceIndexOffset for this thread, computed once at bind()
-  napi_ref view;          // strong: keeps the buffer `layout` points into alive
-};
-
-void ReleaseBoundLayout(napi_env env, void* data, void*) {
-  auto* bound = static_cast<BoundLayout*>(data);
-  if (--bound->owners > 0) return;
-  napi_delete_reference(env, bound->view);
-  delete bound;
-}
-
-BoundLayout* BoundLayoutArg(const Call& call, size_t at) {
-  void* bound = nullptr;
-  if (at >= call.count || napi_get_value_external(call.env, call.args[at], &bound) != napi_ok) return nullptr;
-  return static_cast<BoundLayout*>(bound);
-}
-
-const PerCpuLayout* LayoutArg(const Call& call, size_t at) {
-  BoundLayout* bound = BoundLayoutArg(call, at);
-  return bound == nullptr ? nullptr : &bound->layout;
-}
-
-// A cell index: an integral number below the buffer's width. Read as a double, because
-// napi_get_value_uint32 takes a number modulo 2^32 (2^32 would be cell 0) and truncates fractions.
-bool CellArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t* cell) {
-  double number;
-  if (at >= call.count || napi_get_value_double(call.env, call.args[at], &number) != napi_ok) return false;
-  if (!(number >= 0 && number < layout.width) || number != static_cast<double>(static_cast<uint32_t>(number))) return false;
-  *cell = static_cast<uint32_t>(number);
-  return true;
-}
 
 // Integers arrive as numbers (safe integers) or bigints (checked to fit int64 by the JS layer).
 bool NumberArg(const Call& call, size_t at, int64_t* value) {
@@ -92,12 +28,6 @@ bool BigIntArg(const Call& call, size_t at, int64_t* value) {
   bool lossless;
   return at < call.count && napi_get_value_bigint_int64(call.env, call.args[at], value, &lossless) == napi_ok &&
          lossless;
-}
-
-napi_value Int32(napi_env env, int32_t value) {
-  napi_value result;
-  napi_create_int32(env, value, &result);
-  return result;
 }
 
 // bind(view: BigInt64Array over the buffer) -> external
@@ -126,14 +56,33 @@ napi_value Bind(napi_env env, napi_callback_info info) {
     return Throw(env, "the buffer's drain layout was made for another process (or its header was changed)");
   }
   napi_ref view;
-  napi_value external;
   if (napi_create_reference(env, call.args[0], 1, &view) != napi_ok) return Throw(env, "bind(view): out of memory");
-  auto* bound = new BoundLayout{layout, call.binding, 1, SequenceIndexOffset(call.binding->sequences, layout), view};
-  if (napi_create_external(env, bound, ReleaseBoundLayout, nullptr, &external) != napi_ok) {
-    ReleaseBoundLayout(env, bound, nullptr);
-    return Throw(env, "bind(view): out of memory");
-  }
-  return external;
+  return ExternalOf(env, NewBoundLayout(layout, call.binding, true, view, nullptr));
+}
+
+// One cell of a bound layout, the data of a counter's (or a store series') own add functions.
+struct BoundCell {
+  BoundLayout* bound;
+  uint32_t cell;
+  std::string argument;  // how errors name the value, such as "PerCpuCounter.add(n): `n`"
+};
+
+// A napi_finalize for the data of a function made over a bound layout (a BoundCell or BoundHistogram):
+// gives back its share of the layout and frees it.
+template <typename Owner>
+void ReleaseOwner(napi_env env, void* data, void*) {
+  auto* owner = static_cast<Owner*>(data);
+  ReleaseBoundLayout(env, owner->bound, nullptr);
+  delete owner;
+}
+
+// The optional cell argument at `at` (0 when absent) of a function made over `bound`, below `limit`.
+bool OptionalCellArg(const Call& call, size_t at, uint64_t limit, uint32_t* cell) {
+  *cell = 0;
+  if (at >= call.count) return true;
+  napi_valuetype type;
+  napi_typeof(call.env, call.args[at], &type);
+  return type == napi_undefined || IndexArg(call, at, limit, cell);
 }
 
 // A counter's add(n?) for what the JS layer does not pass through the number slot: no argument (adds 1)
@@ -144,16 +93,18 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
   napi_value argument;
   void* data;
   napi_get_cb_info(env, info, &count, &argument, nullptr, &data);
-  auto* bound = static_cast<BoundLayout*>(data);
+  auto* target = static_cast<BoundCell*>(data);
+  BoundLayout* bound = target->bound;
+  if (*bound->closed) return ThrowClosed(env);
   int64_t value = 1;
   if (count > 0 && !ReadLosslessBigInt(env, argument, &value)) {
     napi_valuetype type;
     napi_typeof(env, argument, &type);
-    if (type != napi_undefined && !ReadInt64Argument(env, argument, "PerCpuCounter.add(n): `n`", &value)) {
+    if (type != napi_undefined && !ReadInt64Argument(env, argument, target->argument.c_str(), &value)) {
       return nullptr;
     }
   }
-  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, 0, value);
+  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, target->cell, value);
   return nullptr;
 }
 
@@ -162,54 +113,71 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
 napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
-  auto* bound = static_cast<BoundLayout*>(data);
+  auto* target = static_cast<BoundCell*>(data);
+  BoundLayout* bound = target->bound;
+  if (*bound->closed) return ThrowClosed(env);
   double number = *bound->binding->number_slot;
   int64_t value;
   if (!IntegralInt64(number, &value)) {
     napi_value boxed;
     napi_create_double(env, number, &boxed);
-    ReadInt64Argument(env, boxed, "PerCpuCounter.add(n): `n`", &value);
+    ReadInt64Argument(env, boxed, target->argument.c_str(), &value);
     return nullptr;
   }
-  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, 0, value);
+  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, target->cell, value);
   return nullptr;
 }
 
-// A new native function whose `data` holds one share of `bound` (and so of its buffer) until the function
-// is collected, when `release` gives it back. Where N-API refuses: a thrown error, and nothing taken.
-napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, napi_callback callback, void* data,
-                          napi_finalize release) {
-  napi_value function;
-  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function) != napi_ok ||
-      napi_add_finalizer(env, function, data, release, nullptr, nullptr) != napi_ok) {
-    return Throw(env, "out of memory making a per-CPU function");
+// An optional string argument at `at`, or `fallback` when absent.
+bool OptionalStringArg(const Call& call, size_t at, const char* fallback, std::string* out) {
+  napi_valuetype type = napi_undefined;
+  if (at < call.count) napi_typeof(call.env, call.args[at], &type);
+  if (type == napi_undefined) {
+    *out = fallback;
+    return true;
   }
-  bound->owners++;
+  size_t length;
+  if (type != napi_string || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok || length > 200) {
+    return false;
+  }
+  out->resize(length);
+  napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
+  return true;
+}
+
+// A new function over one cell of `layout` (the call's first argument; the cell its optional second, the
+// name errors give the value its optional third).
+napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage, const char* name, napi_callback callback,
+                        bool takes_slot_number) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  uint32_t cell;
+  std::string argument;
+  if (bound == nullptr || !OptionalCellArg(call, 1, bound->layout.width, &cell) ||
+      !OptionalStringArg(call, 2, "PerCpuCounter.add(n): `n`", &argument)) {
+    return Throw(env, usage);
+  }
+  if (takes_slot_number && call.binding->number_slot == nullptr) return Throw(env, "bindNumberSlot() first");
+  auto* target = new BoundCell{bound, cell, argument};
+  napi_value function = FunctionOwning(env, bound, name, callback, target, ReleaseOwner<BoundCell>);
+  if (function == nullptr) delete target;
   return function;
 }
 
-napi_value FunctionOver(napi_env env, BoundLayout* bound, const char* name, napi_callback callback) {
-  return FunctionOwning(env, bound, name, callback, bound, ReleaseBoundLayout);
-}
-
-// counterAddFunction(layout) -> a new add(n?) bound to that layout.
+// counterAddFunction(layout, cell = 0) -> a new add(n?) bound to that cell.
 napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
-  Call call;
-  ReadCall(env, info, &call);
-  BoundLayout* bound = BoundLayoutArg(call, 0);
-  if (bound == nullptr) return Throw(env, "counterAddFunction(layout): `layout` must come from bind()");
-  return FunctionOver(env, bound, "add", BoundCounterAdd);
+  return CellFunction(env, info, "counterAddFunction(layout, cell?, argument?): `layout` must come from bind() and `cell` be one of its cells",
+                      "add", BoundCounterAdd, false);
 }
 
-// counterAddSlotNumberFunction(layout) -> a new addSlotNumber() bound to that layout: adds the number in
-// the thread's number slot.
+// counterAddSlotNumberFunction(layout, cell = 0) -> a new addSlotNumber() bound to that cell: adds the
+// number in the thread's number slot.
 napi_value CounterAddSlotNumberFunction(napi_env env, napi_callback_info info) {
-  Call call;
-  ReadCall(env, info, &call);
-  BoundLayout* bound = BoundLayoutArg(call, 0);
-  if (bound == nullptr) return Throw(env, "counterAddSlotNumberFunction(layout): `layout` must come from bind()");
-  if (call.binding->number_slot == nullptr) return Throw(env, "counterAddSlotNumberFunction: bindNumberSlot() first");
-  return FunctionOver(env, bound, "addSlotNumber", BoundCounterAddSlotNumber);
+  return CellFunction(env, info,
+                      "counterAddSlotNumberFunction(layout, cell?, argument?): `layout` must come from bind() and `cell` be one of its "
+                      "cells",
+                      "addSlotNumber", BoundCounterAddSlotNumber, true);
 }
 
 // bindNumberSlot(slot: Float64Array of length 1): once per thread, before any *SlotNumber function.
@@ -231,20 +199,17 @@ napi_value BindNumberSlot(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// A histogram's own observe(value), with its buckets copied out of the buffer's (validated) tail.
+// A histogram's own observe(value), with its buckets copied out of the buffer's (validated) tail. Its
+// cells start at `base`: the sum, then one per bucket.
 struct BoundHistogram {
   BoundLayout* bound;
+  uint32_t base;
   HistogramBuckets buckets;
+  std::string caller;  // how errors name the call, such as "PerCpuHistogram.observe(value)"
 };
 
-void ReleaseBoundHistogram(napi_env env, void* data, void*) {
-  auto* histogram = static_cast<BoundHistogram*>(data);
-  ReleaseBoundLayout(env, histogram->bound, nullptr);
-  delete histogram;
-}
-
 // observeSlotNumber(): observes the number in the thread's number slot (the JS layer checked that it is
-// a number): one add of 1 to its bucket's cell, one add of its units to cell 0 (the sum). Two sequences,
+// a number): one add of 1 to its bucket's cell, one add of its units to the sum's cell. Two sequences,
 // each committing with its single store, so an abort in either re-runs only that one and neither can
 // count twice (lib/percpu-histogram.ts).
 napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info) {
@@ -252,33 +217,33 @@ napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info
   napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
   auto* histogram = static_cast<BoundHistogram*>(data);
   BoundLayout* bound = histogram->bound;
+  if (*bound->closed) return ThrowClosed(env);
   double value = *bound->binding->number_slot;
   uint32_t bucket;
   int64_t units;
   if (!PlaceObservation(histogram->buckets, value, &bucket, &units)) {
     napi_value boxed;
     napi_create_double(env, value, &boxed);
-    std::string message =
-        "PerCpuHistogram.observe(value): `value` must be finite and within 9007199254740991 x resolution, got ";
+    std::string message = histogram->caller + ": `value` must be finite and within 9007199254740991 x resolution, got ";
     message += NumberText(env, boxed);
     napi_throw_range_error(env, nullptr, message.c_str());
     return nullptr;
   }
   SequenceThread* thread = &bound->binding->sequences;
-  PerCpuAddInline(thread, bound->layout, bound->index_offset, bucket, 1);
-  if (units != 0) PerCpuAddInline(thread, bound->layout, bound->index_offset, 0, units);
+  PerCpuAddInline(thread, bound->layout, bound->index_offset, histogram->base + bucket, 1);
+  if (units != 0) PerCpuAddInline(thread, bound->layout, bound->index_offset, histogram->base, units);
   return nullptr;
 }
 
-// histogramObserveFunction(layout, tail: Float64Array [resolution, ...bounds]) -> a new
-// observeSlotNumber() over a copy of the bounds.
+// histogramObserveFunction(layout, tail: Float64Array [resolution, ...bounds], base = 0, caller?) -> a new
+// observeSlotNumber() over a copy of the bounds, whose cells are base (the sum) to base + bounds + 1.
 napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
-  const char* usage = "histogramObserveFunction(layout, tail): `layout` must come from bind() of a histogram and "
-                      "`tail` be a Float64Array of its resolution and bounds";
-  if (bound == nullptr || bound->layout.width < 3 || call.count < 2) return Throw(env, usage);
+  const char* usage = "histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a "
+                      "Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout";
+  if (bound == nullptr || call.count < 2) return Throw(env, usage);
   if (call.binding->number_slot == nullptr) return Throw(env, "histogramObserveFunction: bindNumberSlot() first");
   bool is_typed_array = false;
   napi_is_typedarray(env, call.args[1], &is_typed_array);
@@ -287,11 +252,18 @@ napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
   size_t length;
   void* data;
   napi_get_typedarray_info(env, call.args[1], &type, &length, &data, nullptr, nullptr);
-  if (type != napi_float64_array || length != bound->layout.width - 1) return Throw(env, usage);
+  uint32_t base;
+  std::string caller;
+  // Cells base .. base + length (the sum, then length - 1 bounds + 1 buckets) must all be in the layout.
+  if (type != napi_float64_array || length < 2 || !OptionalCellArg(call, 2, bound->layout.width, &base) ||
+      static_cast<uint64_t>(base) + length + 1 > bound->layout.width ||
+      !OptionalStringArg(call, 3, "PerCpuHistogram.observe(value)", &caller)) {
+    return Throw(env, usage);
+  }
   const double* tail = static_cast<const double*>(data);
-  auto* histogram = new BoundHistogram{bound, HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]}};
+  auto* histogram = new BoundHistogram{bound, base, HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]}, caller};
   napi_value function = FunctionOwning(env, bound, "observeSlotNumber", BoundHistogramObserveSlotNumber, histogram,
-                                       ReleaseBoundHistogram);
+                                       ReleaseOwner<BoundHistogram>);
   if (function == nullptr) delete histogram;
   return function;
 }
@@ -303,7 +275,8 @@ template <bool (*ReadValue)(const Call&, size_t, int64_t*), CellUpdate Update>
 napi_value UpdateCell(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
-  const PerCpuLayout* layout = LayoutArg(call, 0);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  const PerCpuLayout* layout = bound == nullptr ? nullptr : &bound->layout;
   uint32_t cell;
   int64_t value;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &value)) {
@@ -317,7 +290,8 @@ template <bool (*ReadValue)(const Call&, size_t, int64_t*)>
 napi_value CompareExchange(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
-  const PerCpuLayout* layout = LayoutArg(call, 0);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  const PerCpuLayout* layout = bound == nullptr ? nullptr : &bound->layout;
   uint32_t cell;
   int64_t expected, desired;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &expected) ||
@@ -331,9 +305,12 @@ napi_value CompareExchange(napi_env env, napi_callback_info info) {
 napi_value Drain(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
-  const PerCpuLayout* layout = LayoutArg(call, 0);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  const PerCpuLayout* layout = bound == nullptr ? nullptr : &bound->layout;
   uint32_t cell;
-  if (layout == nullptr || !CellArg(call, 1, *layout, &cell)) return Throw(env, "drainCell(layout, cell): invalid arguments");
+  if (layout == nullptr || !bound->drainable || !CellArg(call, 1, *layout, &cell)) {
+    return Throw(env, "drainCell(layout, cell): invalid arguments (a per-CPU buffer's layout and one of its cells)");
+  }
   const char* error;
   DrainSum sum = DrainCell(*layout, cell, &error);
   if (error != nullptr) {
@@ -378,7 +355,8 @@ napi_value PossibleCpusCall(napi_env env, napi_callback_info) {
 napi_value AddWithForgedIndex(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
-  const PerCpuLayout* layout = LayoutArg(call, 0);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  const PerCpuLayout* layout = bound == nullptr ? nullptr : &bound->layout;
   uint32_t cell, index;
   int64_t value;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !NumberArg(call, 2, &value) || call.count < 4 ||
@@ -391,11 +369,7 @@ napi_value AddWithForgedIndex(napi_env env, napi_callback_info info) {
 }  // namespace
 
 void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding) {
-  struct Entry {
-    const char* name;
-    napi_callback callback;
-  };
-  const Entry entries[] = {
+  const NamedCallback entries[] = {
       {"bind", Bind},
       {"add", UpdateCell<NumberArg, PerCpuAdd>},
       {"addBigInt", UpdateCell<BigIntArg, PerCpuAdd>},
@@ -414,11 +388,7 @@ void AddPerCpuFunctions(napi_env env, napi_value exports, ThreadBinding* binding
       {"possibleCpus", PossibleCpusCall},
       {"addWithForgedIndex", AddWithForgedIndex},
   };
-  for (const Entry& entry : entries) {
-    napi_value function;
-    napi_create_function(env, entry.name, NAPI_AUTO_LENGTH, entry.callback, binding, &function);
-    napi_set_named_property(env, exports, entry.name, function);
-  }
+  SetFunctions(env, exports, binding, entries);
 }
 
 }  // namespace rseq_native

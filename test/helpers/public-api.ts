@@ -7,4 +7,5 @@ export const PUBLIC_API_TYPES = {
   PerCpuCounter: 'function',
   PerCpuArray: 'function',
   PerCpuHistogram: 'function',
+  MetricStore: 'function',
 }

@@ -1,0 +1,98 @@
+// What a MetricStore and all its metrics and series share in one thread: the store's memory (its region,
+// words and layout of cells), its directory, and whether it is still usable. Every error about the store
+// goes through here, so each names the call and the store (its file, or "the in-process store").
+import { native, type NativeLayout, type StoreRegion } from './binding'
+import { StoreDirectory, StoreFullError, type MetricDefinition, type MetricRecord, type SeriesRecord } from './store-directory'
+import { StoreFormatError, type StoreGeometry } from './store-layout'
+import type { StoreWords } from './store-words'
+
+export class StoreCore {
+  readonly geometry: StoreGeometry
+  readonly directory: StoreDirectory
+  /** The store's cells, bound once: every series' functions are made over it. */
+  readonly layout: NativeLayout
+  /** The file, or "the in-process store": how errors name the store. */
+  readonly describe: string
+  readonly region: StoreRegion
+  readonly #words: StoreWords
+  #sums = new BigInt64Array(64)
+  #closed = false
+
+  constructor(region: StoreRegion, buffer: ArrayBufferLike, geometry: StoreGeometry, words: StoreWords, describe: string) {
+    this.region = region
+    this.geometry = geometry
+    this.#words = words
+    this.describe = describe
+    this.directory = new StoreDirectory(buffer, geometry, words)
+    this.layout = native.bindStoreCells(region, geometry.rseqOffset, geometry.fallbackOffset, geometry.slots, geometry.stride,
+      geometry.capacity.cells, geometry.index === 'cpu' ? 0 : 1)
+  }
+
+  /** Throws unless the store can be read and written: closed, or its file shrank under this process. */
+  check(caller: string): void {
+    if (this.#closed) throw new Error(`${caller}: the MetricStore of ${this.describe} is closed (store.close() was called): open it again`)
+    if (native.storeRegionState(this.region) === 'lost') {
+      throw new Error(
+        `${caller}: ${this.describe} was truncated by another process while this one had it mapped; this process's ` +
+          'view of it was replaced by empty memory (adds since went nowhere): remove the file and open the store again',
+      )
+    }
+  }
+
+  words(caller: string): StoreWords {
+    this.check(caller)
+    return this.#words
+  }
+
+  /** Runs `action` with the directory, turning its errors into ones that name `caller` and the store. */
+  withDirectory<T>(caller: string, action: (directory: StoreDirectory) => T): T {
+    this.check(caller)
+    try {
+      return action(this.directory)
+    } catch (error) {
+      if (error instanceof StoreFullError) {
+        throw new RangeError(
+          `${caller}: ${this.describe} is full: it ${error.message}; a store's capacity is fixed when it is made ` +
+            '(make a new store with a larger `capacity`)',
+        )
+      }
+      if (error instanceof StoreFormatError) throw new Error(`${caller}: ${this.describe} ${error.message}`)
+      throw error
+    }
+  }
+
+  metric(caller: string, definition: MetricDefinition): MetricRecord {
+    return this.withDirectory(caller, (directory) => directory.metric(definition))
+  }
+
+  series(caller: string, metric: MetricRecord, values: string[]): SeriesRecord {
+    return this.withDirectory(caller, (directory) => directory.series(metric, values))
+  }
+
+  /** Totals of cells [first, first + count) over every slot, in a scratch array valid until the next call. */
+  sumCells(caller: string, first: number, count: number): BigInt64Array {
+    this.check(caller)
+    if (this.#sums.length < count) this.#sums = new BigInt64Array(Math.max(count, this.#sums.length * 2))
+    native.sumStoreCells(this.layout, first, count, this.#sums)
+    return this.#sums
+  }
+
+  sumCell(caller: string, cell: number): bigint {
+    return this.sumCells(caller, cell, 1)[0]
+  }
+
+  /** Where a gauge's value lives: its cell in fallback slot 0, a float64 written only atomically. */
+  gaugeByteOffset(cell: number): number {
+    return this.geometry.fallbackOffset + cell * 8
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    native.storeCloseRegion(this.region)
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+}

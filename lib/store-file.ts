@@ -1,0 +1,75 @@
+// A host-wide store's file: where a path leads, opening an existing store or creating it (an unnamed file
+// filled in, then named: see native/store/store_file.h), noticing when the path no longer leads to the
+// file this process mapped, and removing a store.
+import * as path from 'node:path'
+import { native, type StoreRegion } from './binding'
+import { possibleCpus } from './percpu-layout'
+import { geometryOf, readHeader, STORE_MAGIC, StoreFormatError, writeHeader, type StoreCapacity, type StoreGeometry } from './store-layout'
+
+/** Where a store named without a directory goes: tmpfs, so that the store is memory, never disk. */
+export const DEFAULT_DIRECTORY = '/dev/shm'
+export const DEFAULT_MODE = 0o600
+
+export interface StoreFile {
+  path: string
+  region: StoreRegion
+  buffer: ArrayBuffer
+  geometry: StoreGeometry
+  /** This call made the store (rather than attaching to one another process made). */
+  created: boolean
+}
+
+/** The absolute path of a store: a bare name is a file in /dev/shm, anything with a slash is a path. */
+export function storePath(given: unknown, caller: string): string {
+  if (typeof given !== 'string' || given.length === 0 || given.includes('\0')) {
+    throw new TypeError(`${caller}: \`path\` must be a non-empty string (a file path, or a name for a file in ${DEFAULT_DIRECTORY})`)
+  }
+  return given.includes('/') ? path.resolve(given) : path.join(DEFAULT_DIRECTORY, given)
+}
+
+/** Opens the store at `file`, or creates it with `capacity` and `mode` when nothing is there. */
+export function openStoreFile(file: string, capacity: StoreCapacity, mode: number, caller: string): StoreFile {
+  const fail = (problem: string): never => {
+    throw new Error(`${caller}: ${file} ${problem}`)
+  }
+  // A file that appears between our look and our naming attempt is another process's store: look again.
+  for (let attempt = 0; attempt < 8; attempt++) {
+    const opened = native.storeOpenFile(file)
+    if ('problem' in opened) return fail(opened.problem)
+    if ('region' in opened) {
+      try {
+        return { path: file, ...opened, geometry: readHeader(opened.buffer, 'host-wide'), created: false }
+      } catch (error) {
+        native.storeCloseRegion(opened.region)
+        if (error instanceof StoreFormatError) return fail(error.message)
+        throw error
+      }
+    }
+    const geometry = geometryOf('host-wide', 'cpu', capacity, possibleCpus, native.storePageSize())
+    const made = native.storeCreateFile(path.dirname(file), geometry.totalBytes, mode)
+    if ('problem' in made) return fail(made.problem)
+    writeHeader(made.buffer, geometry)
+    const named = native.storeNameFile(made.region, file)
+    if (named === 'named') return { path: file, ...made, geometry, created: true }
+    native.storeCloseRegion(made.region)
+    if (typeof named === 'object') return fail(named.problem)
+  }
+  return fail('keeps appearing and disappearing: another process is creating and removing it')
+}
+
+/**
+ * Why `file` no longer names the store this process mapped (removed, or another file put there), or null.
+ * Processes that opened the path before and after no longer share one store.
+ */
+export function replacedProblem(file: StoreFile): string | null {
+  const state = native.storeFileState(file.region, file.path)
+  if (state === 'same') return null
+  return state === 'removed' ? 'was removed after this process opened it' : 'was replaced by another file after this process opened it'
+}
+
+/** Removes the store at `file`: false when nothing is there; an error, removing nothing, for anything but a store of this user. */
+export function removeStoreFile(file: string, caller: string): boolean {
+  const removed = native.storeRemoveFile(file, STORE_MAGIC)
+  if (typeof removed === 'object') throw new Error(`${caller}: ${file} ${removed.problem}; it was not removed`)
+  return removed === 'removed'
+}

@@ -1,0 +1,63 @@
+#include "bound_layout.h"
+
+#include "../percpu/percpu_ops.h"
+
+namespace rseq_native {
+namespace {
+
+const bool kNeverClosed = false;
+
+}  // namespace
+
+BoundLayout* NewBoundLayout(const PerCpuLayout& layout, ThreadBinding* binding, bool drainable, napi_ref view,
+                            StoreRegion* region) {
+  if (region != nullptr) RetainRegion(region);
+  return new BoundLayout{layout,    binding, 1,   SequenceIndexOffset(binding->sequences, layout),
+                         drainable, region != nullptr ? &region->closed : &kNeverClosed,
+                         view,      region};
+}
+
+void ReleaseBoundLayout(napi_env env, void* data, void*) {
+  auto* bound = static_cast<BoundLayout*>(data);
+  if (--bound->owners > 0) return;
+  if (bound->view != nullptr) napi_delete_reference(env, bound->view);
+  if (bound->region != nullptr) ReleaseRegion(env, bound->region);
+  delete bound;
+}
+
+napi_value ExternalOf(napi_env env, BoundLayout* bound) {
+  napi_value external;
+  if (napi_create_external(env, bound, ReleaseBoundLayout, nullptr, &external) != napi_ok) {
+    ReleaseBoundLayout(env, bound, nullptr);
+    return Throw(env, "out of memory binding per-CPU cells");
+  }
+  return external;
+}
+
+BoundLayout* BoundLayoutArg(const Call& call, size_t at) {
+  void* bound = nullptr;
+  if (at >= call.count || napi_get_value_external(call.env, call.args[at], &bound) != napi_ok) return nullptr;
+  return static_cast<BoundLayout*>(bound);
+}
+
+bool CellArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t* cell) {
+  return IndexArg(call, at, layout.width, cell);
+}
+
+napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, napi_callback callback, void* data,
+                          napi_finalize release) {
+  napi_value function;
+  if (napi_create_function(env, name, NAPI_AUTO_LENGTH, callback, data, &function) != napi_ok ||
+      napi_add_finalizer(env, function, data, release, nullptr, nullptr) != napi_ok) {
+    return Throw(env, "out of memory making a per-CPU function");
+  }
+  bound->owners++;
+  return function;
+}
+
+napi_value ThrowClosed(napi_env env) {
+  napi_throw_error(env, nullptr, "this series' MetricStore is closed (store.close() was called): open the store again");
+  return nullptr;
+}
+
+}  // namespace rseq_native

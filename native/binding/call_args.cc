@@ -1,0 +1,43 @@
+#include "call_args.h"
+
+namespace rseq_native {
+
+bool ReadCall(napi_env env, napi_callback_info info, Call* call) {
+  call->env = env;
+  call->count = kMaxArgs;
+  void* data;
+  if (napi_get_cb_info(env, info, &call->count, call->args, nullptr, &data) != napi_ok) return false;
+  call->binding = static_cast<ThreadBinding*>(data);
+  return true;
+}
+
+napi_value Throw(napi_env env, const char* message) {
+  napi_throw_type_error(env, nullptr, message);
+  return nullptr;
+}
+
+bool IndexArg(const Call& call, size_t at, uint64_t limit, uint32_t* index) {
+  double number;
+  if (at >= call.count || napi_get_value_double(call.env, call.args[at], &number) != napi_ok) return false;
+  if (!(number >= 0 && number < static_cast<double>(limit)) || number != static_cast<double>(static_cast<uint32_t>(number))) {
+    return false;
+  }
+  *index = static_cast<uint32_t>(number);
+  return true;
+}
+
+napi_value Int32(napi_env env, int32_t value) {
+  napi_value result;
+  napi_create_int32(env, value, &result);
+  return result;
+}
+
+void SetFunctions(napi_env env, napi_value target, void* data, const NamedCallback* callbacks, size_t count) {
+  for (size_t at = 0; at < count; at++) {
+    napi_value function;
+    napi_create_function(env, callbacks[at].name, NAPI_AUTO_LENGTH, callbacks[at].callback, data, &function);
+    napi_set_named_property(env, target, callbacks[at].name, function);
+  }
+}
+
+}  // namespace rseq_native

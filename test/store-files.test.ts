@@ -1,0 +1,280 @@
+// A host-wide store is a file in tmpfs: private to its user, never opened through a symlink or when it is
+// not a regular file of the caller, checked whole before use, and a clear error (naming the file) for any
+// file that is not a store this package can use. A file shrunk or removed under running processes neither
+// crashes them nor goes unnoticed.
+import { spawn } from 'node:child_process'
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import fc from 'fast-check'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MetricStore } from '../lib'
+import { STORE_HEADER_BYTES, StoreField, fnv1a } from '../lib/store-layout'
+import { cleanEnvironment, fixturesDir, runCommand, runNodeJson } from './helpers/run-node'
+
+const directory = path.join('/dev/shm', `rseq-store-files-${process.pid}`)
+const at = (name: string) => path.join(directory, name)
+
+beforeAll(() => fs.mkdirSync(directory, { recursive: true }))
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+/** A store file with a counter series and a histogram series, closed again. */
+function madeStore(name: string): string {
+  const file = at(name)
+  const store = MetricStore.open(file)
+  store.counter('made_total', { labelNames: ['a'] }).add(5, { a: 'x' })
+  store.histogram('made_seconds', { buckets: [1, 2] }).observe(1.5)
+  store.close()
+  return file
+}
+
+/** Rewrites the u32 header field `field` of a store file, and its checksum unless told not to. */
+function rewriteHeader(file: string, field: number, value: number, checksum = true): void {
+  const bytes = fs.readFileSync(file)
+  bytes.writeUInt32LE(value, field * 4)
+  if (checksum) bytes.writeUInt32LE(fnv1a(bytes, 0, StoreField.Checksum * 4), StoreField.Checksum * 4)
+  fs.writeFileSync(file, bytes)
+}
+
+describe('MetricStore.open(path)', () => {
+  it('creates a private regular file of this user, mode 0600 whatever the umask, and attaches to it after', () => {
+    const file = at('fresh.metrics')
+    const previous = process.umask(0)
+    try {
+      MetricStore.open(file).counter('c_total').add(2)
+    } finally {
+      process.umask(previous)
+    }
+    const status = fs.lstatSync(file)
+    expect(status.isFile()).toBe(true)
+    expect(status.mode & 0o777).toBe(0o600)
+    expect(status.uid).toBe(process.getuid!())
+    expect(status.size % 4096).toBe(0)
+    const again = MetricStore.open(file)
+    expect(again.scope).toBe('host-wide')
+    expect(again.path).toBe(file)
+    expect(again.buffer).toBeNull()
+    expect(again.counter('c_total').value()).toBe(2)
+  })
+
+  it('creates the file with exactly the mode given, whatever the umask', () => {
+    const previous = process.umask(0o077)
+    try {
+      MetricStore.open(at('shared.metrics'), { mode: 0o640 })
+    } finally {
+      process.umask(previous)
+    }
+    expect(fs.statSync(at('shared.metrics')).mode & 0o777).toBe(0o640)
+  })
+
+  it('takes a bare name as a file in /dev/shm', () => {
+    const name = `rseq-bare-name-${process.pid}.metrics`
+    try {
+      expect(MetricStore.open(name).path).toBe(path.join('/dev/shm', name))
+      expect(fs.existsSync(path.join('/dev/shm', name))).toBe(true)
+    } finally {
+      expect(MetricStore.remove(name)).toBe(true)
+    }
+  })
+
+  it('keeps an existing store\'s capacity: the one asked for applies to creation only', () => {
+    const file = at('capacity.metrics')
+    MetricStore.open(file, { capacity: { series: 2 } })
+    expect(MetricStore.open(file, { capacity: { series: 4000 } }).usage().series.capacity).toBe(2)
+  })
+
+  it('refuses a symbolic link, even to a store', () => {
+    const file = madeStore('target.metrics')
+    fs.symlinkSync(file, at('link.metrics'))
+    expect(() => MetricStore.open(at('link.metrics'))).toThrow(`MetricStore.open(path, options): ${at('link.metrics')} is a symbolic link, which a store is never reached through`)
+  })
+
+  it('refuses what is not a regular file', async () => {
+    fs.mkdirSync(at('a-directory'))
+    expect(() => MetricStore.open(at('a-directory'))).toThrow(`${at('a-directory')} is a directory`)
+    await runCommand('mkfifo', [at('a-fifo')])
+    expect(() => MetricStore.open(at('a-fifo'))).toThrow(`${at('a-fifo')} is not a regular file (a store is always one)`)
+  })
+
+  it('refuses a file that belongs to another user', () => {
+    const file = madeStore('foreign.metrics')
+    fs.chownSync(file, 65534, 65534)
+    expect(() => MetricStore.open(file)).toThrow(/belongs to uid 65534, not to this process's user \(uid 0\)/)
+  })
+
+  it('is out of reach of another user, who can neither open nor read it', async () => {
+    const file = madeStore('private.metrics')
+    fs.chmodSync(directory, 0o755)
+    const asNobody = (script: string) =>
+      runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { env: cleanEnvironment() })
+    const store = await asNobody(`require(${JSON.stringify(path.join(__dirname, '..'))}).MetricStore.open(${JSON.stringify(file)})`)
+    expect(store.status).not.toBe(0)
+    expect(store.stderr).toContain(`${file} cannot be opened for reading and writing by this user`)
+    const read = await asNobody(`require('fs').readFileSync(${JSON.stringify(file)})`)
+    expect(read.stderr).toContain('EACCES')
+  })
+
+  it.each([
+    ['another format version', (file: string) => rewriteHeader(file, StoreField.Version, 2, false), 'has store format version 2; this package reads version 1'],
+    ['another CPU count', (file: string) => rewriteHeader(file, StoreField.Slots, 4097), 'has 4097 CPU slots; this machine has'],
+    ['another page size', (file: string) => rewriteHeader(file, StoreField.PageSize, 65536), 'was laid out for 65536-byte pages'],
+    ['a changed header field', (file: string) => rewriteHeader(file, StoreField.Stride, 256, false), 'has a corrupted header (its checksum does not match)'],
+    ['a header that does not add up', (file: string) => rewriteHeader(file, StoreField.TableSlots, 32), 'has a header whose tableSlots (32) does not follow from its capacity'],
+    ['a truncated file', (file: string) => fs.truncateSync(file, 8192), 'is 8192 bytes but its header describes'],
+    ['a file cut inside its header', (file: string) => fs.truncateSync(file, 100), 'shorter than a store\'s 256-byte header'],
+    ['an empty file', (file: string) => fs.truncateSync(file, 0), 'is 0 bytes long, which no metric store is'],
+    ['a file that is no store', (file: string) => fs.writeFileSync(file, Buffer.alloc(8192, 7)), 'is not a metric store'],
+    ['a directory record changed', (file: string) => flipRecordByte(file, 20), 'is corrupted: the directory record at byte 0 fails its checksum'],
+    ['a directory word pointing outside', (file: string) => writeTableWord(file, 0xfffffff0), 'lies outside the directory'],
+    ['an impossible allocation count', (file: string) => rewriteHeader(file, StoreField.CellsUsed, 1 << 30, false), 'is corrupted: it counts 1073741824 cells used of 16384'],
+  ])('refuses %s with an error naming the file', (_what, damage, problem) => {
+    const file = madeStore(`damaged-${_what.replace(/ /g, '-')}.metrics`)
+    damage(file)
+    let message = 'nothing thrown'
+    try {
+      MetricStore.open(file)
+    } catch (error) {
+      message = (error as Error).message
+    }
+    expect(message).toContain(`MetricStore.open(path, options): ${file} `)
+    expect(message).toContain(problem)
+  })
+
+  it('never crashes or accepts a damaged store silently: random bytes changed anywhere in its header and directory', () => {
+    const pristine = fs.readFileSync(madeStore('fuzzed.metrics'))
+    const header = new Uint32Array(pristine.buffer, pristine.byteOffset, STORE_HEADER_BYTES / 4)
+    const directoryEnd = header[StoreField.RecordsOffset] + header[StoreField.DirectoryBytesUsed]
+    const file = at('fuzzed-copy.metrics')
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(directoryEnd - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (changes) => {
+        const bytes = Buffer.from(pristine)
+        for (const [offset, xor] of changes) bytes[offset] ^= xor
+        fs.writeFileSync(file, bytes, { mode: 0o600 })
+        let store: MetricStore | undefined
+        try {
+          store = MetricStore.open(file)
+        } catch (error) {
+          expect((error as Error).message).toContain(file)
+          return
+        }
+        // A change the checks cannot see (an allocation word, a table slot's unused bytes) leaves a store
+        // that still reads and writes within itself.
+        store.counter('made_total', { labelNames: ['a'] }).add(1, { a: 'x' })
+        store.collect()
+        store.close()
+      }),
+      { numRuns: 300 },
+    )
+  })
+})
+
+/** XORs a byte of the first directory record. */
+function flipRecordByte(file: string, offset: number): void {
+  const bytes = fs.readFileSync(file)
+  bytes[bytes.readUInt32LE(StoreField.RecordsOffset * 4) + offset] ^= 0x5a
+  fs.writeFileSync(file, bytes)
+}
+
+/** Puts `ref` into the first empty slot of the directory's table. */
+function writeTableWord(file: string, ref: number): void {
+  const bytes = fs.readFileSync(file)
+  const table = bytes.readUInt32LE(StoreField.TableOffset * 4)
+  let slot = 0
+  while (bytes.readUInt32LE(table + slot * 4) !== 0) slot++
+  bytes.writeUInt32LE(ref, table + slot * 4)
+  fs.writeFileSync(file, bytes)
+}
+
+/** Runs store-writer.cjs until-told on `file`, does `act` once it is adding, then tells it to go on. */
+function writerTold(file: string, act: () => void, env: Record<string, string> = {}): Promise<{ status: number | null; result: Record<string, unknown>; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [path.join(fixturesDir, 'store-writer.cjs'), file, 'until-told'], { env: cleanEnvironment(env), stdio: ['pipe', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stderr.on('data', (chunk) => (stderr += chunk))
+    child.stdout.on('data', (chunk) => {
+      stdout += chunk
+      if (stdout === 'ready\n') {
+        act()
+        child.stdin.write('go on\n')
+      }
+    })
+    child.once('error', reject)
+    child.once('close', (status) => {
+      const last = stdout.trim().split('\n').pop()!
+      resolve({ status, result: last.startsWith('{') ? JSON.parse(last) : {}, stderr })
+    })
+  })
+}
+
+describe('a store file changed under a running process', () => {
+  it.each([['glibc', {}], ['fallback', { RSEQ_STRATEGY: 'fallback' }]])(
+    'shrunk to nothing (%s): the writer goes on without SIGBUS and its collect() says the store was truncated',
+    async (strategy, env) => {
+      const file = madeStore(`shrunk-${strategy}.metrics`)
+      const run = await writerTold(file, () => fs.truncateSync(file, 0), env)
+      expect(run.stderr).toBe('')
+      expect(run.status).toBe(0)
+      expect(run.result.strategy).toBe(strategy)
+      expect(run.result.added).toBeGreaterThanOrEqual(2000)
+      expect(run.result.collect).toBe(
+        `MetricStore.collect(): ${file} was truncated by another process while this one had it mapped; this process's view of it ` +
+          'was replaced by empty memory (adds since went nowhere): remove the file and open the store again',
+      )
+    },
+  )
+
+  it('removed: the writer goes on and its collect() says the path no longer leads to its store', async () => {
+    const file = madeStore('removed.metrics')
+    const run = await writerTold(file, () => expect(MetricStore.remove(file)).toBe(true))
+    expect(run.status).toBe(0)
+    expect(run.result.collect).toBe(
+      `MetricStore.collect(): ${file} was removed after this process opened it; processes that opened it before and after no longer share one store: open it again in all of them`,
+    )
+  })
+
+  it('replaced by a new store: the same', async () => {
+    const file = madeStore('replaced.metrics')
+    const run = await writerTold(file, () => {
+      MetricStore.remove(file)
+      MetricStore.open(file)
+    })
+    expect(run.result.collect).toMatch(/was replaced by another file after this process opened it/)
+  })
+})
+
+describe('MetricStore.remove(path)', () => {
+  it('removes a store and answers false when there is none', () => {
+    const file = madeStore('to-remove.metrics')
+    expect(MetricStore.remove(file)).toBe(true)
+    expect(fs.existsSync(file)).toBe(false)
+    expect(MetricStore.remove(file)).toBe(false)
+  })
+
+  it('removes nothing but a store of this user', () => {
+    fs.writeFileSync(at('notes.txt'), 'not a store')
+    expect(() => MetricStore.remove(at('notes.txt'))).toThrow(`${at('notes.txt')} is not a metric store; it was not removed`)
+    fs.symlinkSync(madeStore('kept.metrics'), at('kept-link.metrics'))
+    expect(() => MetricStore.remove(at('kept-link.metrics'))).toThrow('is a symbolic link, which a store is never reached through; it was not removed')
+    expect(fs.existsSync(at('kept.metrics'))).toBe(true)
+  })
+})
+
+describe('a series kept without its store', () => {
+  it('keeps the file mapped: its add, called after the store was collected, lands in the file', async () => {
+    const file = madeStore('kept-series.metrics')
+    const result = await runNodeJson<{ value: string }>('store-writer.cjs', [file, 'kept', '5000'], { nodeArgs: ['--expose-gc'] })
+    expect(result.value).toBe('5000')
+  })
+})
+
+describe('a store across processes', () => {
+  it('adds on where the last process left off: counters never go backwards across restarts', async () => {
+    const file = at('restarts.metrics')
+    const totals: string[] = []
+    for (let run = 0; run < 3; run++) {
+      const result = await runNodeJson<{ total: string }>('store-writer.cjs', [file, 'add', '1000'])
+      totals.push(result.total)
+    }
+    expect(totals).toEqual(['1000', '2000', '3000'])
+  })
+})

@@ -1,0 +1,183 @@
+// What a MetricStore does, on whatever strategy this thread has (the suite runs this file as the host
+// allows, with RSEQ_STRATEGY=fallback, and on the portable path with no native build to load).
+import { describe, expect, it } from 'vitest'
+import { info, MetricStore } from '../lib'
+import { possibleCpus } from '../lib/percpu-layout'
+import { STORE_HEADER_BYTES, StoreField } from '../lib/store-layout'
+
+const strategy = info().strategy
+
+describe(`an in-process MetricStore (${strategy})`, () => {
+  it('counts a labelled counter per label set, exactly, through cached series and per-call lookups', () => {
+    const store = MetricStore.create()
+    const requests = store.counter('http_requests_total', { labelNames: ['method', 'status'], help: 'Requests served' })
+    const ok = requests.labels({ method: 'GET', status: '200' })
+    for (let i = 0; i < 1000; i++) ok.add()
+    ok.add(41)
+    ok.add(2n ** 40n)
+    requests.add(3, { method: 'POST', status: 500 })
+    requests.add(undefined, { status: '500', method: 'POST' })
+    expect(ok.value()).toBe(1041 + 2 ** 40)
+    expect(requests.value({ method: 'POST', status: '500' })).toBe(4)
+    expect(requests.labels({ method: 'GET', status: '200' })).toBe(ok)
+    expect(ok.labels).toEqual({ method: 'GET', status: '200' })
+    expect(store.collect()).toEqual([
+      {
+        name: 'http_requests_total', help: 'Requests served', labelNames: ['method', 'status'], kind: 'counter',
+        series: [{ labels: { method: 'GET', status: '200' }, value: 1041n + 2n ** 40n }, { labels: { method: 'POST', status: '500' }, value: 4n }],
+      },
+    ])
+  })
+
+  it('gives a metric without labels one series, reached with no labels or {}', () => {
+    const store = MetricStore.create()
+    const jobs = store.counter('jobs_total')
+    jobs.add()
+    jobs.labels().add(2)
+    jobs.labels({}).add(-1)
+    expect(jobs.value()).toBe(2)
+    expect(jobs.bigValue()).toBe(2n)
+    expect(() => jobs.labels({ queue: 'a' })).toThrow(/jobs_total has no labels/)
+  })
+
+  it('keeps a gauge as one value for the whole store: set replaces it, inc and dec change it', () => {
+    const store = MetricStore.create()
+    const depth = store.gauge('queue_depth', { labelNames: ['queue'] })
+    depth.inc(undefined, { queue: 'a' })
+    depth.inc(2.5, { queue: 'a' })
+    depth.dec(1, { queue: 'a' })
+    expect(depth.value({ queue: 'a' })).toBe(2.5)
+    depth.set(-7.25, { queue: 'b' })
+    depth.labels({ queue: 'b' }).inc()
+    expect(depth.value({ queue: 'b' })).toBe(-6.25)
+    const collected = store.collect()[0]
+    expect(collected.kind).toBe('gauge')
+    expect(collected.series).toEqual([{ labels: { queue: 'a' }, value: 2.5 }, { labels: { queue: 'b' }, value: -6.25 }])
+  })
+
+  it('places histogram observations in their buckets with an exact sum in units of the resolution', () => {
+    const store = MetricStore.create()
+    const latency = store.histogram('latency_seconds', { buckets: [0.005, 0.01, 0.1], resolution: 1e-6, labelNames: ['route'] })
+    const root = latency.labels({ route: '/' })
+    for (const value of [0.001, 0.005, 0.0051, 0.05, 3]) root.observe(value)
+    latency.observe(0.1, { route: '/x' })
+    const snapshot = root.snapshot()
+    expect(snapshot.counts).toEqual([2n, 1n, 1n, 1n])
+    expect(snapshot.count).toBe(5n)
+    expect(snapshot.sumUnits).toBe(1000n + 5000n + 5100n + 50000n + 3000000n)
+    expect(latency.snapshot({ route: '/x' }).counts).toEqual([0n, 0n, 1n, 0n])
+    const [collected] = store.collect()
+    expect(collected).toMatchObject({ kind: 'histogram', bounds: [0.005, 0.01, 0.1], resolution: 1e-6 })
+    expect(collected.kind === 'histogram' && collected.series.map((series) => series.count)).toEqual([5n, 1n])
+    expect(latency.bounds).toEqual([0.005, 0.01, 0.1])
+  })
+
+  it('returns the same metric for the same declaration and refuses another definition of a name', () => {
+    const store = MetricStore.create()
+    const first = store.counter('events_total', { labelNames: ['kind'] })
+    expect(store.counter('events_total', { labelNames: ['kind'] })).toBe(first)
+    expect(() => store.gauge('events_total', { labelNames: ['kind'] })).toThrow(/events_total is a counter with labels \[kind\] in the in-process store, declared here as a gauge/)
+    expect(() => store.counter('events_total', { labelNames: ['type'] })).toThrow(/declared here as a counter with labels \[type\]/)
+    store.histogram('h', { buckets: [1, 2] })
+    expect(() => store.histogram('h', { buckets: [1, 3] })).toThrow(/buckets \[1, 2\].*buckets \[1, 3\]/)
+  })
+
+  it('shares metrics, series and totals with a store attached through from(buffer)', () => {
+    const before = Date.now()
+    const store = MetricStore.create()
+    expect(store.createdAt).toBeGreaterThanOrEqual(before)
+    expect(store.createdAt).toBeLessThanOrEqual(Date.now())
+    expect(MetricStore.from(store.buffer!).createdAt).toBe(store.createdAt)
+    store.counter('c', { labelNames: ['a'] }).add(5, { a: 'x' })
+    const attached = MetricStore.from(store.buffer!)
+    const counter = attached.counter('c', { labelNames: ['a'] })
+    counter.add(6, { a: 'x' })
+    counter.add(1, { a: 'y' })
+    expect(store.counter('c', { labelNames: ['a'] }).value({ a: 'x' })).toBe(11)
+    expect(store.collect()).toEqual(attached.collect())
+    expect(store.collect()[0].series).toHaveLength(2)
+  })
+
+  it('spreads one series over the slots of the CPUs (or threads) that added, and sums them all', () => {
+    const store = MetricStore.create()
+    store.counter('spread_total').add(7)
+    const words = new BigInt64Array(store.buffer!)
+    const header = new Uint32Array(store.buffer!, 0, STORE_HEADER_BYTES / 4)
+    const stride = header[StoreField.Stride] / 8
+    const cellOfSlot = (start: number, slot: number) => words[header[start] / 8 + slot * stride]
+    const perSlot = Array.from({ length: possibleCpus }, (_, slot) => cellOfSlot(StoreField.RseqOffset, slot) + cellOfSlot(StoreField.FallbackOffset, slot))
+    expect(perSlot.reduce((a, b) => a + b, 0n)).toBe(7n)
+    expect(perSlot.filter((value) => value !== 0n)).toEqual([7n])
+  })
+
+  it('reports its usage against a capacity fixed at creation, and refuses what does not fit', () => {
+    const store = MetricStore.create({ capacity: { series: 3, metrics: 2, cells: 8, directoryBytes: 1024 } })
+    const counter = store.counter('a_total', { labelNames: ['n'] })
+    counter.add(1, { n: '1' })
+    counter.add(1, { n: '2' })
+    counter.add(1, { n: '3' })
+    expect(() => counter.add(1, { n: '4' })).toThrow(RangeError)
+    expect(() => counter.add(1, { n: '4' })).toThrow(/the in-process store is full: it has no room left for 1 more series \(3 of 3 used\)/)
+    expect(counter.value({ n: '3' })).toBe(1)
+    store.gauge('b')
+    expect(() => store.gauge('c')).toThrow(/no room left for 1 more metrics/)
+    expect(store.usage()).toEqual({
+      series: { used: 3, capacity: 3 }, metrics: { used: 2, capacity: 2 }, cells: { used: 3, capacity: 8 },
+      directoryBytes: { used: expect.any(Number), capacity: 1024 },
+    })
+    const cells = MetricStore.create({ capacity: { cells: 5 } })
+    expect(() => cells.histogram('h', { buckets: [1, 2, 3, 4] })).not.toThrow()
+    expect(() => cells.histogram('h', { buckets: [1, 2, 3, 4] }).observe(1)).toThrow(/no room left for 6 more cells \(0 of 5 used\)/)
+  })
+
+  it('checks names, labels and values, naming what is wrong', () => {
+    const store = MetricStore.create()
+    expect(() => store.counter('bad name')).toThrow(/not a Prometheus metric name/)
+    expect(() => store.counter('ok', { labelNames: ['__reserved'] })).toThrow(/not a Prometheus label name/)
+    expect(() => store.counter('ok', { labelNames: ['a', 'a'] })).toThrow(/names the label a twice/)
+    expect(() => store.histogram('h', { buckets: [1], labelNames: ['le'] })).toThrow(/le, which a histogram keeps/)
+    expect(() => store.histogram('h', { buckets: [2, 1] })).toThrow(/must increase strictly/)
+    const counter = store.counter('c_total', { labelNames: ['method'] })
+    expect(() => counter.labels({})).toThrow(/label method must be a string or a number, got nothing/)
+    expect(() => counter.labels({ method: 'GET', extra: 'x' })).toThrow(/extra is not a label of c_total/)
+    expect(() => counter.labels({ method: true as unknown as string })).toThrow(/label method must be a string or a number, got boolean/)
+    expect(() => counter.add(1.5, { method: 'GET' })).toThrow(/CounterSeries.add\(n\): `n` must be an integer, got 1.5/)
+    expect(() => store.gauge('g').set(NaN)).toThrow(/GaugeSeries.set\(value\): `value` must be finite/)
+    expect(() => store.histogram('h2', { buckets: [1] }).observe(Infinity)).toThrow(/HistogramSeries.observe\(value\): `value` must be finite/)
+    // The rejected add found (made) its series and added nothing to it.
+    expect(store.collect().find((metric) => metric.name === 'c_total')!.series).toEqual([{ labels: { method: 'GET' }, value: 0n }])
+  })
+
+  it('stops its series when closed, leaving other stores on the same memory working', () => {
+    const store = MetricStore.create()
+    const series = store.counter('c').labels()
+    series.add()
+    const other = MetricStore.from(store.buffer!)
+    store.close()
+    expect(() => series.add()).toThrow(/MetricStore is closed/)
+    expect(() => store.collect()).toThrow(/is closed/)
+    other.counter('c').add()
+    expect(other.counter('c').value()).toBe(2)
+  })
+
+  it('validates a buffer handed to from()', () => {
+    expect(() => MetricStore.from(new SharedArrayBuffer(64))).toThrow(/shorter than a store's 256-byte header/)
+    expect(() => MetricStore.from(new ArrayBuffer(4096) as unknown as SharedArrayBuffer)).toThrow(/must be the SharedArrayBuffer of an in-process MetricStore/)
+    const store = MetricStore.create()
+    const copy = new SharedArrayBuffer(store.buffer!.byteLength)
+    new Uint8Array(copy).set(new Uint8Array(store.buffer!))
+    new Uint32Array(copy)[StoreField.Cells] += 1
+    expect(() => MetricStore.from(copy)).toThrow(/corrupted header \(its checksum does not match\)/)
+    expect(() => MetricStore.from(new SharedArrayBuffer(4096))).toThrow(/is not a metric store/)
+  })
+
+  it.runIf(strategy === 'portable')('refuses a host-wide store where no native build is loaded, saying why', () => {
+    expect(() => MetricStore.open('/dev/shm/never-made-portable.metrics')).toThrow(
+      /^MetricStore\.open\(path, options\): \/dev\/shm\/never-made-portable\.metrics cannot be mapped: a host-wide store needs the native build, which this thread does not load \(/,
+    )
+  })
+
+  it('refuses to index a host-wide store by mm_cid', () => {
+    expect(() => MetricStore.open('never-made', { index: 'mmcid' } as never)).toThrow(/always indexed by CPU: mm_cid is per process/)
+  })
+})
