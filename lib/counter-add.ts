@@ -5,10 +5,13 @@
 import { native, type NativeLayout } from './binding'
 import { numberSlot } from './number-slot'
 
-/** add(n?) over `cell` of `layout`, whose errors name the value `argument` (e.g. "PerCpuCounter.add(n): `n`"). */
-export function counterAddOf(layout: NativeLayout, cell: number, argument: string): (n?: number | bigint) => void {
-  const addArgument = native.counterAddFunction(layout, cell, argument)
-  const addSlotNumber = native.counterAddSlotNumberFunction(layout, cell, argument)
+/**
+ * add(n?) over `cell` of `layout`, whose errors name the value `argument` (e.g. "PerCpuCounter.add(n): `n`");
+ * a `monotonic` counter (a store's) refuses a negative n.
+ */
+export function counterAddOf(layout: NativeLayout, cell: number, argument: string, monotonic = false): (n?: number | bigint) => void {
+  const addArgument = native.counterAddFunction(layout, cell, argument, monotonic)
+  const addSlotNumber = native.counterAddSlotNumberFunction(layout, cell, argument, monotonic)
   const slot = numberSlot
   return function add(n?: number | bigint): void {
     if (typeof n === 'number') {

@@ -1,6 +1,7 @@
 // Hooks for this package's tests and benchmarks: not part of the public API and not covered by semver.
 import { native } from './binding'
 import { cellsOf } from './percpu-cells'
+import { races } from './store-directory'
 
 /** rseq areas this package registered itself and has not yet unregistered, process-wide. */
 export function liveOwnRegistrations(): number {
@@ -55,3 +56,8 @@ export function auditDescriptors(): { descriptors: number; signatureMatches: num
   return native.auditDescriptors()
 }
 
+
+/** Store records this thread wrote and gave back because another process or thread published the same series first. */
+export function storeRacesLost(): number {
+  return races.lost
+}

@@ -211,7 +211,7 @@ export class MetricStore {
     if (this.#file === null) return
     const problem = replacedProblem(this.#file)
     if (problem !== null) {
-      throw new Error(`${caller}: ${this.#file.path} ${problem}; processes that opened it before and after no longer share one store: open it again in all of them`)
+      throw new Error(`${caller}: ${this.#file.path} ${problem}`)
     }
   }
 
@@ -270,8 +270,8 @@ function readOptions(options: unknown, caller: string, allowed: string[]): { cap
     }
   }
   const mode = given.mode ?? DEFAULT_MODE
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777) {
-    throw new TypeError(`${caller}: \`options.mode\` must be a file mode from 0 to 0o777, such as 0o600`)
+  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777 || (mode & 0o600) !== 0o600) {
+    throw new TypeError(`${caller}: \`options.mode\` must be a file mode from 0o600 to 0o777 that lets its owner read and write, such as 0o600`)
   }
   const index = given.index ?? 'cpu'
   if (index !== 'cpu' && index !== 'mmcid') throw new TypeError(`${caller}: \`options.index\` must be 'cpu' or 'mmcid', got ${JSON.stringify(index)}`)

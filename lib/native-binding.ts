@@ -45,11 +45,11 @@ export interface NativeBinding {
   bindNumberSlot(slot: Float64Array): void
   /**
    * A new function add(n?) bound to `layout`'s cell `cell` (default 0): validates n like toInt64, naming it
-   * `argument` in errors (default "PerCpuCounter.add(n): `n`"), and adds it.
+   * `argument` in errors (default "PerCpuCounter.add(n): `n`"), refuses a negative n when `monotonic`, and adds it.
    */
-  counterAddFunction(layout: NativeLayout, cell?: number, argument?: string): (n?: number | bigint) => void
-  /** A new function adding the number in the thread's number slot to `layout`'s cell `cell`, validated like toInt64. */
-  counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string): () => void
+  counterAddFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean): (n?: number | bigint) => void
+  /** A new function adding the number in the thread's number slot to `layout`'s cell `cell`, validated like counterAddFunction's. */
+  counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean): () => void
   /**
    * A new function bound to a histogram's cells in `layout`, from `base` (default 0), with a copy of `tail`
    * ([resolution, ...bounds]): observes the number in the thread's number slot (adds 1 to its bucket's cell,
@@ -84,8 +84,8 @@ export interface NativeBinding {
   storeRemoveFile(path: string, magic: number): 'removed' | 'missing' | { problem: string }
   /** 'lost' once the file shrank under the mapping (the SIGBUS guard replaced it with private memory). */
   storeRegionState(region: StoreRegion): 'open' | 'closed' | 'lost'
-  /** Whether `path` still names the file a region maps: 'same', 'removed', or 'replaced' by another file. */
-  storeFileState(region: StoreRegion, path: string): 'same' | 'removed' | 'replaced'
+  /** Whether `path` still names the file a region maps: 'same', 'removed', 'replaced' (another file or a symlink), or 'unreachable'. */
+  storeFileState(region: StoreRegion, path: string): 'same' | 'removed' | 'replaced' | 'unreachable'
   /** Closes a region: its series' functions throw from now on; a mapping is detached from its file. */
   storeCloseRegion(region: StoreRegion): void
   /** Atomic compare-and-exchange of the u32 at `byteOffset` of a region; returns the old value. */

@@ -161,6 +161,11 @@ function optionalName(name: unknown, fallback: string, usage: string): string {
   return name
 }
 
+/** The addon's RangeError for a negative add to a counter that only goes up. */
+function negative(name: string, value: bigint): RangeError {
+  return new RangeError(`${name} must not be negative: a counter only goes up (a gauge goes both ways), got ${value}`)
+}
+
 function checkOpen(bound: PortableLayout): void {
   if (bound.region !== null && bound.region.closed) throw new Error(CLOSED)
 }
@@ -223,26 +228,29 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       if (!(slot instanceof Float64Array) || slot.length !== 1) throw new TypeError('bindNumberSlot(slot): `slot` must be a Float64Array of length 1')
       numberSlot = slot
     },
-    counterAddFunction(layout: NativeLayout, cell?: number, argument?: string) {
-      const usage = 'counterAddFunction(layout, cell?, argument?): `layout` must come from bind() and `cell` be one of its cells'
+    counterAddFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean) {
+      const usage = 'counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
       const bound = layoutOf(layout, usage)
       const at = bound.mine + optionalCell(cell, bound.width, usage)
       const name = optionalName(argument, COUNTER_ADD, usage)
       return function add(n?: number | bigint): void {
         checkOpen(bound)
         const value = n === undefined ? 1n : BigInt(toInt64(n, name))
+        if (monotonic === true && value < 0n) throw negative(name, value)
         Atomics.add(bound.words, at, value)
       }
     },
-    counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string) {
-      const usage = 'counterAddSlotNumberFunction(layout, cell?, argument?): `layout` must come from bind() and `cell` be one of its cells'
+    counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean) {
+      const usage = 'counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
       const bound = layoutOf(layout, usage)
       const at = bound.mine + optionalCell(cell, bound.width, usage)
       const name = optionalName(argument, COUNTER_ADD, usage)
       slotNumber('counterAddSlotNumberFunction')
       return function addSlotNumber(): void {
         checkOpen(bound)
-        Atomics.add(bound.words, at, BigInt(toInt64(slotNumber('addSlotNumber'), name)))
+        const value = BigInt(toInt64(slotNumber('addSlotNumber'), name))
+        if (monotonic === true && value < 0n) throw negative(name, value)
+        Atomics.add(bound.words, at, value)
       }
     },
     histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base?: number, caller?: string) {

@@ -60,7 +60,16 @@ type StoreRecord = MetricRecord | SeriesRecord
 export const cellsPerSeries = (kind: MetricKind, bounds: readonly number[]): number => (kind === 'histogram' ? bounds.length + 2 : 1)
 
 const encoder = new TextEncoder()
-const decoder = new TextDecoder('utf-8', { fatal: true })
+// ignoreBOM: a leading U+FEFF is part of a string, as it was when it was written (the default would strip it).
+const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true })
+
+/** A string UTF-8 carries as it is: no lone surrogate (which would come back as U+FFFD, another string). */
+export function wellFormed(text: string): boolean {
+  return !/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(text)
+}
+
+/** Records this thread wrote for a key another process or thread published first (for the tests). */
+export const races = { lost: 0 }
 
 /** A full store: the limit fixed at creation is reached. */
 export class StoreFullError extends RangeError {}
@@ -93,23 +102,27 @@ export class StoreDirectory {
     const { u32 } = this.#words
     if (Atomics.load(u32, StoreField.SeriesUsed) + Atomics.load(u32, StoreField.MetricsUsed) === this.#records.size) return
     const first = this.#geometry.tableOffset / 4
-    const fresh: number[] = []
+    const fresh: Array<[number, number]> = []
     for (let slot = 0; slot < this.#geometry.tableSlots; slot++) {
       if (this.#seenSlots[slot] === 1) continue
       const ref = Atomics.load(u32, first + slot)
-      if (ref === 0) continue
-      this.#seenSlots[slot] = 1
-      fresh.push(ref)
+      if (ref !== 0) fresh.push([slot, ref])
     }
     if (fresh.length === 0) return
     this.#words.acquire()
-    for (const ref of fresh) this.#recordAt(ref)
+    // A slot counts as seen once its record is read: a corrupt one throws again at every refresh.
+    for (const [slot, ref] of fresh) {
+      this.#recordAt(ref)
+      this.#seenSlots[slot] = 1
+    }
+    for (const series of this.#seriesByMetric.values()) series.sort((a, b) => a.offset - b.offset)
   }
 
   metrics(): MetricRecord[] {
     return [...this.#metricsByName.values()]
   }
 
+  /** The series of `metric` this directory has read, in the order their records were written. */
   seriesOf(metric: MetricRecord): readonly SeriesRecord[] {
     return this.#seriesByMetric.get(metric) ?? []
   }
@@ -167,14 +180,25 @@ export class StoreDirectory {
         ref = this.#words.compareExchange32(tableOffset + slot * 4, 0, mine.ref)
         if (ref === 0) {
           this.#seenSlots[slot] = 1
-          return this.#recordAt(mine.ref)
+          const published = this.#recordAt(mine.ref)
+          if ('metric' in published) this.#seriesByMetric.get(published.metric)!.sort((a, b) => a.offset - b.offset)
+          return published
         }
       }
-      this.#seenSlots[slot] = 1
       this.#words.acquire()
-      const record = this.#recordAt(ref)
-      if (matches(record)) {
+      let record: StoreRecord
+      try {
+        record = this.#recordAt(ref)
+      } catch (error) {
         if (mine !== null) this.#giveBack(mine)
+        throw error
+      }
+      this.#seenSlots[slot] = 1
+      if (matches(record)) {
+        if (mine !== null) {
+          races.lost++
+          this.#giveBack(mine)
+        }
         return record
       }
     }
@@ -191,8 +215,20 @@ export class StoreDirectory {
     const length = Math.ceil((RECORD_HEAD + bodyBytes + encoded.reduce((total, bytes) => total + 4 + bytes.length, 0)) / 8) * 8
     const { capacity } = this.#geometry
     this.#take(countField, 1, type === SERIES ? capacity.series : capacity.metrics, countName)
-    const firstCell = cells > 0 ? this.#take(StoreField.CellsUsed, cells, capacity.cells, 'cells') : 0
-    const offset = this.#take(StoreField.DirectoryBytesUsed, length, capacity.directoryBytes, 'directory bytes')
+    let firstCell = 0
+    let cellsTaken = 0
+    let offset: number
+    try {
+      if (cells > 0) {
+        firstCell = this.#take(StoreField.CellsUsed, cells, capacity.cells, 'cells')
+        cellsTaken = cells
+      }
+      offset = this.#take(StoreField.DirectoryBytesUsed, length, capacity.directoryBytes, 'directory bytes')
+    } catch (error) {
+      // What was taken before the store said no is given back: a full store stays as full as it was.
+      this.#giveBack({ ref: 0, countField, firstCell, cells: cellsTaken, offset: 0, length: 0 })
+      throw error
+    }
     const record = new Uint8Array(length)
     const view = new DataView(record.buffer)
     view.setUint32(0, length, true)
@@ -240,7 +276,7 @@ export class StoreDirectory {
       const used = Atomics.load(words.u32, written.countField)
       if (used === 0 || words.compareExchange32(written.countField * 4, used, used - 1) === used) break
     }
-    words.compareExchange32(StoreField.DirectoryBytesUsed * 4, written.offset + written.length, written.offset)
+    if (written.length > 0) words.compareExchange32(StoreField.DirectoryBytesUsed * 4, written.offset + written.length, written.offset)
     if (written.cells > 0) words.compareExchange32(StoreField.CellsUsed * 4, written.firstCell + written.cells, written.firstCell)
   }
 
@@ -295,7 +331,8 @@ export class StoreDirectory {
       this.#seriesByMetric.set(metric, [])
       record = metric
     } else if (type === SERIES) {
-      if (extra % 8 !== 0) return corrupt('points to a metric record off its alignment')
+      // A metric's record is always written before any of its series' (a series needs its published offset).
+      if (extra % 8 !== 0 || extra >= offset) return corrupt('points to a metric record that cannot be its metric')
       const metric = this.#recordAt(extra / 8 + 1)
       if (!('kind' in metric)) return corrupt('points to another series instead of its metric')
       const firstCell = view.getUint32(offset + RECORD_HEAD, true)
@@ -336,6 +373,7 @@ export function definitionProblem(definition: MetricDefinition): string | null {
     return `is named ${JSON.stringify(name)}, not a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*, at most ${MAX_NAME_BYTES} bytes)`
   }
   if (encoder.encode(help).length > MAX_TEXT_BYTES) return `has a help text over ${MAX_TEXT_BYTES} bytes`
+  if (!wellFormed(help)) return "has a help text with a lone surrogate"
   const seen = new Set<string>()
   for (const label of labelNames) {
     if (!LABEL_NAME.test(label) || label.startsWith('__') || encoder.encode(label).length > MAX_NAME_BYTES) {

@@ -57,14 +57,19 @@ export function openStoreFile(file: string, capacity: StoreCapacity, mode: numbe
   return fail('keeps appearing and disappearing: another process is creating and removing it')
 }
 
+const SPLIT = 'processes that opened it before and after no longer share one store: open it again in all of them'
+
 /**
  * Why `file` no longer names the store this process mapped (removed, or another file put there), or null.
  * Processes that opened the path before and after no longer share one store.
  */
 export function replacedProblem(file: StoreFile): string | null {
-  const state = native.storeFileState(file.region, file.path)
-  if (state === 'same') return null
-  return state === 'removed' ? 'was removed after this process opened it' : 'was replaced by another file after this process opened it'
+  switch (native.storeFileState(file.region, file.path)) {
+    case 'same': return null
+    case 'removed': return `was removed after this process opened it; ${SPLIT}`
+    case 'replaced': return `was replaced by another file after this process opened it; ${SPLIT}`
+    default: return 'can no longer be examined (the permissions of its directory changed?), so whether other processes still share it is unknown'
+  }
 }
 
 /** Removes the store at `file`: false when nothing is there; an error, removing nothing, for anything but a store of this user. */

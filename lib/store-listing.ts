@@ -1,7 +1,7 @@
 // The host-wide stores of the calling user in a directory (/dev/shm by default), for `rseq doctor`: each
 // file that starts with the store magic, its size, how full it is, and the processes that map it. Read
 // from the header alone and from /proc, without opening (so without mapping or changing) any store.
-import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync } from 'node:fs'
+import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import * as path from 'node:path'
 import { DEFAULT_DIRECTORY } from './store-file'
 import { STORE_HEADER_BYTES, STORE_MAGIC, STORE_VERSION, StoreField } from './store-layout'
@@ -17,15 +17,18 @@ export interface StoreListing {
   processes: number[]
 }
 
-function header(file: string): Uint32Array | null {
+/** The header of a regular file of `uid` (opened without following a link or waiting on a FIFO), or null. */
+function header(file: string, uid: number): Uint32Array | null {
   const bytes = Buffer.alloc(STORE_HEADER_BYTES)
   let fd: number
   try {
-    fd = openSync(file, 'r')
+    fd = openSync(file, constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK)
   } catch {
     return null
   }
   try {
+    const status = fstatSync(fd)
+    if (!status.isFile() || status.uid !== uid) return null
     if (readSync(fd, bytes, 0, STORE_HEADER_BYTES, 0) !== STORE_HEADER_BYTES) return null
   } finally {
     closeSync(fd)
@@ -77,12 +80,12 @@ export function listStores(directory = DEFAULT_DIRECTORY): StoreListing[] {
     const file = path.join(directory, entry)
     let status
     try {
-      status = statSync(file)
+      status = lstatSync(file)
     } catch {
       continue
     }
     if (!status.isFile() || status.uid !== uid) continue
-    const words = header(file)
+    const words = header(file, uid)
     if (words === null) continue
     const current = words[StoreField.Version] === STORE_VERSION
     stores.push({

@@ -5,7 +5,7 @@
 import { counterAddOf } from './counter-add'
 import { histogramObserveOf } from './histogram-buckets'
 import type { HistogramSnapshot } from './percpu-histogram'
-import type { MetricRecord, SeriesRecord } from './store-directory'
+import { wellFormed, type MetricRecord, type SeriesRecord } from './store-directory'
 import type { StoreCore } from './store-core'
 
 /** Label values by label name: strings, or numbers (taken as their String()). */
@@ -18,7 +18,10 @@ function isSafe(total: bigint): boolean {
 /** One counter series: an int64 per CPU, summed exactly. */
 export class CounterSeries {
   readonly labels: Readonly<Record<string, string>>
-  /** Adds `n` (default 1), an integer number or bigint within int64, on the calling CPU. An own property: `const add = series.add` works. */
+  /**
+   * Adds `n` (default 1), a non-negative integer number or bigint within int64, on the calling CPU: a counter
+   * only goes up (Prometheus's rule; a gauge goes both ways). An own property: `const add = series.add` works.
+   */
   declare readonly add: (n?: number | bigint) => void
   readonly #core: StoreCore
   readonly #cell: number
@@ -28,7 +31,7 @@ export class CounterSeries {
     this.#core = core
     this.#cell = record.firstCell
     this.labels = record.labels
-    Object.defineProperty(this, 'add', { value: counterAddOf(core.layout, record.firstCell, 'CounterSeries.add(n): `n`'), enumerable: false })
+    Object.defineProperty(this, 'add', { value: counterAddOf(core.layout, record.firstCell, 'CounterSeries.add(n): `n`', true), enumerable: false })
   }
 
   /** The exact total over every CPU and process; RangeError beyond Number.MAX_SAFE_INTEGER (use bigValue()). */
@@ -183,7 +186,10 @@ abstract class StoreMetric<Series extends AnySeries> {
     }
     const texts = names.map((name) => {
       const value = values[name]
-      if (typeof value === 'string') return value
+      if (typeof value === 'string') {
+        if (!wellFormed(value)) throw new TypeError(`${caller}: label ${name} holds a lone surrogate, which no exporter can carry as it is`)
+        return value
+      }
       if (typeof value === 'number') return String(value)
       throw new TypeError(`${caller}: label ${name} must be a string or a number, got ${value === undefined ? 'nothing' : typeof value}`)
     })

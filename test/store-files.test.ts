@@ -38,7 +38,8 @@ function rewriteHeader(file: string, field: number, value: number, checksum = tr
 describe('MetricStore.open(path)', () => {
   it('creates a private regular file of this user, mode 0600 whatever the umask, and attaches to it after', () => {
     const file = at('fresh.metrics')
-    const previous = process.umask(0)
+    // A umask that takes the owner's write bit: the file still gets exactly 0600.
+    const previous = process.umask(0o277)
     try {
       MetricStore.open(file).counter('c_total').add(2)
     } finally {
@@ -64,6 +65,18 @@ describe('MetricStore.open(path)', () => {
       process.umask(previous)
     }
     expect(fs.statSync(at('shared.metrics')).mode & 0o777).toBe(0o640)
+  })
+
+  it('refuses a mode that keeps its owner from reading and writing it', () => {
+    expect(() => MetricStore.open(at('read-only.metrics'), { mode: 0o444 })).toThrow(/`options.mode` must be a file mode from 0o600 to 0o777 that lets its owner read and write/)
+    expect(fs.existsSync(at('read-only.metrics'))).toBe(false)
+  })
+
+  it('refuses a file of 4 GiB or more before mapping it', () => {
+    const file = at('huge.metrics')
+    fs.writeFileSync(file, '', { mode: 0o600 })
+    fs.truncateSync(file, 5 * 2 ** 30)
+    expect(() => MetricStore.open(file)).toThrow(`${file} is 5368709120 bytes long, which no metric store is`)
   })
 
   it('takes a bare name as a file in /dev/shm', () => {
@@ -98,10 +111,10 @@ describe('MetricStore.open(path)', () => {
   it('refuses a file that belongs to another user', () => {
     const file = madeStore('foreign.metrics')
     fs.chownSync(file, 65534, 65534)
-    expect(() => MetricStore.open(file)).toThrow(/belongs to uid 65534, not to this process's user \(uid 0\)/)
+    expect(() => MetricStore.open(file)).toThrow(`belongs to uid 65534, not to this process's user (uid ${process.getuid!()})`)
   })
 
-  it('is out of reach of another user, who can neither open nor read it', async () => {
+  it.runIf(process.getuid!() === 0)('is out of reach of another user, who can neither open nor read it', async () => {
     const file = madeStore('private.metrics')
     fs.chmodSync(directory, 0o755)
     const asNobody = (script: string) =>
@@ -139,6 +152,34 @@ describe('MetricStore.open(path)', () => {
     expect(message).toContain(problem)
   })
 
+  it('refuses a series record that points at itself, with its checksum made right, naming the file', () => {
+    const file = madeStore('self-pointing.metrics')
+    const bytes = fs.readFileSync(file)
+    const records = bytes.readUInt32LE(StoreField.RecordsOffset * 4)
+    // The records of madeStore: the counter's metric, its series, the histogram's metric, its series.
+    const series = records + bytes.readUInt32LE(records)
+    bytes.writeUInt32LE(series - records, series + 12)
+    fixRecordChecksum(bytes, series)
+    fs.writeFileSync(file, bytes)
+    expect(() => MetricStore.open(file)).toThrow(`${file} is corrupted: the directory record at byte ${series - records} points to a metric record that cannot be its metric`)
+  })
+
+  it('says a record is corrupt at every read, never skipping it or the records after it', () => {
+    const file = madeStore('corrupt-later.metrics')
+    const reader = MetricStore.open(file)
+    const writer = MetricStore.open(file)
+    const counter = writer.counter('made_total', { labelNames: ['a'] })
+    for (let n = 0; n < 10; n++) counter.add(1, { a: `late-${n}` })
+    // One of the records the reader has not read yet is damaged, as another process of the user could.
+    const bytes = fs.readFileSync(file)
+    const records = bytes.readUInt32LE(StoreField.RecordsOffset * 4)
+    const used = bytes.readUInt32LE(StoreField.DirectoryBytesUsed * 4)
+    const fd = fs.openSync(file, 'r+')
+    fs.writeSync(fd, Buffer.from([bytes[records + used - 3] ^ 0xff]), 0, 1, records + used - 3)
+    fs.closeSync(fd)
+    for (const repeat of [1, 2]) expect(() => reader.collect(), `read ${repeat}`).toThrow(/is corrupted: the directory record at byte \d+ fails its checksum/)
+  })
+
   it('never crashes or accepts a damaged store silently: random bytes changed anywhere in its header and directory', () => {
     const pristine = fs.readFileSync(madeStore('fuzzed.metrics'))
     const header = new Uint32Array(pristine.buffer, pristine.byteOffset, STORE_HEADER_BYTES / 4)
@@ -165,7 +206,44 @@ describe('MetricStore.open(path)', () => {
       { numRuns: 300 },
     )
   })
+
+  it('never crashes when the damage passes the checksums: random changes to its directory, checksums made right after', () => {
+    const pristine = fs.readFileSync(madeStore('fuzzed-deep.metrics'))
+    const records = pristine.readUInt32LE(StoreField.RecordsOffset * 4)
+    const used = pristine.readUInt32LE(StoreField.DirectoryBytesUsed * 4)
+    const starts: number[] = []
+    for (let at = records; at < records + used; at += pristine.readUInt32LE(at)) starts.push(at)
+    const file = at('fuzzed-deep-copy.metrics')
+    let opened = 0
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.integer({ min: records + 8, max: records + used - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }), (changes) => {
+        const bytes = Buffer.from(pristine)
+        for (const [offset, xor] of changes) if (offset % 8 !== 4 || offset - records >= 8) bytes[offset] ^= xor
+        // Lengths stay as written, so each record's checksum can be made right again over what changed.
+        for (const start of starts) if (bytes.readUInt32LE(start) === pristine.readUInt32LE(start)) fixRecordChecksum(bytes, start)
+        fs.writeFileSync(file, bytes, { mode: 0o600 })
+        try {
+          const store = MetricStore.open(file)
+          opened++
+          store.collect()
+          store.close()
+        } catch (error) {
+          expect(error).toBeInstanceOf(Error)
+          expect((error as Error).message).toContain(file)
+        }
+      }),
+      { numRuns: 300 },
+    )
+    // Some changes (in a help text, a label value, a bound) leave a valid store: those were read whole.
+    expect(opened).toBeGreaterThan(0)
+  })
 })
+
+/** Rewrites the checksum of the directory record at byte `start` of a store file's bytes. */
+function fixRecordChecksum(bytes: Buffer, start: number): void {
+  const length = bytes.readUInt32LE(start)
+  bytes.writeUInt32LE(fnv1a(bytes, start + 8, start + length, fnv1a(bytes, start, start + 4)), start + 4)
+}
 
 /** XORs a byte of the first directory record. */
 function flipRecordByte(file: string, offset: number): void {
@@ -232,6 +310,15 @@ describe('a store file changed under a running process', () => {
     )
   })
 
+  it('moved and replaced by a symbolic link to it: the path no longer leads to the file itself', async () => {
+    const file = madeStore('linked.metrics')
+    const run = await writerTold(file, () => {
+      fs.renameSync(file, at('linked-moved.metrics'))
+      fs.symlinkSync(at('linked-moved.metrics'), file)
+    })
+    expect(run.result.collect).toMatch(/was replaced by another file after this process opened it/)
+  })
+
   it('replaced by a new store: the same', async () => {
     const file = madeStore('replaced.metrics')
     const run = await writerTold(file, () => {
@@ -239,6 +326,32 @@ describe('a store file changed under a running process', () => {
       MetricStore.open(file)
     })
     expect(run.result.collect).toMatch(/was replaced by another file after this process opened it/)
+  })
+})
+
+describe('a closed host-wide store', () => {
+  it('stops its series, lets go of the file, and leaves the store to the other processes', async () => {
+    const file = madeStore('closed.metrics')
+    const store = MetricStore.open(file)
+    const series = store.counter('made_total', { labelNames: ['a'] }).labels({ a: 'x' })
+    series.add(2)
+    store.close()
+    expect(() => series.add()).toThrow("this series' MetricStore is closed (store.close() was called): open the store again")
+    const result = await runNodeJson<{ total: string }>('store-writer.cjs', [file, 'add', '16'])
+    expect(MetricStore.open(file).counter('made_total', { labelNames: ['a'] }).value({ a: 'x' })).toBe(7)
+    expect(result.total).toBe('16')
+  })
+})
+
+describe('a SIGBUS that is no fault of a store', () => {
+  it('still ends the process as SIGBUS does, with a store open', async () => {
+    const file = madeStore('sigbus.metrics')
+    const script = `require(${JSON.stringify(path.join(__dirname, '..'))}).MetricStore.open(${JSON.stringify(file)}); process.kill(process.pid, 'SIGBUS'); setTimeout(() => console.log('survived'), 1000)`
+    const child = spawn(process.execPath, ['-e', script], { env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    child.stdout.on('data', (chunk) => (stdout += chunk))
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('close', (...args) => resolve(args as [number | null, string | null])))
+    expect([code, signal, stdout]).toEqual([null, 'SIGBUS', ''])
   })
 })
 
@@ -262,8 +375,8 @@ describe('MetricStore.remove(path)', () => {
 describe('a series kept without its store', () => {
   it('keeps the file mapped: its add, called after the store was collected, lands in the file', async () => {
     const file = madeStore('kept-series.metrics')
-    const result = await runNodeJson<{ value: string }>('store-writer.cjs', [file, 'kept', '5000'], { nodeArgs: ['--expose-gc'] })
-    expect(result.value).toBe('5000')
+    const result = await runNodeJson<{ storeCollected: boolean; value: string }>('store-writer.cjs', [file, 'kept', '5000'], { nodeArgs: ['--expose-gc'] })
+    expect(result).toEqual({ storeCollected: true, value: '5000' })
   })
 })
 

@@ -90,12 +90,32 @@ describe('processes making the same new series at the same moment', () => {
     const startAt = String(Date.now() + 1500)
     const runs = await Promise.all(Array.from({ length: 4 }, () => runNode('store-writer.cjs', [file, 'race', startAt, '2000'])))
     for (const run of runs) expect(run.stderr).toBe('')
+    // The races happened: racers wrote records for series another racer published first, and used theirs.
+    const racesLost = runs.reduce((sum, run) => sum + JSON.parse(run.stdout).racesLost, 0)
+    expect(racesLost).toBeGreaterThan(0)
     const store = MetricStore.open(file)
     const raced = store.collect()[0].series.filter((series) => series.labels.shard.startsWith('race-'))
     expect(raced).toHaveLength(2000)
     expect(raced.every((series) => series.value === 4n)).toBe(true)
     // The losers gave back the series they counted for records nobody uses.
     expect(store.usage().series.used).toBe(16 + 2000)
+  })
+})
+
+describe('a process killed in the middle of making a series', () => {
+  it.each(['before', 'after'])('%s publishing it leaves a store every other process uses, with that series once at most', async (when) => {
+    const file = at(`die-creating-${when}.metrics`)
+    MetricStore.open(file).counter('requests_total', { labelNames: ['shard'] }).add(1, { shard: 'existing' })
+    const died = await runNode('store-writer.cjs', [file, 'die-creating', when])
+    expect(died.status).toBeNull()
+    const shards = () => MetricStore.open(file).collect()[0].series.map((series) => [series.labels.shard, series.value])
+    // Killed before the compare-and-exchange: nobody can reach its record. After: its series is there, empty.
+    const doomed = when === 'before' ? [] : [['doomed', 0n]]
+    expect(shards().filter(([shard]) => !/^\d+$/.test(String(shard)))).toEqual([['existing', 1n], ...doomed])
+    await runNode('store-writer.cjs', [file, 'add', '16'])
+    const store = MetricStore.open(file)
+    store.counter('requests_total', { labelNames: ['shard'] }).add(5, { shard: 'doomed' })
+    expect(shards().filter(([shard]) => !/^\d+$/.test(String(shard)))).toEqual([['existing', 1n], ['doomed', 5n]])
   })
 })
 
@@ -106,11 +126,16 @@ interface Writer {
   done: Promise<void>
 }
 
-function startWriter(file: string, env: Record<string, string>): Writer {
+function startWriter(file: string, env: Record<string, string>): Writer & { strategy: Promise<string> } {
   const child = spawn(process.execPath, [path.join(fixturesDir, 'store-writer.cjs'), file, 'acked'], { env: cleanEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] })
-  const writer: Writer = { child, acked: 0, done: Promise.resolve() }
   let stderr = ''
-  child.stderr!.on('data', (chunk) => (stderr += chunk))
+  let told: (strategy: string) => void
+  const writer = { child, acked: 0, done: Promise.resolve(), strategy: new Promise<string>((resolve) => (told = resolve)) }
+  child.stderr!.on('data', (chunk) => {
+    stderr += chunk
+    const said = /^strategy (\w+)\n/.exec(stderr)
+    if (said) told(said[1])
+  })
   child.stdout!.on('data', (chunk: Buffer) => (writer.acked += chunk.length))
   writer.done = new Promise((resolve, reject) => {
     child.once('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer ended with ${_code ?? signal}:\n${stderr}`))))
@@ -123,16 +148,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 describe('writers SIGKILLed at random times while adding and creating series', () => {
   it('leave every acknowledged add in the store, at most one more per kill, and a store others still use', async () => {
     const file = at('crash.metrics')
-    MetricStore.open(file)
+    // Every writer makes a series every 64 adds: room enough for however fast this machine adds.
+    MetricStore.open(file, { capacity: { series: 1 << 20, cells: 1 << 20, directoryBytes: 1 << 26 } })
     // Four lanes, each restarted after every kill: two on glibc's rseq, one on the package's own, one on atomics.
-    const lanes = [{}, {}, GLIBC_RSEQ_OFF, { RSEQ_STRATEGY: 'fallback' }]
+    const lanes: Array<[Record<string, string>, string]> = [[{}, 'glibc'], [{}, 'glibc'], [GLIBC_RSEQ_OFF, 'own'], [{ RSEQ_STRATEGY: 'fallback' }, 'fallback']]
     const finished: Writer[] = []
     let random = 0x2545f491
     const nextRandom = () => ((random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32)
     await Promise.all(
-      lanes.map(async (env) => {
+      lanes.map(async ([env, strategy]) => {
         for (let round = 0; round < 6; round++) {
           const writer = startWriter(file, env)
+          expect(await writer.strategy).toBe(strategy)
           // Killed at a random moment once it is adding (its start takes longer than the loop under load).
           while (writer.acked === 0) await sleep(5)
           await sleep(nextRandom() * 300)

@@ -34,10 +34,22 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     const jobs = store.counter('jobs_total')
     jobs.add()
     jobs.labels().add(2)
-    jobs.labels({}).add(-1)
-    expect(jobs.value()).toBe(2)
-    expect(jobs.bigValue()).toBe(2n)
+    jobs.labels({}).add(0n)
+    expect(jobs.value()).toBe(3)
+    expect(jobs.bigValue()).toBe(3n)
     expect(() => jobs.labels({ queue: 'a' })).toThrow(/jobs_total has no labels/)
+  })
+
+  it('only goes up: a counter refuses a negative add, which a gauge takes', () => {
+    const store = MetricStore.create()
+    const series = store.counter('up_total').labels()
+    series.add(5)
+    expect(() => series.add(-1)).toThrow(RangeError)
+    expect(() => series.add(-2n)).toThrow('CounterSeries.add(n): `n` must not be negative: a counter only goes up (a gauge goes both ways), got -2')
+    expect(() => store.counter('up_total').add(-3)).toThrow(/must not be negative/)
+    expect(series.value()).toBe(5)
+    store.gauge('down').dec(3)
+    expect(store.gauge('down').value()).toBe(-3)
   })
 
   it('keeps a gauge as one value for the whole store: set replaces it, inc and dec change it', () => {
@@ -98,16 +110,20 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(store.collect()[0].series).toHaveLength(2)
   })
 
-  it('spreads one series over the slots of the CPUs (or threads) that added, and sums them all', () => {
+  it('totals a series over every CPU slot, the sequences\' and the atomics\' alike', () => {
     const store = MetricStore.create()
-    store.counter('spread_total').add(7)
+    const series = store.counter('spread_total').labels()
+    series.add(7)
+    // What other CPUs and other kinds of writer left in the series' cell (cell 0: the store's first) of
+    // their slots counts too.
     const words = new BigInt64Array(store.buffer!)
     const header = new Uint32Array(store.buffer!, 0, STORE_HEADER_BYTES / 4)
     const stride = header[StoreField.Stride] / 8
-    const cellOfSlot = (start: number, slot: number) => words[header[start] / 8 + slot * stride]
-    const perSlot = Array.from({ length: possibleCpus }, (_, slot) => cellOfSlot(StoreField.RseqOffset, slot) + cellOfSlot(StoreField.FallbackOffset, slot))
-    expect(perSlot.reduce((a, b) => a + b, 0n)).toBe(7n)
-    expect(perSlot.filter((value) => value !== 0n)).toEqual([7n])
+    const cellOf = (region: number, slot: number) => header[region] / 8 + slot * stride
+    Atomics.add(words, cellOf(StoreField.RseqOffset, possibleCpus - 1), 5n)
+    Atomics.add(words, cellOf(StoreField.FallbackOffset, 0), 6n)
+    expect(series.value()).toBe(18)
+    expect(store.collect()[0].series[0].value).toBe(18n)
   })
 
   it('reports its usage against a capacity fixed at creation, and refuses what does not fit', () => {
@@ -127,7 +143,11 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     })
     const cells = MetricStore.create({ capacity: { cells: 5 } })
     expect(() => cells.histogram('h', { buckets: [1, 2, 3, 4] })).not.toThrow()
-    expect(() => cells.histogram('h', { buckets: [1, 2, 3, 4] }).observe(1)).toThrow(/no room left for 6 more cells \(0 of 5 used\)/)
+    for (let attempt = 0; attempt < 3; attempt++) {
+      expect(() => cells.histogram('h', { buckets: [1, 2, 3, 4] }).observe(1)).toThrow(/no room left for 6 more cells \(0 of 5 used\)/)
+    }
+    // A refused series gives back what it took: nothing is used.
+    expect(cells.usage()).toMatchObject({ series: { used: 0 }, cells: { used: 0 } })
   })
 
   it('checks names, labels and values, naming what is wrong', () => {
@@ -158,6 +178,27 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(() => store.collect()).toThrow(/is closed/)
     other.counter('c').add()
     expect(other.counter('c').value()).toBe(2)
+  })
+
+  it('keeps label values as they are: a leading byte-order mark makes another value, a lone surrogate is refused', () => {
+    const store = MetricStore.create()
+    const counter = store.counter('marks_total', { labelNames: ['v'] })
+    counter.add(1, { v: 'x' })
+    counter.add(2, { v: '\uFEFFx' })
+    const attached = MetricStore.from(store.buffer!).counter('marks_total', { labelNames: ['v'] })
+    attached.add(3, { v: '\uFEFFx' })
+    attached.add(4, { v: 'x' })
+    expect(store.collect()[0].series).toEqual([{ labels: { v: 'x' }, value: 5n }, { labels: { v: '\uFEFFx' }, value: 5n }])
+    expect(() => counter.add(1, { v: 'a\uD800' })).toThrow(/label v holds a lone surrogate/)
+  })
+
+  it('lists series in the order they were made, for every attachment', () => {
+    const store = MetricStore.create()
+    const counter = store.counter('order_total', { labelNames: ['n'] })
+    for (let n = 0; n < 40; n++) counter.add(1, { n: String(n) })
+    const made = store.collect()[0].series.map((series) => series.labels.n)
+    expect(made).toEqual(Array.from({ length: 40 }, (_, n) => String(n)))
+    expect(MetricStore.from(store.buffer!).collect()[0].series.map((series) => series.labels.n)).toEqual(made)
   })
 
   it('validates a buffer handed to from()', () => {

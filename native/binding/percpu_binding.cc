@@ -65,7 +65,16 @@ struct BoundCell {
   BoundLayout* bound;
   uint32_t cell;
   std::string argument;  // how errors name the value, such as "PerCpuCounter.add(n): `n`"
+  bool monotonic;        // a store counter's: it only goes up, so a negative value is refused
 };
+
+// A negative value for a monotonic counter: throws the RangeError.
+napi_value RefuseNegative(napi_env env, const BoundCell& target, int64_t value) {
+  std::string message = target.argument + " must not be negative: a counter only goes up (a gauge goes both ways), got " +
+                        std::to_string(value);
+  napi_throw_range_error(env, nullptr, message.c_str());
+  return nullptr;
+}
 
 // A napi_finalize for the data of a function made over a bound layout (a BoundCell or BoundHistogram):
 // gives back its share of the layout and frees it.
@@ -104,6 +113,7 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
       return nullptr;
     }
   }
+  if (value < 0 && target->monotonic) return RefuseNegative(env, *target, value);
   PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, target->cell, value);
   return nullptr;
 }
@@ -124,6 +134,7 @@ napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
     ReadInt64Argument(env, boxed, target->argument.c_str(), &value);
     return nullptr;
   }
+  if (value < 0 && target->monotonic) return RefuseNegative(env, *target, value);
   PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, target->cell, value);
   return nullptr;
 }
@@ -146,7 +157,7 @@ bool OptionalStringArg(const Call& call, size_t at, const char* fallback, std::s
 }
 
 // A new function over one cell of `layout` (the call's first argument; the cell its optional second, the
-// name errors give the value its optional third).
+// name errors give the value its optional third, and whether the counter only goes up its optional fourth).
 napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage, const char* name, napi_callback callback,
                         bool takes_slot_number) {
   Call call;
@@ -159,7 +170,9 @@ napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage
     return Throw(env, usage);
   }
   if (takes_slot_number && call.binding->number_slot == nullptr) return Throw(env, "bindNumberSlot() first");
-  auto* target = new BoundCell{bound, cell, argument};
+  bool monotonic = false;
+  if (call.count > 3) napi_get_value_bool(env, call.args[3], &monotonic);
+  auto* target = new BoundCell{bound, cell, argument, monotonic};
   napi_value function = FunctionOwning(env, bound, name, callback, target, ReleaseOwner<BoundCell>);
   if (function == nullptr) delete target;
   return function;
@@ -167,7 +180,7 @@ napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage
 
 // counterAddFunction(layout, cell = 0) -> a new add(n?) bound to that cell.
 napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
-  return CellFunction(env, info, "counterAddFunction(layout, cell?, argument?): `layout` must come from bind() and `cell` be one of its cells",
+  return CellFunction(env, info, "counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells",
                       "add", BoundCounterAdd, false);
 }
 
@@ -175,7 +188,7 @@ napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
 // number in the thread's number slot.
 napi_value CounterAddSlotNumberFunction(napi_env env, napi_callback_info info) {
   return CellFunction(env, info,
-                      "counterAddSlotNumberFunction(layout, cell?, argument?): `layout` must come from bind() and `cell` be one of its "
+                      "counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its "
                       "cells",
                       "addSlotNumber", BoundCounterAddSlotNumber, true);
 }

@@ -83,7 +83,8 @@ napi_value MappedResult(napi_env env, StoreRegion* region) {
   }
   RetainRegion(region);
   if (napi_create_external_arraybuffer(env, region->base, region->length, ReleaseBufferShare, region, &buffer) != napi_ok) {
-    ReleaseRegion(env, region);
+    // Node versions differ on whether the finalizer runs when the buffer could not be made: the share it
+    // would give back stays taken (the region leaks on this failure) rather than risk giving it back twice.
     return Throw(env, "this runtime cannot make an ArrayBuffer over a mapped store file");
   }
   napi_create_object(env, &result);
@@ -224,7 +225,8 @@ napi_value StoreRegionState(napi_env env, napi_callback_info info) {
   return String(env, region->closed ? "closed" : region->lost != 0 ? "lost" : "open");
 }
 
-// storeFileState(region, path) -> 'same' (path names the mapped file), 'removed' or 'replaced'
+// storeFileState(region, path) -> 'same' (path names the mapped file), 'removed', 'replaced' (by another
+// file, or a symlink), or 'unreachable' (the path cannot be examined: a directory's permissions changed)
 napi_value StoreFileState(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
@@ -234,8 +236,8 @@ napi_value StoreFileState(napi_env env, napi_callback_info info) {
     return Throw(env, "storeFileState(region, path): `region` must be a mapped store's");
   }
   struct stat status;
-  if (stat(path.c_str(), &status) != 0) return String(env, errno == ENOENT ? "removed" : "replaced");
-  bool same = status.st_dev == region->file.device && status.st_ino == region->file.inode;
+  if (lstat(path.c_str(), &status) != 0) return String(env, errno == ENOENT ? "removed" : "unreachable");
+  bool same = S_ISREG(status.st_mode) && status.st_dev == region->file.device && status.st_ino == region->file.inode;
   return String(env, same ? "same" : "replaced");
 }
 
@@ -246,10 +248,10 @@ napi_value StoreCloseRegion(napi_env env, napi_callback_info info) {
   ReadCall(env, info, &call);
   StoreRegion* region = RegionArg(call, 0);
   if (region == nullptr) return Throw(env, "storeCloseRegion(region): `region` is required");
-  if (!region->closed && region->file.base != nullptr) {
-    if (region->guard_slot >= 0) UnguardRange(region->guard_slot);
+  // Detached first: a mapping the kernel refused to replace stays guarded (it still maps the file).
+  if (!region->closed && region->file.base != nullptr && DetachMapping(region->file) && region->guard_slot >= 0) {
+    UnguardRange(region->guard_slot);
     region->guard_slot = -1;
-    DetachMapping(region->file);
   }
   region->closed = true;
   return nullptr;
@@ -332,6 +334,8 @@ napi_value BindStoreCells(napi_env env, napi_callback_info info) {
   uint64_t slots = static_cast<uint64_t>(numbers[2]), stride = static_cast<uint64_t>(numbers[3]);
   uint64_t width = static_cast<uint64_t>(numbers[4]), index = static_cast<uint64_t>(numbers[5]);
   uint64_t region_bytes = slots * stride;
+  // mm_cid is numbered per process: a mapped file, shared between processes, is only ever indexed by CPU.
+  if (index == 1 && region->file.base != nullptr) return Throw(env, usage);
   if (slots == 0 || width == 0 || stride % kSlotAlignment != 0 || stride < width * 8 || index > 1 ||
       rseq_offset % 8 != 0 || fallback_offset % 8 != 0 || rseq_offset + region_bytes > region->length ||
       fallback_offset + region_bytes > region->length ||

@@ -36,16 +36,20 @@ void Forward(int signal, siginfo_t* info, void* context) {
     previous.sa_handler(signal);
     return;
   }
-  // The default action: with the default disposition back, the faulting access runs again and the
-  // kernel ends the process with SIGBUS as it would have without the guard. (Ignoring a fault's SIGBUS
-  // would only retry it forever.)
+  // The default action: with the default disposition back, a faulting access runs again and the kernel
+  // ends the process with SIGBUS as it would have without the guard; a SIGBUS another process sent is sent
+  // again, to be delivered once this handler returns. (Ignoring a fault's SIGBUS would only retry it for ever.)
   struct sigaction fallback = {};
   fallback.sa_handler = SIG_DFL;
   sigemptyset(&fallback.sa_mask);
   sigaction(SIGBUS, &fallback, nullptr);
+  if (info->si_code <= 0) raise(SIGBUS);
 }
 
 void OnSigbus(int signal, siginfo_t* info, void* context) {
+  // Only a fault (si_code > 0: the kernel's BUS_ADRERR and kin) has an address; kill(2) and sigqueue(3)
+  // (si_code <= 0) go on to what would have handled them without the guard.
+  if (info->si_code <= 0) return Forward(signal, info, context);
   uintptr_t address = reinterpret_cast<uintptr_t>(info->si_addr);
   for (GuardedRange& range : guarded) {
     uint64_t before = range.generation.load(std::memory_order_acquire);

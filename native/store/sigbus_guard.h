@@ -3,8 +3,9 @@
 // kill this process in the middle of an add. The guard turns that into a detached store instead: a SIGBUS
 // whose address lies in a guarded range replaces the whole range with private zeroed memory (so the
 // faulting access, retried, succeeds and later ones too), and marks the range lost, which the store reports
-// on its next read. Any other SIGBUS goes to the handler that was installed before, or kills the process
-// as it would have without the guard.
+// on its next read. Any other SIGBUS (a fault elsewhere, or one another process sent) goes to the handler
+// that was installed before, or kills the process as it would have without the guard. A handler installed
+// after the guard (Node's process.on('SIGBUS')) replaces it: a store file shrunk then is no longer caught.
 #pragma once
 
 #include <signal.h>

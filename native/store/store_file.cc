@@ -11,8 +11,10 @@
 namespace rseq_native {
 namespace {
 
-// A store larger than this is not one this package made (the largest capacities stay far below).
-constexpr uint64_t kMaxStoreBytes = 1ull << 40;
+// A store is never 4 GiB or more (lib/store-layout.ts records its size in 32 bits and caps the capacities
+// below it), and an ArrayBuffer of that size cannot be made on every Node: anything larger is refused before
+// it is mapped.
+constexpr uint64_t kMaxStoreBytes = (1ull << 32) - 1;
 
 std::string ErrnoText(const char* what, int error) {
   return std::string(what) + ": " + strerror(error) + " (errno " + std::to_string(error) + ")";
@@ -66,19 +68,6 @@ int OpenNoFollow(const char* path, int flags, bool* missing, std::string* proble
   } else if (error == EISDIR) *problem = "is a directory";
   else *problem = ErrnoText("cannot be opened", error);
   return -1;
-}
-
-// Maps the file again through its new name, at the same address: the kernel (/proc/<pid>/maps, lsof) then
-// shows the mapping under that name rather than as the unnamed file it was made as. Only if the name still
-// leads to this very file; otherwise, or if anything fails, the first mapping (of the same file) stays.
-void RemapByName(const FileMapping& mapping, const char* path) {
-  int fd = open(path, O_RDWR | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
-  if (fd < 0) return;
-  struct stat status;
-  if (fstat(fd, &status) == 0 && status.st_dev == mapping.device && status.st_ino == mapping.inode) {
-    mmap(mapping.base, mapping.length, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED, fd, 0);
-  }
-  close(fd);
 }
 
 }  // namespace
@@ -142,10 +131,7 @@ NameStatus NameStoreFile(FileMapping* mapping, const char* path, std::string* pr
   int error = errno;
   close(mapping->fd);
   mapping->fd = -1;
-  if (result == 0) {
-    RemapByName(*mapping, path);
-    return NameStatus::kNamed;
-  }
+  if (result == 0) return NameStatus::kNamed;
   if (error == EEXIST) return NameStatus::kExists;
   *problem = error == ENOENT && access("/proc/self/fd", F_OK) != 0
                  ? "cannot be named: naming a new store needs /proc mounted"

@@ -33,7 +33,9 @@ bool CreateUnnamedStoreFile(const char* directory, size_t length, uint32_t mode,
 
 enum class NameStatus { kNamed, kExists, kFailed };
 
-// Gives the unnamed file of `mapping` the name `path` (never replacing anything there) and closes it.
+// Gives the unnamed file of `mapping` the name `path` (never replacing anything there) and closes it. The
+// creating process's mapping keeps the name the file was made under (/proc/<pid>/maps shows it as
+// "/dev/shm/#<inode> (deleted)"); every other process maps it by its name.
 NameStatus NameStoreFile(FileMapping* mapping, const char* path, std::string* problem);
 
 enum class RemoveStatus { kRemoved, kMissing, kRefused };
