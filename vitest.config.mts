@@ -1,5 +1,5 @@
 import * as path from 'node:path'
-import { defineConfig } from 'vitest/config'
+import { configDefaults, defineConfig } from 'vitest/config'
 
 const withoutNativeBuild = path.join(import.meta.dirname, 'test', '.build', 'package-without-native-build')
 
@@ -15,7 +15,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
-      { extends: true, test: { name: 'host', include: ['test/**/*.test.ts'] } },
+      // test/deployments/ runs real servers (Prometheus, PM2): npm run test:deployments, in CI (vitest.deployments.config.mts).
+      { extends: true, test: { name: 'host', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/deployments/**'] } },
       { extends: true, test: { name: 'fallback', include: strategyNeutral, env: { RSEQ_STRATEGY: 'fallback', RSEQ_TEST_ARRANGED_STRATEGY: 'fallback' } } },
       {
         extends: true,

@@ -1,11 +1,15 @@
-// rseq/prom-client: a PerCpuCounter as a prom-client Counter and a PerCpuHistogram as a prom-client
-// Histogram. The per-CPU memory is the only store: workers update it through their own PerCpuCounter /
-// PerCpuHistogram (attached with from()), and the metric reads it when the registry is scraped. No
-// message passing, no per-worker registries to aggregate.
+// rseq/prom-client: a MetricStore's metrics in prom-client registries (registerStore), and a PerCpuCounter
+// as a prom-client Counter, a PerCpuHistogram as a prom-client Histogram. The per-CPU memory is the only
+// store: workers and processes update it, and the registry reads it when it is scraped. No message passing,
+// no per-worker registries to aggregate.
 // prom-client is an optional peer dependency: install it to use this module.
 import type * as PromClient from 'prom-client'
+import type { MetricStore } from './metric-store'
 import { PerCpuCounter } from './percpu-counter'
 import { PerCpuHistogram } from './percpu-histogram'
+import { registerStoreWith, type RegistryLike, type StoreExport, type StoreExportOptions } from './prometheus-export'
+
+export type { StoreExport, StoreExportOptions } from './prometheus-export'
 
 function loadPromClient(): typeof PromClient {
   try {
@@ -16,6 +20,15 @@ function loadPromClient(): typeof PromClient {
 }
 
 const prom = loadPromClient()
+
+/**
+ * Exports every metric of `store` (host-wide or in-process) through prom-client registries: prom-client's
+ * default registry, or `options.registers`. Metrics made later, by any process, join at the next scrape.
+ */
+export function registerStore(store: MetricStore, options?: StoreExportOptions): StoreExport {
+  const library = { name: 'prom-client', Registry: prom.Registry as unknown as new () => RegistryLike, register: prom.register as unknown as RegistryLike }
+  return registerStoreWith(library, store, options, 'registerStore(store, options)')
+}
 
 /** What both metrics take: prom-client's name, help and registries (no labels: one per-CPU object is one series). */
 export interface PerCpuMetricConfiguration {

@@ -185,6 +185,16 @@ function selfTestSection() {
   console.log(`median: ${median.toFixed(2)} ms (target <= 2 ms: ${median <= 2 ? 'met' : 'NOT met'})\n`)
 }
 
+// Cluster scrapes against prom-client's and @prometheus-io/client's cluster registries, in a process of its own
+// under Node 24 (@prometheus-io/client and OpenTelemetry's SDK are for Node 22 and later), fetched like the
+// runtime matrix's.
+function clusterSection() {
+  const fetched = execFileSync(process.execPath, [new URL('./runtimes/fetch.mjs', import.meta.url).pathname, 'node24'], { encoding: 'utf8' })
+  const node = fetched.trim().split('\t')[1]
+  const args = [new URL('./bench-cluster.mjs', import.meta.url).pathname, ...(quick ? ['--quick'] : [])]
+  console.log(execFileSync(node, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }))
+}
+
 const info = rseq.info()
 console.log(`rseq bench: node ${process.version}, ${process.arch}, ${cores} cores, strategy ${info.strategy}\n`)
 currentCpuSection()
@@ -193,3 +203,4 @@ await storeSection()
 selfTestSection()
 await workersSection()
 nativeSection()
+clusterSection()

@@ -19,6 +19,7 @@ interface Check {
   drain: { added: string; takenPlusLeft: string; nonEmptyDrains: number }
   histogram: { expected: unknown; observed: unknown }
   store: { expected: unknown; inProcess: unknown; hostWide: unknown }
+  exporters: { expected: unknown; promClient: unknown; prometheusIo: unknown; openTelemetry: unknown }
   churn: { workers: number; expected: string; observed: string; strategies: string[]; liveOwnRegistrations: { before: number; after: number } }
 }
 
@@ -68,6 +69,9 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     // A host-wide store maps a file, which needs the native build: the portable path says so.
     if (strategy === 'portable') expect(report.store.hostWide).toEqual({ refused: expect.stringMatching(/cannot be mapped: a host-wide store needs the native build/) })
     else expect(report.store.hostWide).toEqual(report.store.expected)
+    // prom-client 15, @prometheus-io/client and OpenTelemetry's SDK (with its Prometheus exporter) all load
+    // here and show the same store with the same exact values.
+    expect([report.exporters.promClient, report.exporters.prometheusIo, report.exporters.openTelemetry]).toEqual(Array(3).fill(report.exporters.expected))
     expect(report.churn).toMatchObject({ workers: 50, observed: report.churn.expected, strategies: [strategy] })
     // Whatever the strategy, no registration of the package's own outlives the workers that made it.
     expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)

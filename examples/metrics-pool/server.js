@@ -1,17 +1,19 @@
-// A worker pool that does jobs for HTTP clients and counts them in per-CPU memory, with a Prometheus
-// /metrics endpoint on the main thread that reads that memory at scrape time.
+// A worker pool that does jobs for HTTP clients and counts them in an in-process MetricStore (per-CPU
+// memory shared by the threads), with a Prometheus /metrics endpoint on the main thread that reads that
+// memory at scrape time.
 //   node examples/metrics-pool/server.js [--port 9464] [--workers N]
 //   curl 'http://127.0.0.1:9464/work?n=20000'   a job: the primes below n, counted by a worker
 //   curl http://127.0.0.1:9464/metrics           jobs_total and job_duration_seconds
-// Workers attach to the counter and the histogram with from(); nothing is sent to the main thread to be
-// counted, and no per-worker registry has to be merged.
+// Workers attach to the store with MetricStore.from(); nothing is sent to the main thread to be counted,
+// and no per-worker registry has to be merged.
 const http = require('node:http')
 const os = require('node:os')
 const { Worker } = require('node:worker_threads')
 const { parseArgs } = require('node:util')
 const { Registry } = require('prom-client')
-const { PerCpuCounter, PerCpuHistogram } = require('rseq')
-const { PerCpuCounterMetric, PerCpuHistogramMetric } = require('rseq/prom-client')
+const { MetricStore } = require('rseq')
+const { registerStore } = require('rseq/prom-client')
+const { declareMetrics } = require('./metrics.js')
 
 const { values: options } = parseArgs({
   options: {
@@ -20,16 +22,15 @@ const { values: options } = parseArgs({
   },
 })
 
-const jobs = new PerCpuCounter()
-const durations = new PerCpuHistogram({ buckets: [0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1], resolution: 1e-9 })
+const store = MetricStore.create()
+declareMetrics(store)
 const registry = new Registry()
-new PerCpuCounterMetric(jobs, { name: 'jobs_total', help: 'Jobs the pool finished', registers: [registry] })
-new PerCpuHistogramMetric(durations, { name: 'job_duration_seconds', help: 'Time a worker spent on a job', registers: [registry] })
+registerStore(store, { registers: [registry] })
 
 // The pool: each job goes to the worker with the fewest jobs in flight.
 const pool = Array.from({ length: Number(options.workers) }, () => {
   const worker = new Worker(require.resolve('./worker.js'), {
-    workerData: { jobs: jobs.buffer, durations: durations.buffer },
+    workerData: { store: store.buffer },
   })
   const member = { worker, inFlight: 0, pending: new Map() }
   worker.on('message', ({ id, result }) => {

@@ -1,10 +1,13 @@
-// One member of the pool in server.js: counts the primes below n, then records the job in the shared
-// per-CPU counter and histogram (on whatever CPU this thread runs, with no lock and no message).
+// One member of the pool in server.js: counts the primes below n, then records the job in the shared store
+// (on whatever CPU this thread runs, with no lock and no message).
 const { parentPort, threadId, workerData } = require('node:worker_threads')
-const { PerCpuCounter, PerCpuHistogram } = require('rseq')
+const { MetricStore } = require('rseq')
+const { declareMetrics } = require('./metrics.js')
 
-const jobs = PerCpuCounter.from(workerData.jobs)
-const durations = PerCpuHistogram.from(workerData.durations)
+const { jobs, durations } = declareMetrics(MetricStore.from(workerData.store))
+// Series handles, made once: their add() and observe() are the per-CPU hot path.
+const bySize = { small: jobs.labels({ size: 'small' }), large: jobs.labels({ size: 'large' }) }
+const duration = durations.labels()
 
 function countPrimesBelow(n) {
   const composite = new Uint8Array(n)
@@ -20,7 +23,7 @@ function countPrimesBelow(n) {
 parentPort.on('message', ({ id, n }) => {
   const start = process.hrtime.bigint()
   const primes = countPrimesBelow(n)
-  durations.observe(Number(process.hrtime.bigint() - start) / 1e9)
-  jobs.add()
+  duration.observe(Number(process.hrtime.bigint() - start) / 1e9)
+  bySize[n < 100000 ? 'small' : 'large'].add()
   parentPort.postMessage({ id, result: { n, primes, worker: threadId } })
 })

@@ -49,6 +49,6 @@ export function consumerFolder({ withoutNativeBuild = false } = {}): string {
   // The package finds its native build from where its files really are: a copy has none.
   const installed = withoutNativeBuild ? packageCopy('runtime-package-without-native-build') : root
   symlinkSync(installed, path.join(folder, 'node_modules', 'rseq'))
-  cpSync(path.join(root, 'test', 'fixtures', 'runtime-check.mjs'), path.join(folder, 'runtime-check.mjs'))
+  for (const file of ['runtime-check.mjs', 'exporter-samples.cjs']) cpSync(path.join(root, 'test', 'fixtures', file), path.join(folder, file))
   return folder
 }

@@ -1,0 +1,21 @@
+// PM2: the same app in cluster mode, 4 instances on one port, sharing one host-wide MetricStore. Any
+// instance answers /metrics with every instance's counts; PM2 restarts an instance that dies, and the
+// restarted one adds on to the same counters.
+//   pm2 start examples/cluster-server/ecosystem.config.js
+// PORT, HOST and METRICS_STORE in the environment of `pm2 start` override the defaults.
+module.exports = {
+  apps: [
+    {
+      name: 'cluster-server',
+      script: 'app.js',
+      cwd: __dirname,
+      exec_mode: 'cluster',
+      instances: 4,
+      env: {
+        PORT: process.env.PORT ?? '9464',
+        HOST: process.env.HOST ?? '127.0.0.1',
+        METRICS_STORE: process.env.METRICS_STORE ?? 'cluster-server.metrics',
+      },
+    },
+  ],
+}

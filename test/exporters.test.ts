@@ -1,0 +1,215 @@
+// A MetricStore through the libraries users scrape with: prom-client 15 and @prometheus-io/client registries
+// (registerStore), and OpenTelemetry's SDK (StoreMetricProducer) with its in-memory and Prometheus
+// exporters. The same store gives the same exact values in all of them; a scrape never writes the store.
+// (The runtime matrix runs the same comparison in every runtime: test/runtimes.test.ts.)
+import * as fs from 'node:fs'
+import * as path from 'node:path'
+import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
+import * as prometheusIo from '@prometheus-io/client'
+import * as promClient from 'prom-client'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { MetricStore } from '../lib'
+import { StoreMetricProducer } from '../lib/opentelemetry'
+import * as promClientExport from '../lib/prom-client'
+import * as prometheusIoExport from '../lib/prometheus-io-client'
+import { runNodeJson } from './helpers/run-node'
+// eslint-disable-next-line @typescript-eslint/no-var-requires
+const { fillStore, EXPECTED, samplesOf, storeSamples } = require('./fixtures/exporter-samples.cjs')
+
+const directory = path.join('/dev/shm', `rseq-exporters-${process.pid}`)
+beforeAll(() => fs.mkdirSync(directory, { recursive: true }))
+afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+const libraries = [
+  { name: 'prom-client', library: promClient as unknown as typeof prometheusIo, registerStore: promClientExport.registerStore },
+  { name: '@prometheus-io/client', library: prometheusIo, registerStore: prometheusIoExport.registerStore },
+]
+
+describe.each(libraries)('registerStore() for $name', ({ library, registerStore }) => {
+  it('puts the store\'s series next to the registry\'s own metrics, exactly', async () => {
+    const store = MetricStore.create()
+    fillStore(store)
+    const registry = new library.Registry()
+    new library.Counter({ name: 'app_starts_total', help: 'starts', registers: [registry] }).inc(3)
+    registerStore(store, { registers: [registry] })
+    const text = await registry.metrics()
+    expect(samplesOf(text)).toEqual({ ...EXPECTED, app_starts_total: 3 })
+    expect(text).toContain('# HELP http_requests_total Requests by route\n# TYPE http_requests_total counter\n')
+    expect(text).toContain('# TYPE latency_seconds histogram\n')
+    expect(text).toContain('# TYPE queue_depth gauge\n')
+    const json = await registry.getMetricsAsJSON()
+    expect(json.map((metric) => metric.name).sort()).toEqual(['app_starts_total', 'http_requests_total', 'latency_seconds', 'queue_depth'])
+  })
+
+  it('joins the library\'s default registry when given no registries, until unregister()', async () => {
+    const store = MetricStore.create()
+    store.counter('rseq_default_registry_total').add(5)
+    const exported = registerStore(store)
+    expect(samplesOf(await library.register.metrics()).rseq_default_registry_total).toBe(5)
+    exported.unregister()
+    expect(samplesOf(await library.register.metrics()).rseq_default_registry_total).toBeUndefined()
+  })
+
+  it('shows a metric made after registering, by another process, at the very next scrape', async () => {
+    const file = path.join(directory, `later-${library === promClient ? 'prom' : 'io'}.metrics`)
+    const store = MetricStore.open(file)
+    const registry = new library.Registry()
+    registerStore(store, { registers: [registry] })
+    expect(await registry.metrics()).not.toContain('requests_total')
+    await runNodeJson('store-writer.cjs', [file, 'add', '64'])
+    const samples = samplesOf(await registry.metrics())
+    expect(Object.entries(samples).filter(([key]) => key.startsWith('requests_total')).reduce((sum, [, value]) => sum + value, 0)).toBe(64)
+    store.close()
+  })
+
+  it('reads the store when scraped and never writes it', async () => {
+    const store = MetricStore.create()
+    fillStore(store)
+    const registry = new library.Registry()
+    registerStore(store, { registers: [registry] })
+    const before = Buffer.from(store.buffer!.slice(0))
+    for (let scrape = 0; scrape < 5; scrape++) {
+      await registry.metrics()
+      await registry.getMetricsAsJSON()
+    }
+    registry.resetMetrics()
+    expect(Buffer.from(store.buffer!.slice(0)).equals(before)).toBe(true)
+    expect(samplesOf(await registry.metrics())).toEqual(EXPECTED)
+  })
+
+  it('takes its families out and gives the registry back its own methods on unregister()', async () => {
+    const store = MetricStore.create()
+    fillStore(store)
+    const registry = new library.Registry()
+    const exported = registerStore(store, { registers: [registry] })
+    expect(Object.prototype.hasOwnProperty.call(registry, 'metrics')).toBe(true)
+    exported.unregister()
+    expect(Object.prototype.hasOwnProperty.call(registry, 'metrics')).toBe(false)
+    store.counter('after_total').add()
+    expect(await registry.metrics()).not.toMatch(/http_requests_total|after_total/)
+  })
+
+  it('refuses a registry that has a metric of a name the store exports, saying which', async () => {
+    const store = MetricStore.create()
+    store.counter('jobs_total').add()
+    const registry = new library.Registry()
+    new library.Counter({ name: 'jobs_total', help: 'mine', registers: [registry] })
+    expect(() => registerStore(store, { registers: [registry] })).toThrow('registerStore(store, options): the registry already has a metric named jobs_total, which the store exports too')
+  })
+
+  it('names what is wrong with its arguments', () => {
+    expect(() => registerStore({} as MetricStore)).toThrow('registerStore(store, options): `store` must be a MetricStore')
+    expect(() => registerStore(MetricStore.create(), { registers: [{}] as never })).toThrow(/`options.registers` must be an array of .* Registry objects/)
+  })
+})
+
+describe('prom-client and @prometheus-io/client installed side by side', () => {
+  it('keep separate registries: a store exported to one is not in the other\'s, and can be exported to both', async () => {
+    const store = MetricStore.create()
+    store.counter('both_total').add(2)
+    const exported = promClientExport.registerStore(store)
+    expect(await prometheusIo.register.metrics()).not.toContain('both_total')
+    const second = prometheusIoExport.registerStore(store)
+    expect(samplesOf(await prometheusIo.register.metrics()).both_total).toBe(2)
+    expect(samplesOf(await promClient.register.metrics()).both_total).toBe(2)
+    exported.unregister()
+    second.unregister()
+  })
+})
+
+interface ClusterScrape {
+  library: string
+  aggregated: Record<string, number>
+  expected: Record<string, number>
+}
+
+describe('a host-wide store under the cluster registries, every worker exporting it', () => {
+  it.each(['prom-client', '@prometheus-io/client'])('%s aggregates it once (each worker reports the same whole), not once per worker', async (name) => {
+    const result = await runNodeJson<ClusterScrape>('exporter-cluster.cjs', [path.join(directory, `cluster-${name.replace(/\W/g, '')}.metrics`), name], { timeoutMs: 60_000 })
+    expect(result.aggregated).toEqual(result.expected)
+  })
+})
+
+async function otelCollect(store: MetricStore): Promise<ResourceMetrics> {
+  const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
+  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000, metricProducers: [new StoreMetricProducer(store)] })
+  const provider = new MeterProvider({ readers: [reader] })
+  provider.getMeter('app').createCounter('app_starts').add(1)
+  await reader.forceFlush()
+  const [exported] = exporter.getMetrics()
+  await provider.shutdown()
+  return exported
+}
+
+describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
+  it('gives cumulative monotonic sums, gauges and explicit-bucket histograms with exact sum and count, next to the SDK\'s own metrics', async () => {
+    const store = MetricStore.create()
+    fillStore(store)
+    const exported = await otelCollect(store)
+    expect(exported.scopeMetrics.map((scope) => scope.scope.name)).toEqual(['app', 'rseq'])
+    const scope = exported.scopeMetrics[1]
+    expect(scope.scope.version).toBe(require('../package.json').version)
+    const byName = Object.fromEntries(scope.metrics.map((metric) => [metric.descriptor.name, metric]))
+    const requests = byName.http_requests_total
+    expect(requests).toMatchObject({ dataPointType: DataPointType.SUM, isMonotonic: true, aggregationTemporality: AggregationTemporality.CUMULATIVE })
+    expect(requests.descriptor.description).toBe('Requests by route')
+    expect(requests.dataPoints.map((point) => [point.attributes, point.value])).toEqual([
+      [{ method: 'GET', route: '/' }, 1000],
+      [{ method: 'POST', route: '/a"b\\c' }, 41],
+      [{ method: 'GET', route: '/big' }, 2 ** 40],
+    ])
+    expect(byName.queue_depth).toMatchObject({ dataPointType: DataPointType.GAUGE })
+    expect(byName.queue_depth.dataPoints[0].value).toBe(7.25)
+    const latency = byName.latency_seconds
+    expect(latency.dataPointType).toBe(DataPointType.HISTOGRAM)
+    expect(latency.dataPoints.map((point) => point.value)).toEqual([
+      { buckets: { boundaries: [0.01, 0.1, 1], counts: [2, 1, 1, 1] }, count: 5, sum: 2.565 },
+      { buckets: { boundaries: [0.01, 0.1, 1], counts: [0, 0, 1, 0] }, count: 1, sum: 0.25 },
+    ])
+    // Every series counts from the store's creation.
+    const startMs = (point: { startTime: [number, number] }) => point.startTime[0] * 1000 + point.startTime[1] / 1e6
+    expect(startMs(requests.dataPoints[0])).toBe(store.createdAt)
+  })
+
+  it('reports a store it cannot read among the collection\'s errors instead of failing the SDK\'s own metrics', async () => {
+    const store = MetricStore.create()
+    store.counter('c_total').add()
+    store.close()
+    const result = await new StoreMetricProducer(store).collect()
+    expect(result.resourceMetrics.scopeMetrics).toEqual([])
+    expect(String(result.errors[0])).toMatch(/MetricStore.collect\(\): the MetricStore of the in-process store is closed/)
+    const exported = await otelCollect(MetricStore.create())
+    expect(exported.scopeMetrics.map((scope) => scope.scope.name)).toEqual(['app', 'rseq'])
+  })
+
+  it('serves, through the SDK\'s Prometheus exporter, the values prom-client and @prometheus-io/client serve', async () => {
+    const store = MetricStore.create()
+    fillStore(store)
+    const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true, metricProducers: [new StoreMetricProducer(store)] })
+    const provider = new MeterProvider({ readers: [exporter] })
+    let text = ''
+    const response = {
+      statusCode: 0,
+      setHeader() {},
+      end(body: string) {
+        text = body
+      },
+    }
+    exporter.getMetricsRequestHandler({} as never, response as never)
+    for (let wait = 0; text === '' && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 10))
+    await provider.shutdown()
+    const fromOpenTelemetry = storeSamples(samplesOf(text))
+    for (const { library, registerStore } of libraries) {
+      const registry = new library.Registry()
+      registerStore(store, { registers: [registry] })
+      expect(storeSamples(samplesOf(await registry.metrics()))).toEqual(fromOpenTelemetry)
+    }
+    expect(fromOpenTelemetry).toEqual(EXPECTED)
+  })
+
+  it('names what is wrong with its arguments', () => {
+    expect(() => new StoreMetricProducer({} as MetricStore)).toThrow('new StoreMetricProducer(store, options): `store` must be a MetricStore')
+    expect(() => new StoreMetricProducer(MetricStore.create(), { scope: { name: '' } })).toThrow(/`options.scope` must be an object with a non-empty `name`/)
+  })
+})
