@@ -16,12 +16,15 @@ const PORTABLE = 'portable JavaScript path runs (exact, over atomics; currentCpu
 
 /** The native build this thread loaded, relative to the package, or null on the portable path. */
 export let nativeFile: string | null = null
+/** The same, as an absolute path (what the FFI of Bun and Deno opens), or null. */
+export let nativeAbsolutePath: string | null = null
 
 function choose(): NativeBinding {
   if (requested === 'portable') return portableBinding(`RSEQ_STRATEGY=portable: the native build is not loaded, and the ${PORTABLE}`, null)
   const loaded = loadNative()
   if (loaded.binding !== null) {
     nativeFile = path.relative(PACKAGE_ROOT, loaded.file)
+    nativeAbsolutePath = path.resolve(loaded.file)
     return loaded.binding
   }
   const because = `${PORTABLE} because ${loaded.reason}`

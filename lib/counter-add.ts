@@ -1,8 +1,9 @@
-// The add(n?) of every counter, per-CPU or a store's series: one native function of its own per counter
-// and thread, bound to its cell, so that a call decodes no buffer. add() passes no argument, add(n) with a
-// number passes it through the thread's number slot, and only a bigint (or a wrong value, for the error)
-// is read as an argument.
+// The add(n?) of every counter, per-CPU or a store's: bound to its cell once, so that a call decodes no
+// buffer, and reaching native code the way this thread does (lib/call-path.ts). add() and add(n) with a
+// number go the fast way; a bigint (and any value the fast way refuses, for its error) goes through the
+// counter's own N-API function, whose error names the argument.
 import { native, type NativeLayout } from './binding'
+import { ffi, holdHandle } from './call-path'
 import { numberSlot } from './number-slot'
 
 /**
@@ -13,6 +14,19 @@ export function counterAddOf(layout: NativeLayout, cell: number, argument: strin
   const addArgument = native.counterAddFunction(layout, cell, argument, monotonic)
   const addSlotNumber = native.counterAddSlotNumberFunction(layout, cell, argument, monotonic)
   const slot = numberSlot
+  if (ffi !== null) {
+    const handle = native.counterHandle(layout, cell, argument, monotonic)
+    const counterAdd = ffi.counterAdd
+    return holdHandle(function add(n?: number | bigint): void {
+      if (typeof n === 'number') {
+        if (counterAdd(handle, n) === 0) return
+        slot[0] = n
+        addSlotNumber()
+      } else if (n === undefined) {
+        if (counterAdd(handle, 1) !== 0) addArgument()
+      } else addArgument(n)
+    }, handle)
+  }
   return function add(n?: number | bigint): void {
     if (typeof n === 'number') {
       slot[0] = n

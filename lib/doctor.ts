@@ -139,6 +139,7 @@ function threadLines(title: string, thread: ThreadDiagnosis | { error: string })
     `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid})` : 'not available'}`,
     `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode})` : 'not available'}`,
     `  current CPU       ${thread.currentCpu}`,
+    `  call path         ${thread.callPath}`,
   ]
 }
 

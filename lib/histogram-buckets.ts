@@ -1,6 +1,7 @@
 // What a histogram is given, per-CPU or a store's: bucket bounds and the resolution of its exact sum,
 // checked the same way for both, and the observe(value) bound to its cells.
 import { native, type NativeLayout } from './binding'
+import { ffi, holdHandle } from './call-path'
 import { numberSlot } from './number-slot'
 import { MAX_WIDTH } from './percpu-layout'
 
@@ -59,10 +60,22 @@ export function validBuckets(bounds: readonly number[], resolution: number): boo
  * `caller` names the call in errors, e.g. "PerCpuHistogram.observe(value)".
  */
 export function histogramObserveOf(layout: NativeLayout, bounds: readonly number[], resolution: number, base: number, caller: string): (value: number) => void {
-  const observeSlotNumber = native.histogramObserveFunction(layout, Float64Array.of(resolution, ...bounds), base, caller)
+  const tail = Float64Array.of(resolution, ...bounds)
+  const observeSlotNumber = native.histogramObserveFunction(layout, tail, base, caller)
   const slot = numberSlot
+  const notANumber = (value: unknown) => new TypeError(`${caller}: \`value\` must be a number, got ${typeof value}`)
+  if (ffi !== null) {
+    const handle = native.histogramHandle(layout, tail, base, caller)
+    const histogramObserve = ffi.histogramObserve
+    return holdHandle((value: number): void => {
+      if (typeof value !== 'number') throw notANumber(value)
+      if (histogramObserve(handle, value) === 0) return
+      slot[0] = value
+      observeSlotNumber()
+    }, handle)
+  }
   return (value: number): void => {
-    if (typeof value !== 'number') throw new TypeError(`${caller}: \`value\` must be a number, got ${typeof value}`)
+    if (typeof value !== 'number') throw notANumber(value)
     slot[0] = value
     observeSlotNumber()
   }

@@ -3,7 +3,8 @@
 import type { RseqInfo } from './types'
 
 export interface AttachResult {
-  info: RseqInfo
+  /** What the addon decided; the call path is the JS layer's (lib/call-path.ts). */
+  info: Omit<RseqInfo, 'callPath' | 'callPathReason'>
   /** 8 bytes over cpu_id_start and cpu_id of this thread's rseq area, or null in fallback. */
   cpuWindow: ArrayBuffer | null
   /** 8 bytes over node_id and mm_cid of this thread's rseq area, or null in fallback. */
@@ -72,6 +73,14 @@ export interface NativeBinding {
   possibleCpus(): number
   /** Runs the add sequence with a forged slot index; returns its status (-2: rejected as out of range). */
   addWithForgedIndex(layout: NativeLayout, cell: number, value: number, index: number): number
+  /** A handle of the calling thread for `layout`'s cell `cell`, for the FFI entry points (lib/ffi-symbols.ts). */
+  counterHandle(layout: NativeLayout, cell: number, name: string, monotonic: boolean): number
+  /** A handle for a histogram's cells from `base`, with a copy of `tail` ([resolution, ...bounds]). */
+  histogramHandle(layout: NativeLayout, tail: Float64Array, base: number, caller: string): number
+  /** A handle for an array's layout, for the array FFI entry points. */
+  arrayHandle(layout: NativeLayout): number
+  /** Frees a handle of the calling thread (and its share of the layout); false when it was not live. */
+  releaseHandle(handle: number): boolean
   /** A store region over an in-process store's SharedArrayBuffer (the view covers all of it). */
   storeRegionOfBuffer(view: BigInt64Array): StoreRegion
   /** Opens and maps a host-wide store's file: its mapping, `missing` when nothing is there, or why it is refused. */

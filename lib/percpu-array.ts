@@ -1,12 +1,16 @@
 // `width` int64 cells per CPU, for gauges and structures of your own: add, max and compare-exchange on
 // the calling CPU's cells, reads of any CPU's.
 import { native } from './binding'
+import { ffi, holdHandle } from './call-path'
 import { toIndex, toInt64 } from './integers'
 import { MAX_WIDTH } from './percpu-layout'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
 
 let attaching: PerCpuCells | undefined
+
+/** What the compare-exchange entry point answers when it did nothing (native/binding/ffi_entry.h). */
+const FFI_CAS_REFUSED = -2
 
 function bothNumbers(a: number | bigint, b: number | bigint): a is number {
   return typeof a === 'number' && typeof b === 'number'
@@ -17,6 +21,8 @@ export class PerCpuArray {
   readonly width: number
   readonly #cells: PerCpuCells
   readonly #layout: object
+  /** This thread's handle on the layout, where the FFI entry points are used. */
+  readonly #handle: number
 
   constructor(width: number, options?: PerCpuOptions) {
     let cells = attaching
@@ -30,6 +36,8 @@ export class PerCpuArray {
     this.#layout = cells.layout
     this.buffer = cells.buffer
     this.width = cells.geometry.width
+    this.#handle = ffi === null ? -1 : native.arrayHandle(this.#layout)
+    if (ffi !== null) holdHandle(this, this.#handle)
     cellsOf.set(this, cells)
   }
 
@@ -47,16 +55,16 @@ export class PerCpuArray {
   add(cell: number, n: number | bigint): void {
     const at = this.#cell(cell, 'add(cell, n)')
     const value = toInt64(n, 'PerCpuArray.add(cell, n): `n`')
-    if (typeof value === 'number') native.add(this.#layout, at, value)
-    else native.addBigInt(this.#layout, at, value)
+    if (typeof value !== 'number') native.addBigInt(this.#layout, at, value)
+    else if (ffi === null || ffi.arrayAdd(this.#handle, at, value) !== 0) native.add(this.#layout, at, value)
   }
 
   /** `cell` of the calling CPU becomes max(cell, v). */
   max(cell: number, v: number | bigint): void {
     const at = this.#cell(cell, 'max(cell, v)')
     const value = toInt64(v, 'PerCpuArray.max(cell, v): `v`')
-    if (typeof value === 'number') native.max(this.#layout, at, value)
-    else native.maxBigInt(this.#layout, at, value)
+    if (typeof value !== 'number') native.maxBigInt(this.#layout, at, value)
+    else if (ffi === null || ffi.arrayMax(this.#handle, at, value) !== 0) native.max(this.#layout, at, value)
   }
 
   /**
@@ -67,7 +75,10 @@ export class PerCpuArray {
     const at = this.#cell(cell, 'compareExchange(cell, expected, desired)')
     const want = toInt64(expected, 'PerCpuArray.compareExchange(cell, expected, desired): `expected`')
     const next = toInt64(desired, 'PerCpuArray.compareExchange(cell, expected, desired): `desired`')
-    if (bothNumbers(want, next)) return native.compareExchange(this.#layout, at, want, next as number)
+    if (bothNumbers(want, next)) {
+      const stored = ffi === null ? FFI_CAS_REFUSED : ffi.arrayCompareExchange(this.#handle, at, want, next as number)
+      return stored !== FFI_CAS_REFUSED ? stored : native.compareExchange(this.#layout, at, want, next as number)
+    }
     return native.compareExchangeBigInt(this.#layout, at, BigInt(want), BigInt(next))
   }
 

@@ -175,6 +175,11 @@ function regionOf(region: unknown, call: string): PortableRegion {
   return region as PortableRegion
 }
 
+/** Handles serve native call paths; the portable path calls JavaScript (lib/call-path.ts never asks). */
+function noHandles(): never {
+  throw new TypeError('cell handles: the portable path has none (it runs no native code)')
+}
+
 const NO_FILES = 'cannot be mapped: a host-wide store needs the native build, which this thread does not load'
 
 /**
@@ -188,7 +193,7 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     return numberSlot[0]
   }
 
-  function info(): RseqInfo {
+  function info(): Omit<RseqInfo, 'callPath' | 'callPathReason'> {
     return {
       strategy: 'portable',
       registered: false,
@@ -294,6 +299,10 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     addWithForgedIndex() {
       throw new Error('addWithForgedIndex: the portable path runs no critical section')
     },
+    counterHandle: noHandles,
+    histogramHandle: noHandles,
+    arrayHandle: noHandles,
+    releaseHandle: () => false,
     storeRegionOfBuffer(view: BigInt64Array) {
       if (!(view instanceof BigInt64Array) || view.byteOffset !== 0 || view.byteLength !== view.buffer.byteLength || !(view.buffer instanceof SharedArrayBuffer)) {
         throw new TypeError('storeRegionOfBuffer(view): `view` must be a BigInt64Array over a whole SharedArrayBuffer')

@@ -1,5 +1,6 @@
 // The calling thread's rseq state, decided when this module first loads in the thread.
 import { native, requested } from './binding'
+import { callPath, callPathReason } from './call-path'
 import type { RseqInfo } from './types'
 
 const attached = native.attach(requested)
@@ -12,6 +13,8 @@ const attached = native.attach(requested)
 
 export const threadInfo: Readonly<RseqInfo> = Object.freeze({
   ...attached.info,
+  callPath,
+  callPathReason,
   glibc: attached.info.glibc === null ? null : Object.freeze({ ...attached.info.glibc }),
 })
 

@@ -60,4 +60,13 @@ export interface RseqInfo {
     attempts: number
     detail: string
   }
+  /**
+   * How the hot operations (add, observe, the array's) reach native code on this thread: `napi` (an N-API
+   * function per counter and histogram: Node, and Bun or Deno with RSEQ_CALL_PATH=napi or without their
+   * FFI), `bun:ffi` or `deno:ffi` (the addon's C entry points through the runtime's FFI), `portable` (no
+   * native build: JavaScript).
+   */
+  callPath: 'napi' | 'bun:ffi' | 'deno:ffi' | 'portable'
+  /** Why this call path, in one sentence. */
+  callPathReason: string
 }

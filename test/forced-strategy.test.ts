@@ -65,3 +65,25 @@ describe('RSEQ_STRATEGY', () => {
     expect(report.main.reason).toMatch(/^RSEQ_STRATEGY=fallback asks for no rseq; with no native build loaded, the portable JavaScript path runs/)
   })
 })
+
+describe('RSEQ_CALL_PATH', () => {
+  const callPathOf = async (env: Record<string, string>) =>
+    runNode('thread-report.cjs', [], { env: { ...env } }).then((result) => ({ ...result, path: /"callPath":"([^"]+)"/.exec(result.stdout)?.[1] }))
+
+  it('is N-API in Node, with or without =napi', async () => {
+    expect((await callPathOf({})).path).toBe('napi')
+    expect((await callPathOf({ RSEQ_CALL_PATH: 'napi' })).path).toBe('napi')
+  })
+
+  it('=ffi in Node fails to load, saying why Node has no FFI path', async () => {
+    const result = await callPathOf({ RSEQ_CALL_PATH: 'ffi' })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain("RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's node:ffi measured no faster than N-API, so Node uses N-API")
+  })
+
+  it('refuses a value it does not know, naming the ones it does', async () => {
+    const result = await callPathOf({ RSEQ_CALL_PATH: 'fast' })
+    expect(result.status).not.toBe(0)
+    expect(result.stderr).toContain("RSEQ_CALL_PATH must be one of napi, ffi (or unset); got 'fast'")
+  })
+})

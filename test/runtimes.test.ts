@@ -1,26 +1,41 @@
 // Every runtime users run the package in (scripts/runtimes/versions.json: Node 18.17 to 26, Bun, Deno),
 // each in a child process from a consumer folder as an install would lay it out: CommonJS and ESM, the
-// decision on the main thread and in a worker, exact counts, drains and histograms, 50 workers started
-// and exited, every strategy, rseq doctor --json, and a clean exit (status 0, nothing on stderr).
+// decision on the main thread and in a worker, exact counts, drains and histograms, the metric store and
+// its exporters, 20 workers started and exited, every strategy and call path (Bun and Deno through their FFI
+// and through N-API), the same refusals everywhere, rseq doctor --json, and a clean exit (status 0, nothing
+// on stderr); and a test build whose sequences spin, showing that the FFI paths run them.
 // Run alone with `npm run test:runtimes`.
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PUBLIC_API_TYPES } from './helpers/public-api'
 import { cleanEnvironment, runCommand, type RunResult } from './helpers/run-node'
 import { commandLine, consumerFolder, DENO_CLI_PERMISSIONS, DENO_LIBRARY_PERMISSIONS, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
+import { delayedPackage } from './helpers/instrumented-package'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
 interface Check {
   runtime: { name: string; version: string }
   formats: { cjsTypes: Record<string, string>; esmSameAsCjs: boolean; esmDefaultIsCjs: boolean; resultTypes: Record<string, string> }
-  main: { info: { strategy: string; registered: boolean; reason: string; selfTest: { verdict: string } }; cpu: number }
-  worker: { info: { strategy: string; registered: boolean }; cpu: number }
+  main: { info: { strategy: string; registered: boolean; reason: string; selfTest: { verdict: string }; callPath: string }; cpu: number }
+  worker: { info: { strategy: string; registered: boolean; callPath: string }; cpu: number }
   counter: { expected: string; observed: string; strategies: string[] }
   drain: { added: string; takenPlusLeft: string; nonEmptyDrains: number }
   histogram: { expected: unknown; observed: unknown }
   store: { expected: unknown; inProcess: unknown; hostWide: unknown }
   exporters: { expected: unknown; promClient: unknown; prometheusIo: unknown; openTelemetry: unknown }
+  refusals: Record<string, unknown>
   churn: { workers: number; expected: string; observed: string; strategies: string[]; liveOwnRegistrations: { before: number; after: number } }
+}
+
+const REFUSALS = {
+  fraction: 'RangeError: PerCpuCounter.add(n): `n` must be an integer, got 1.5',
+  beyondInt64: 'RangeError: PerCpuCounter.add(n): `n` must fit in a signed 64-bit integer, got 18446744073709552000',
+  negativeSeries: 'RangeError: CounterSeries.add(n): `n` must not be negative: a counter only goes up (a gauge goes both ways), got -1',
+  observeNaN: 'RangeError: PerCpuHistogram.observe(value): `value` must be finite and within 9007199254740991 x resolution, got NaN',
+  seriesObserveInfinity: 'RangeError: HistogramSeries.observe(value): `value` must be finite and within 9007199254740991 x resolution, got Infinity',
+  arrayFraction: 'RangeError: PerCpuArray.max(cell, v): `v` must be an integer, got 0.5',
+  closed: "Error: this series' MetricStore is closed (store.close() was called): open the store again",
+  untouched: ['0', '0', '0'],
 }
 
 /** Exit 0 and a silent stderr, then the JSON document the command printed (and nothing else). */
@@ -31,11 +46,14 @@ function cleanReport<T>(finished: RunResult): T {
 
 let consumer: string
 let portableConsumer: string
+/** A consumer of the package built with a spin inside every critical section (the aborts of the FFI paths). */
+let delayedConsumer: string
 
-beforeAll(() => {
+beforeAll(async () => {
   consumer = consumerFolder()
   portableConsumer = consumerFolder({ withoutNativeBuild: true })
-})
+  delayedConsumer = consumerFolder({ installed: await delayedPackage(2000), name: 'runtime-consumer-delayed' })
+}, 600_000)
 
 describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
   let executable: string
@@ -48,8 +66,13 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     return runCommand(command, args, { cwd, env: cleanEnvironment(env), timeoutMs: 180_000 })
   }
 
-  function expectExact(report: Check, strategy: string) {
+  /** The call path a thread of this runtime takes on `strategy` (RSEQ_CALL_PATH=napi turns the FFI off). */
+  const expectedPath = (strategy: string, ffiOff = false) =>
+    strategy === 'portable' ? 'portable' : runtime.kind === 'node' || ffiOff ? 'napi' : `${runtime.kind}:ffi`
+
+  function expectExact(report: Check, strategy: string, callPath = expectedPath(strategy)) {
     expect(report.runtime).toEqual({ name: runtime.kind, version: runtime.version })
+    expect([report.main.info.callPath, report.worker.info.callPath]).toEqual([callPath, callPath])
     expect(report.formats).toEqual({
       cjsTypes: PUBLIC_API_TYPES,
       esmSameAsCjs: true,
@@ -72,7 +95,9 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     // prom-client 15, @prometheus-io/client and OpenTelemetry's SDK (with its Prometheus exporter) all load
     // here and show the same store with the same exact values.
     expect([report.exporters.promClient, report.exporters.prometheusIo, report.exporters.openTelemetry]).toEqual(Array(3).fill(report.exporters.expected))
-    expect(report.churn).toMatchObject({ workers: 50, observed: report.churn.expected, strategies: [strategy] })
+    expect(report.churn).toMatchObject({ workers: 20, observed: report.churn.expected, strategies: [strategy] })
+    // Every call path refuses the same values with the same words, and changes nothing when it does.
+    expect(report.refusals).toEqual(REFUSALS)
     // Whatever the strategy, no registration of the package's own outlives the workers that made it.
     expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)
   }
@@ -88,6 +113,22 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expectExact(report, 'own')
     expect(report.churn.liveOwnRegistrations.before).toBe(1) // the main thread's, still attached
   })
+
+  if (runtime.kind !== 'node') {
+    it(`runs the same through N-API calls with its FFI off (RSEQ_CALL_PATH=napi)`, async () => {
+      expectExact(cleanReport<Check>(await check({ RSEQ_CALL_PATH: 'napi' })), 'glibc', expectedPath('glibc', true))
+    })
+
+    it(`runs the sequences through ${runtime.kind}'s FFI: a test build spinning inside each one is aborted and stays exact`, async () => {
+      const [command, ...args] = commandLine(runtime, executable, 'ffi-aborts.mjs')
+      const report = cleanReport<{ callPath: string; strategy: string; expected: string; observed: string; aborts: number[] }>(
+        await runCommand(command, args, { cwd: delayedConsumer, env: cleanEnvironment(), timeoutMs: 180_000 }),
+      )
+      expect([report.callPath, report.strategy]).toEqual([expectedPath('glibc'), 'glibc'])
+      expect(report.observed).toBe(report.expected)
+      expect(report.aborts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
+    })
+  }
 
   it('runs on atomics under RSEQ_STRATEGY=fallback, just as exactly', async () => {
     expectExact(cleanReport<Check>(await check({ RSEQ_STRATEGY: 'fallback' })), 'fallback')

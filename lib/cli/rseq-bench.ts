@@ -125,7 +125,7 @@ async function main(argv: string[]): Promise<number> {
   show('')
 
   const info = { ...threadInfo }
-  process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}\n\n`)
+  process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}, call path ${info.callPath}\n\n`)
   process.stdout.write(
     `## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n## counters (ns/op per worker)\n`,
   )
@@ -153,6 +153,7 @@ async function main(argv: string[]): Promise<number> {
       quick,
       machine: describeMachine(),
       strategy: info.strategy,
+      callPath: info.callPath,
       info,
       runtime: describeRuntime(),
       singleThread: { baseline: BASELINE, figures: singleThread },

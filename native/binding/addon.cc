@@ -12,6 +12,8 @@
 #include "../arch/descriptor_audit.h"
 #include "../registration/kernel_features.h"
 #include "../registration/own_area.h"
+#include "current_thread.h"
+#include "ffi_binding.h"
 #include "percpu_binding.h"
 #include "store_binding.h"
 #include "../percpu/rseq_fence.h"
@@ -26,6 +28,8 @@ namespace {
 ThreadBinding* BindingOf(Napi::Env env) { return env.GetInstanceData<ThreadBinding>(); }
 
 void DetachOnTeardown(ThreadBinding* binding) {
+  SetCurrentBinding(nullptr);
+  ReleaseAllHandles(binding->env, &binding->handles);
   binding->sequences.area = nullptr;
   DetachThisThread(&binding->rseq);
 }
@@ -97,6 +101,8 @@ Napi::Value Attach(const Napi::CallbackInfo& call) {
     binding->attached = true;
     binding->sequences.area = binding->rseq.area;
     binding->sequences.mm_cid_filled = binding->rseq.Live() && KernelFillsMmCid(binding->rseq.features);
+    binding->env = env;
+    SetCurrentBinding(binding);
     env.AddCleanupHook(DetachOnTeardown, binding);
   }
   const ThreadRseq& rseq = binding->rseq;
@@ -194,6 +200,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   AddCalibration(env, exports);
   AddPerCpuFunctions(env, exports, binding);
   AddStoreFunctions(env, exports, binding);
+  AddHandleFunctions(env, exports, binding);
   return exports;
 }
 

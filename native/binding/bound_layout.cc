@@ -55,6 +55,20 @@ napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, na
   return function;
 }
 
+bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t base, HistogramBuckets* buckets) {
+  bool is_typed_array = false;
+  if (at >= call.count || napi_is_typedarray(call.env, call.args[at], &is_typed_array) != napi_ok || !is_typed_array) return false;
+  napi_typedarray_type type;
+  size_t length;
+  void* data;
+  napi_get_typedarray_info(call.env, call.args[at], &type, &length, &data, nullptr, nullptr);
+  // Cells base .. base + length (the sum, then length - 1 bounds + 1 buckets) must all be in the layout.
+  if (type != napi_float64_array || length < 2 || static_cast<uint64_t>(base) + length + 1 > layout.width) return false;
+  const double* tail = static_cast<const double*>(data);
+  *buckets = HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]};
+  return true;
+}
+
 napi_value ThrowClosed(napi_env env) {
   napi_throw_error(env, nullptr, "this series' MetricStore is closed (store.close() was called): open the store again");
   return nullptr;

@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "call_args.h"
+#include "../percpu/histogram_buckets.h"
 #include "../percpu/percpu_layout.h"
 #include "store_region.h"
 #include "thread_binding.h"
@@ -47,6 +48,10 @@ bool CellArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t* 
 // `release` gives it back. Where N-API refuses: a thrown error, and nothing taken.
 napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, napi_callback callback, void* data,
                           napi_finalize release);
+
+// A histogram's bounds from the Float64Array [resolution, ...bounds] at `at`, whose cells from `base` (the
+// sum, then one per bucket) must lie in `layout`; false when they do not or the argument is not one.
+bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t base, HistogramBuckets* buckets);
 
 // The error an add through a closed store's series throws.
 napi_value ThrowClosed(napi_env env);

@@ -42,15 +42,6 @@ bool FitsInt64(double number) { return number >= -9223372036854775808.0 && numbe
 
 }  // namespace
 
-bool IntegralInt64(double number, int64_t* out) {
-  // In range first (false for NaN), so that the conversion is defined; integral if it converts back.
-  if (!FitsInt64(number)) return false;
-  int64_t integer = static_cast<int64_t>(number);
-  if (static_cast<double>(integer) != number) return false;
-  *out = integer;
-  return true;
-}
-
 bool ReadLosslessBigInt(napi_env env, napi_value value, int64_t* out) {
   bool lossless = false;
   return napi_get_value_bigint_int64(env, value, out, &lossless) == napi_ok && lossless;

@@ -19,8 +19,15 @@ bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t
 // to ReadInt64Argument for the error.
 bool ReadLosslessBigInt(napi_env env, napi_value value, int64_t* out);
 
-// True with `*out` set when `number` is an integer within int64 (no libm call: this is on the hot path).
-bool IntegralInt64(double number, int64_t* out);
+// True with `*out` set when `number` is an integer within int64. Inline, with no libm call: this is on the
+// hot path. In range first (false for NaN), so that the conversion is defined; integral if it converts back.
+inline bool IntegralInt64(double number, int64_t* out) {
+  if (!(number >= -9223372036854775808.0 && number < 9223372036854775808.0)) return false;
+  int64_t integer = static_cast<int64_t>(number);
+  if (static_cast<double>(integer) != number) return false;
+  *out = integer;
+  return true;
+}
 
 // String(value) for error messages.
 std::string NumberText(napi_env env, napi_value value);

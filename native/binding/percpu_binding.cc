@@ -11,6 +11,7 @@
 #include "../percpu/histogram_buckets.h"
 #include "bound_layout.h"
 #include "integer_args.h"
+#include "refusals.h"
 #include "../percpu/percpu_drain.h"
 #include "../percpu/percpu_layout.h"
 #include "../percpu/percpu_ops.h"
@@ -66,15 +67,11 @@ struct BoundCell {
   uint32_t cell;
   std::string argument;  // how errors name the value, such as "PerCpuCounter.add(n): `n`"
   bool monotonic;        // a store counter's: it only goes up, so a negative value is refused
+  const bool* closed;    // the store's closed flag (or a constant false), read on every add
+  CellSequence sequence;  // what the add sequence reads, gathered at binding
 };
 
-// A negative value for a monotonic counter: throws the RangeError.
-napi_value RefuseNegative(napi_env env, const BoundCell& target, int64_t value) {
-  std::string message = target.argument + " must not be negative: a counter only goes up (a gauge goes both ways), got " +
-                        std::to_string(value);
-  napi_throw_range_error(env, nullptr, message.c_str());
-  return nullptr;
-}
+
 
 // A napi_finalize for the data of a function made over a bound layout (a BoundCell or BoundHistogram):
 // gives back its share of the layout and frees it.
@@ -103,8 +100,8 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_cb_info(env, info, &count, &argument, nullptr, &data);
   auto* target = static_cast<BoundCell*>(data);
+  if (*target->closed) return ThrowClosed(env);
   BoundLayout* bound = target->bound;
-  if (*bound->closed) return ThrowClosed(env);
   int64_t value = 1;
   if (count > 0 && !ReadLosslessBigInt(env, argument, &value)) {
     napi_valuetype type;
@@ -113,8 +110,8 @@ napi_value BoundCounterAdd(napi_env env, napi_callback_info info) {
       return nullptr;
     }
   }
-  if (value < 0 && target->monotonic) return RefuseNegative(env, *target, value);
-  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, target->cell, value);
+  if (value < 0 && target->monotonic) return ThrowNegative(env, target->argument, value);
+  CellAddInline(target->sequence, &bound->binding->sequences, bound->layout, target->cell, 0, value);
   return nullptr;
 }
 
@@ -124,18 +121,14 @@ napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);
   auto* target = static_cast<BoundCell*>(data);
+  if (*target->closed) return ThrowClosed(env);
   BoundLayout* bound = target->bound;
-  if (*bound->closed) return ThrowClosed(env);
   double number = *bound->binding->number_slot;
   int64_t value;
-  if (!IntegralInt64(number, &value)) {
-    napi_value boxed;
-    napi_create_double(env, number, &boxed);
-    ReadInt64Argument(env, boxed, target->argument.c_str(), &value);
-    return nullptr;
+  if (!IntegralInt64(number, &value) || (value < 0 && target->monotonic)) {
+    return ThrowAddRefusal(env, target->argument, target->monotonic, number);
   }
-  if (value < 0 && target->monotonic) return RefuseNegative(env, *target, value);
-  PerCpuAddInline(&bound->binding->sequences, bound->layout, bound->index_offset, target->cell, value);
+  CellAddInline(target->sequence, &bound->binding->sequences, bound->layout, target->cell, 0, value);
   return nullptr;
 }
 
@@ -172,7 +165,8 @@ napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage
   if (takes_slot_number && call.binding->number_slot == nullptr) return Throw(env, "bindNumberSlot() first");
   bool monotonic = false;
   if (call.count > 3) napi_get_value_bool(env, call.args[3], &monotonic);
-  auto* target = new BoundCell{bound, cell, argument, monotonic};
+  auto* target = new BoundCell{bound, cell, argument, monotonic, bound->closed,
+                               CellSequenceOf(call.binding->sequences, bound->layout, cell)};
   napi_value function = FunctionOwning(env, bound, name, callback, target, ReleaseOwner<BoundCell>);
   if (function == nullptr) delete target;
   return function;
@@ -219,6 +213,7 @@ struct BoundHistogram {
   uint32_t base;
   HistogramBuckets buckets;
   std::string caller;  // how errors name the call, such as "PerCpuHistogram.observe(value)"
+  CellSequence sequence;  // the sum's cell; a bucket's is `bucket` cells further
 };
 
 // observeSlotNumber(): observes the number in the thread's number slot (the JS layer checked that it is
@@ -234,17 +229,10 @@ napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info
   double value = *bound->binding->number_slot;
   uint32_t bucket;
   int64_t units;
-  if (!PlaceObservation(histogram->buckets, value, &bucket, &units)) {
-    napi_value boxed;
-    napi_create_double(env, value, &boxed);
-    std::string message = histogram->caller + ": `value` must be finite and within 9007199254740991 x resolution, got ";
-    message += NumberText(env, boxed);
-    napi_throw_range_error(env, nullptr, message.c_str());
-    return nullptr;
-  }
+  if (!PlaceObservation(histogram->buckets, value, &bucket, &units)) return ThrowObserveRefusal(env, histogram->caller, value);
   SequenceThread* thread = &bound->binding->sequences;
-  PerCpuAddInline(thread, bound->layout, bound->index_offset, histogram->base + bucket, 1);
-  if (units != 0) PerCpuAddInline(thread, bound->layout, bound->index_offset, histogram->base, units);
+  CellAddInline(histogram->sequence, thread, bound->layout, histogram->base, bucket, 1);
+  if (units != 0) CellAddInline(histogram->sequence, thread, bound->layout, histogram->base, 0, units);
   return nullptr;
 }
 
@@ -258,23 +246,14 @@ napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
                       "Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout";
   if (bound == nullptr || call.count < 2) return Throw(env, usage);
   if (call.binding->number_slot == nullptr) return Throw(env, "histogramObserveFunction: bindNumberSlot() first");
-  bool is_typed_array = false;
-  napi_is_typedarray(env, call.args[1], &is_typed_array);
-  if (!is_typed_array) return Throw(env, usage);
-  napi_typedarray_type type;
-  size_t length;
-  void* data;
-  napi_get_typedarray_info(env, call.args[1], &type, &length, &data, nullptr, nullptr);
   uint32_t base;
   std::string caller;
-  // Cells base .. base + length (the sum, then length - 1 bounds + 1 buckets) must all be in the layout.
-  if (type != napi_float64_array || length < 2 || !OptionalCellArg(call, 2, bound->layout.width, &base) ||
-      static_cast<uint64_t>(base) + length + 1 > bound->layout.width ||
+  HistogramBuckets buckets;
+  if (!OptionalCellArg(call, 2, bound->layout.width, &base) || !HistogramTailArg(call, 1, bound->layout, base, &buckets) ||
       !OptionalStringArg(call, 3, "PerCpuHistogram.observe(value)", &caller)) {
     return Throw(env, usage);
   }
-  const double* tail = static_cast<const double*>(data);
-  auto* histogram = new BoundHistogram{bound, base, HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]}, caller};
+  auto* histogram = new BoundHistogram{bound, base, std::move(buckets), caller, CellSequenceOf(call.binding->sequences, bound->layout, base)};
   napi_value function = FunctionOwning(env, bound, "observeSlotNumber", BoundHistogramObserveSlotNumber, histogram,
                                        ReleaseOwner<BoundHistogram>);
   if (function == nullptr) delete histogram;

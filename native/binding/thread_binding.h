@@ -4,6 +4,7 @@
 
 #include <node_api.h>
 
+#include "cell_handles.h"
 #include "../percpu/percpu_ops.h"
 #include "../registration/thread_rseq.h"
 
@@ -19,6 +20,9 @@ struct ThreadBinding {
   // `number_slot_ref` for the env's life.
   const double* number_slot = nullptr;
   napi_ref number_slot_ref = nullptr;
+  // The cells this thread reaches by handle (the FFI entry points, Node's slot functions).
+  HandleTable handles;
+  napi_env env = nullptr;
 };
 
 }  // namespace rseq_native

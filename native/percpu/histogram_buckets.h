@@ -12,7 +12,7 @@ namespace rseq_native {
 
 struct HistogramBuckets {
   std::vector<double> bounds;  // ascending, finite (checked by the JS layer before it hands them over)
-  double resolution;           // finite, > 0
+  double resolution = 1.0;     // finite, > 0
 };
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;

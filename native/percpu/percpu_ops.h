@@ -41,6 +41,38 @@ inline void PerCpuAddInline(SequenceThread* thread, const PerCpuLayout& layout, 
   PerCpuAdd(thread, layout, cell, value);
 }
 
+// What one cell's add sequence reads, gathered once per bound function (which belongs to one thread) so
+// that the hottest adds load it from one place instead of following pointers from the function's data to
+// its layout and thread: the thread's area (null without rseq), the offset of the index field in it (0
+// when the sequence cannot run on this layout), the cell's address in slot 0 of set 0, and the geometry.
+struct CellSequence {
+  RseqArea* area;
+  uint32_t index_offset;
+  uint32_t slots;
+  char* cell0;
+  uint64_t stride;
+  const uint32_t* active_set;
+  uint64_t set_bytes;
+};
+
+inline CellSequence CellSequenceOf(const SequenceThread& thread, const PerCpuLayout& layout, uint32_t cell) {
+  return CellSequence{thread.area, SequenceIndexOffset(thread, layout), layout.slots, layout.rseq_cells + cell * 8ull,
+                      layout.stride, layout.active_set, layout.set_bytes};
+}
+
+// PerCpuAdd of cell + `further` cells after the gathered one: one inline attempt at the sequence, the
+// out-of-line way (retries, atomics) when it cannot commit.
+inline void CellAddInline(const CellSequence& sequence, SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
+                          uint32_t further, int64_t value) {
+  if (sequence.index_offset != 0) {
+    int32_t status = SeqAdd(sequence.area, sequence.index_offset, sequence.slots, sequence.cell0 + further * 8ull,
+                            sequence.stride, value, sequence.active_set, sequence.set_bytes);
+    if (status >= 0) return;
+    if (status == kSeqAborted) CountAbort(thread);
+  }
+  PerCpuAdd(thread, layout, cell + further, value);
+}
+
 // Returns the slot (CPU or mm_cid) index it stored into, or -1 when the cell did not hold `expected`.
 int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
                               int64_t expected, int64_t desired);

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // npm run bench:runtimes: rseq-bench's single-thread figures in every runtime of versions.json, one run per
-// runtime, printed as one Markdown table (ns/op, and the ratio to that runtime's empty N-API call).
+// runtime and call path (Bun and Deno through their FFI, and through N-API with RSEQ_CALL_PATH=napi),
+// printed as one Markdown table (ns/op, and the ratio to that runtime's empty N-API call), with the bare
+// critical section of the C++ microbenchmark measured in the same run.
 //   node scripts/runtimes/bench.mjs [--json FILE]
 // Each runtime measures its own baseline in the same run, so ratios compare across runtimes even though
 // absolute figures on a shared machine drift.
@@ -9,7 +11,10 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { createRequire } from 'node:module'
 import { fetchRuntime, runtimes } from './fetch.mjs'
+
+const require = createRequire(import.meta.url)
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const benchCli = path.join(root, 'dist', 'cli', 'rseq-bench.js')
@@ -19,19 +24,26 @@ const reports = []
 try {
   for (const runtime of runtimes) {
     const executable = fetchRuntime(runtime)
-    const json = path.join(scratch, `${runtime.name}.json`)
     const args = runtime.kind === 'deno' ? ['run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', '--allow-write', benchCli] : [benchCli]
-    process.stderr.write(`${runtime.name}...\n`)
-    execFileSync(executable, [...args, '--workers', '1', '--json', json], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'] })
-    reports.push({ runtime, report: JSON.parse(readFileSync(json, 'utf8')) })
+    // Bun and Deno twice: through their FFI (their call path), and through N-API for comparison.
+    for (const callPath of runtime.kind === 'node' ? [''] : ['', 'napi']) {
+      const json = path.join(scratch, `${runtime.name}${callPath}.json`)
+      process.stderr.write(`${runtime.name}${callPath ? ` (RSEQ_CALL_PATH=${callPath})` : ''}...\n`)
+      const env = { ...process.env, RSEQ_CALL_PATH: callPath }
+      execFileSync(executable, [...args, '--workers', '1', '--json', json], { cwd: root, env, stdio: ['ignore', 'ignore', 'inherit'] })
+      reports.push({ runtime, report: JSON.parse(readFileSync(json, 'utf8')) })
+    }
   }
 } finally {
   rmSync(scratch, { recursive: true, force: true })
 }
+// The bare critical section, no JavaScript: what a call path adds to it is the call.
+const { runSequenceBench } = require('../../dist/bench/native-sequence.js')
+const bare = runSequenceBench(20_000_000, 1).rseqAddUncontended.nsPerOp
 
 const first = reports[0].report
 const methods = Object.keys(first.singleThread.figures)
-const header = ['ns/op (x empty N-API call)', ...reports.map(({ runtime, report }) => `${report.runtime.name} ${report.runtime.version}`)]
+const header = ['ns/op (x empty N-API call)', ...reports.map(({ report }) => `${report.runtime.name} ${report.runtime.version} (${report.callPath})`)]
 const lines = [`| ${header.join(' | ')} |`, `| --- |${reports.map(() => ' ---: |').join('')}`]
 for (const method of methods) {
   const cells = reports.map(({ report }) => {
@@ -40,6 +52,8 @@ for (const method of methods) {
   })
   lines.push(`| ${method} | ${cells.join(' | ')} |`)
 }
+const addOf = (report) => report.singleThread.figures['PerCpuCounter.add()'].median
+lines.push(`| bare C++ sequence (no JavaScript), ${bare.toFixed(2)} ns: add() / it | ${reports.map(({ report }) => `${(addOf(report) / bare).toFixed(2)}x`).join(' | ')} |`)
 const machine = first.machine
 console.log(
   `${first.date.slice(0, 10)}, ${machine.cpuModel}, ${machine.cpus} CPUs, Linux ${machine.kernel}, glibc ${machine.glibc}, ` +

@@ -39,16 +39,17 @@ export function commandLine(runtime: Runtime, executable: string, script: string
 /**
  * test/.build/runtime-consumer: package.json, node_modules/rseq -> this checkout, and the check script.
  * With `withoutNativeBuild`, test/.build/runtime-consumer-portable, whose node_modules/rseq is the package
- * without any native build (no build/, no prebuilds/), as on a platform the package has no build for.
+ * without any native build (no build/, no prebuilds/), as on a platform the package has no build for; with
+ * `installed` and `name`, test/.build/<name>, whose node_modules/rseq is the package copy at `installed`.
  */
-export function consumerFolder({ withoutNativeBuild = false } = {}): string {
-  const folder = path.join(root, 'test', '.build', withoutNativeBuild ? 'runtime-consumer-portable' : 'runtime-consumer')
+export function consumerFolder({ withoutNativeBuild = false, installed = '', name = '' } = {}): string {
+  const folder = path.join(root, 'test', '.build', name || (withoutNativeBuild ? 'runtime-consumer-portable' : 'runtime-consumer'))
   rmSync(folder, { recursive: true, force: true })
   mkdirSync(path.join(folder, 'node_modules'), { recursive: true })
   writeFileSync(path.join(folder, 'package.json'), JSON.stringify({ name: 'runtime-consumer', private: true, type: 'module' }))
   // The package finds its native build from where its files really are: a copy has none.
-  const installed = withoutNativeBuild ? packageCopy('runtime-package-without-native-build') : root
-  symlinkSync(installed, path.join(folder, 'node_modules', 'rseq'))
-  for (const file of ['runtime-check.mjs', 'exporter-samples.cjs']) cpSync(path.join(root, 'test', 'fixtures', file), path.join(folder, file))
+  const target = installed || (withoutNativeBuild ? packageCopy('runtime-package-without-native-build') : root)
+  symlinkSync(target, path.join(folder, 'node_modules', 'rseq'))
+  for (const file of ['runtime-check.mjs', 'exporter-samples.cjs', 'ffi-aborts.mjs']) cpSync(path.join(root, 'test', 'fixtures', file), path.join(folder, file))
   return folder
 }

@@ -1,0 +1,58 @@
+// Cells reached by a number: the JS layer asks for a handle once (counterHandle() and kin), a small integer
+// indexing the calling thread's table, and passes it on every call of the plain C entry points (Bun's and
+// Deno's FFI, ffi_entry.cc). Every use checks the handle against the table of
+// the thread that calls, so no number JavaScript passes reaches memory unchecked; a handle holds a share of
+// its bound layout (and so of the memory under it) until the JS layer releases it.
+#pragma once
+
+#include <node_api.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "../percpu/histogram_buckets.h"
+#include "../percpu/percpu_ops.h"
+
+namespace rseq_native {
+
+struct BoundLayout;  // bound_layout.h, which needs the thread binding that holds these tables
+
+enum class HandleKind : uint8_t { kFree, kCounter, kHistogram, kArray };
+
+// What every call on a handle reads first, together: its kind, whether its store is closed, and what the
+// add sequence of its cell reads. What only some calls read (a histogram's bounds) follows.
+struct CellHandle {
+  HandleKind kind = HandleKind::kFree;
+  bool monotonic = false;     // a store counter's: a negative add is refused
+  uint32_t cell = 0;          // a counter's cell, a histogram's first cell (its sum); 0 for an array
+  const bool* closed = nullptr;  // the store's closed flag (or a constant false)
+  CellSequence sequence{};    // what the add sequence of `cell` reads, gathered when the handle is made
+  BoundLayout* bound = nullptr;
+  HistogramBuckets buckets;   // a histogram's bounds and resolution
+};
+
+struct HandleTable {
+  std::vector<CellHandle> entries;
+  std::vector<std::string> names;  // how errors name the value or the call, by handle (read on refusals only)
+  uint32_t size = 0;               // entries.size(), kept as a count so that the check needs no division
+  std::vector<uint32_t> free;
+};
+
+// The live handle `handle` of `kind` in `table`, or null.
+inline const CellHandle* HandleOf(const HandleTable& table, uint32_t handle, HandleKind kind) {
+  if (handle >= table.size) return nullptr;
+  const CellHandle& entry = table.entries[handle];
+  return entry.kind == kind ? &entry : nullptr;
+}
+
+// Adds `entry` (which holds one share of its layout) to the table, errors naming it `name`; returns its handle.
+uint32_t AddHandle(HandleTable* table, CellHandle entry, std::string name);
+
+// Frees `handle` and gives back its share; false if it was not live.
+bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle);
+
+// Gives back every handle's share: the thread's environment is being torn down.
+void ReleaseAllHandles(napi_env env, HandleTable* table);
+
+}  // namespace rseq_native

@@ -1,0 +1,105 @@
+// N-API surface of the FFI call path: a handle is made once per counter, histogram or array and thread,
+// from a bound layout, for the plain C entry points (ffi_entry.h); the JS layer releases it when the
+// function or object using it is collected (a FinalizationRegistry), and the thread's teardown releases
+// whatever is left.
+#include "ffi_binding.h"
+
+#include <string>
+
+#include "bound_layout.h"
+#include "call_args.h"
+#include "cell_handles.h"
+
+namespace rseq_native {
+namespace {
+
+napi_value Uint32(napi_env env, uint32_t value) {
+  napi_value result;
+  napi_create_uint32(env, value, &result);
+  return result;
+}
+
+bool StringArg(const Call& call, size_t at, std::string* out) {
+  size_t length;
+  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok || length > 200) {
+    return false;
+  }
+  out->resize(length);
+  napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
+  return true;
+}
+
+// A new handle over `bound`, which it holds one share of.
+napi_value NewHandle(const Call& call, BoundLayout* bound, CellHandle entry, std::string name) {
+  bound->owners++;
+  entry.bound = bound;
+  entry.closed = bound->closed;
+  entry.sequence = CellSequenceOf(call.binding->sequences, bound->layout, entry.cell);
+  return Uint32(call.env, AddHandle(&call.binding->handles, std::move(entry), std::move(name)));
+}
+
+// counterHandle(layout, cell, name, monotonic) -> handle
+napi_value CounterHandle(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  CellHandle entry;
+  entry.kind = HandleKind::kCounter;
+  std::string name;
+  if (bound == nullptr || !CellArg(call, 1, bound->layout, &entry.cell) || !StringArg(call, 2, &name) || call.count < 4 ||
+      napi_get_value_bool(env, call.args[3], &entry.monotonic) != napi_ok) {
+    return Throw(env, "counterHandle(layout, cell, name, monotonic): invalid arguments");
+  }
+  return NewHandle(call, bound, std::move(entry), std::move(name));
+}
+
+// histogramHandle(layout, tail: Float64Array [resolution, ...bounds], base, caller) -> handle
+napi_value HistogramHandle(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  CellHandle entry;
+  entry.kind = HandleKind::kHistogram;
+  std::string name;
+  if (bound == nullptr || !CellArg(call, 2, bound->layout, &entry.cell) ||
+      !HistogramTailArg(call, 1, bound->layout, entry.cell, &entry.buckets) || !StringArg(call, 3, &name)) {
+    return Throw(env, "histogramHandle(layout, tail, base, caller): invalid arguments");
+  }
+  return NewHandle(call, bound, std::move(entry), std::move(name));
+}
+
+// arrayHandle(layout) -> handle
+napi_value ArrayHandle(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  if (bound == nullptr) return Throw(env, "arrayHandle(layout): `layout` must come from bind()");
+  CellHandle entry;
+  entry.kind = HandleKind::kArray;
+  return NewHandle(call, bound, std::move(entry), "PerCpuArray");
+}
+
+// releaseHandle(handle) -> whether it was live
+napi_value ReleaseHandleCall(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  uint32_t handle;
+  bool released = IndexArg(call, 0, 0xffffffffu, &handle) && ReleaseHandle(env, &call.binding->handles, handle);
+  napi_value result;
+  napi_get_boolean(env, released, &result);
+  return result;
+}
+
+}  // namespace
+
+void AddHandleFunctions(napi_env env, napi_value exports, ThreadBinding* binding) {
+  const NamedCallback entries[] = {
+      {"counterHandle", CounterHandle},
+      {"histogramHandle", HistogramHandle},
+      {"arrayHandle", ArrayHandle},
+      {"releaseHandle", ReleaseHandleCall},
+  };
+  SetFunctions(env, exports, binding, entries);
+}
+
+}  // namespace rseq_native
