@@ -27,7 +27,7 @@ function requestedCallPath(): '' | (typeof REQUESTS)[number] {
 function decide(): { path: CallPath; reason: string; ffi: FfiSymbols | null } {
   const requested = requestedCallPath()
   if (nativeAbsolutePath === null) {
-    if (requested === 'ffi') throw new Error('RSEQ_CALL_PATH=ffi needs the native build, which is not loaded: the portable path runs')
+    if (requested === 'ffi') throw new Error('RSEQ_CALL_PATH=ffi needs the native build, which is not loaded here: build it (npm rebuild rseq), or unset RSEQ_CALL_PATH to run the portable path')
     return { path: 'portable', reason: 'no native build is loaded: the operations are JavaScript', ffi: null }
   }
   const kind = runtimeFfi()
@@ -50,6 +50,12 @@ const decided = decide()
 export const callPath: CallPath = decided.path
 export const callPathReason: string = decided.reason
 export const ffi: FfiSymbols | null = decided.ffi
+
+/**
+ * Calls of the FFI entry points on this thread that refused (an argument they do not take, a released or
+ * foreign handle, a closed store) and were made again through N-API: counted on that slow way only.
+ */
+export const ffiRefusals = { count: 0 }
 
 // A handle lives as long as the function or object using it: released when that is collected (and all
 // of the thread's at its teardown, natively).

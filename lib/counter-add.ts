@@ -3,7 +3,7 @@
 // number go the fast way; a bigint (and any value the fast way refuses, for its error) goes through the
 // counter's own N-API function, whose error names the argument.
 import { native, type NativeLayout } from './binding'
-import { ffi, holdHandle } from './call-path'
+import { ffi, ffiRefusals, holdHandle } from './call-path'
 import { numberSlot } from './number-slot'
 
 /**
@@ -20,10 +20,14 @@ export function counterAddOf(layout: NativeLayout, cell: number, argument: strin
     return holdHandle(function add(n?: number | bigint): void {
       if (typeof n === 'number') {
         if (counterAdd(handle, n) === 0) return
+        ffiRefusals.count++
         slot[0] = n
         addSlotNumber()
       } else if (n === undefined) {
-        if (counterAdd(handle, 1) !== 0) addArgument()
+        if (counterAdd(handle, 1) !== 0) {
+          ffiRefusals.count++
+          addArgument()
+        }
       } else addArgument(n)
     }, handle)
   }

@@ -1,7 +1,7 @@
 // What a histogram is given, per-CPU or a store's: bucket bounds and the resolution of its exact sum,
 // checked the same way for both, and the observe(value) bound to its cells.
 import { native, type NativeLayout } from './binding'
-import { ffi, holdHandle } from './call-path'
+import { ffi, ffiRefusals, holdHandle } from './call-path'
 import { numberSlot } from './number-slot'
 import { MAX_WIDTH } from './percpu-layout'
 
@@ -70,6 +70,7 @@ export function histogramObserveOf(layout: NativeLayout, bounds: readonly number
     return holdHandle((value: number): void => {
       if (typeof value !== 'number') throw notANumber(value)
       if (histogramObserve(handle, value) === 0) return
+      ffiRefusals.count++
       slot[0] = value
       observeSlotNumber()
     }, handle)

@@ -1,5 +1,6 @@
 // Hooks for this package's tests and benchmarks: not part of the public API and not covered by semver.
 import { native } from './binding'
+import { ffiRefusals as refusals } from './call-path'
 import { cellsOf } from './percpu-cells'
 import { races } from './store-directory'
 
@@ -56,6 +57,14 @@ export function auditDescriptors(): { descriptors: number; signatureMatches: num
   return native.auditDescriptors()
 }
 
+
+/**
+ * Calls of the FFI entry points (Bun's and Deno's call path) this thread made again through N-API because
+ * the entry point refused them: 0 after valid calls shows the FFI did the work.
+ */
+export function ffiRefusals(): number {
+  return refusals.count
+}
 
 /** Store records this thread wrote and gave back because another process or thread published the same series first. */
 export function storeRacesLost(): number {

@@ -1,7 +1,7 @@
 // `width` int64 cells per CPU, for gauges and structures of your own: add, max and compare-exchange on
 // the calling CPU's cells, reads of any CPU's.
 import { native } from './binding'
-import { ffi, holdHandle } from './call-path'
+import { ffi, ffiRefusals, holdHandle } from './call-path'
 import { toIndex, toInt64 } from './integers'
 import { MAX_WIDTH } from './percpu-layout'
 import { cellsOf, PerCpuCells } from './percpu-cells'
@@ -56,7 +56,11 @@ export class PerCpuArray {
     const at = this.#cell(cell, 'add(cell, n)')
     const value = toInt64(n, 'PerCpuArray.add(cell, n): `n`')
     if (typeof value !== 'number') native.addBigInt(this.#layout, at, value)
-    else if (ffi === null || ffi.arrayAdd(this.#handle, at, value) !== 0) native.add(this.#layout, at, value)
+    else if (ffi === null) native.add(this.#layout, at, value)
+    else if (ffi.arrayAdd(this.#handle, at, value) !== 0) {
+      ffiRefusals.count++
+      native.add(this.#layout, at, value)
+    }
   }
 
   /** `cell` of the calling CPU becomes max(cell, v). */
@@ -64,7 +68,11 @@ export class PerCpuArray {
     const at = this.#cell(cell, 'max(cell, v)')
     const value = toInt64(v, 'PerCpuArray.max(cell, v): `v`')
     if (typeof value !== 'number') native.maxBigInt(this.#layout, at, value)
-    else if (ffi === null || ffi.arrayMax(this.#handle, at, value) !== 0) native.max(this.#layout, at, value)
+    else if (ffi === null) native.max(this.#layout, at, value)
+    else if (ffi.arrayMax(this.#handle, at, value) !== 0) {
+      ffiRefusals.count++
+      native.max(this.#layout, at, value)
+    }
   }
 
   /**
@@ -76,8 +84,12 @@ export class PerCpuArray {
     const want = toInt64(expected, 'PerCpuArray.compareExchange(cell, expected, desired): `expected`')
     const next = toInt64(desired, 'PerCpuArray.compareExchange(cell, expected, desired): `desired`')
     if (bothNumbers(want, next)) {
-      const stored = ffi === null ? FFI_CAS_REFUSED : ffi.arrayCompareExchange(this.#handle, at, want, next as number)
-      return stored !== FFI_CAS_REFUSED ? stored : native.compareExchange(this.#layout, at, want, next as number)
+      if (ffi !== null) {
+        const stored = ffi.arrayCompareExchange(this.#handle, at, want, next as number)
+        if (stored !== FFI_CAS_REFUSED) return stored
+        ffiRefusals.count++
+      }
+      return native.compareExchange(this.#layout, at, want, next as number)
     }
     return native.compareExchangeBigInt(this.#layout, at, BigInt(want), BigInt(next))
   }

@@ -42,9 +42,6 @@ export interface StoreExport {
   unregister(): void
 }
 
-/** The registry methods that read metrics: each first brings the registry up to date with the store. */
-const READERS = ['metrics', 'getMetricsAsJSON', 'getMetricsAsArray', 'getSingleMetricAsString', 'getSingleMetric'] as const
-
 /** The Prometheus families of a collected store: counters and gauges as they are, histograms with cumulative buckets. */
 export function familiesOf(collected: CollectedMetric[], aggregator: FamilyData['aggregator']): FamilyData[] {
   return collected.map((metric): FamilyData => {
@@ -88,6 +85,72 @@ export function registerStoreWith(library: PrometheusLibrary, store: unknown, op
 }
 
 /**
+ * The registry methods a scrape calls (prom-client's and @prometheus-io/client's, each async): each first
+ * brings the registry's families up to date with the stores exported to it. getSingleMetric() and
+ * getMetricsAsArray() are left alone: apps call the first on every request, and the readers call the second
+ * from inside themselves, where a second store read would be wasted.
+ */
+const READERS = ['metrics', 'getMetricsAsJSON', 'getSingleMetricAsString'] as const
+type Reader = (...args: unknown[]) => unknown
+
+/** One export's part in one registry: brings the registry up to date with the export's store. */
+interface Participant {
+  sync(): void
+}
+
+/**
+ * What a registry carries while any store is exported to it: the wrappers of its READERS, installed once
+ * whatever the number of exports, and the exports' participants they run before each read.
+ */
+interface RegistryHook {
+  participants: Set<Participant>
+  /** The registry's own value of each wrapped method (undefined: it had none, its prototype's served). */
+  own: Map<string, Reader | undefined>
+  wrappers: Map<string, Reader>
+}
+
+const hooks = new WeakMap<RegistryLike, RegistryHook>()
+
+function hookOf(registry: RegistryLike): RegistryHook {
+  const existing = hooks.get(registry)
+  if (existing) return existing
+  const hook: RegistryHook = { participants: new Set(), own: new Map(), wrappers: new Map() }
+  const methods = registry as unknown as Record<string, Reader>
+  for (const method of READERS) {
+    const original = methods[method]
+    if (typeof original !== 'function') continue
+    hook.own.set(method, Object.prototype.hasOwnProperty.call(registry, method) ? original : undefined)
+    const wrapper = function (this: unknown, ...args: unknown[]): unknown {
+      try {
+        for (const participant of hook.participants) participant.sync()
+      } catch (error) {
+        // These methods return promises: a store that cannot be read rejects the read, as a failing metric does.
+        return Promise.reject(error)
+      }
+      return original.apply(this, args)
+    }
+    hook.wrappers.set(method, wrapper)
+    Object.defineProperty(registry, method, { configurable: true, writable: true, value: wrapper })
+  }
+  hooks.set(registry, hook)
+  return hook
+}
+
+/** Takes `participant` out of the registry's hook; the last one out gives the registry its methods back (those not replaced since). */
+function leaveHook(registry: RegistryLike, participant: Participant): void {
+  const hook = hooks.get(registry)
+  if (!hook?.participants.delete(participant) || hook.participants.size > 0) return
+  hooks.delete(registry)
+  const methods = registry as unknown as Record<string, unknown>
+  for (const [method, wrapper] of hook.wrappers) {
+    if (methods[method] !== wrapper) continue
+    const own = hook.own.get(method)
+    if (own === undefined) delete methods[method]
+    else Object.defineProperty(registry, method, { configurable: true, writable: true, value: own })
+  }
+}
+
+/**
  * Exports `store` through `registries`. Every family of the store becomes one metric of each registry; a
  * family made later (by any process) joins at the next read of the registry. A host-wide store holds every
  * process's counts, so its families aggregate as 'first' under a cluster registry (each worker reports the
@@ -95,8 +158,8 @@ export function registerStoreWith(library: PrometheusLibrary, store: unknown, op
  */
 export function exportStore(store: MetricStore, registries: readonly RegistryLike[], caller: string): StoreExport {
   const aggregator: FamilyData['aggregator'] = store.scope === 'host-wide' ? 'first' : 'sum'
-  // One collect() serves every family of a scrape: each read of a registry starts a new one, which stays
-  // valid until the event loop turns (the registries call every family's get() right away).
+  // One collect() serves every family of a read: each read starts a new one, which stays valid until the
+  // event loop turns (the registries call every family's get() right away).
   let snapshot: Map<string, FamilyData> | null = null
   const current = (): Map<string, FamilyData> => {
     if (snapshot === null) {
@@ -105,76 +168,71 @@ export function exportStore(store: MetricStore, registries: readonly RegistryLik
     }
     return snapshot
   }
-  // The family objects each registry holds, by the name they were registered under (removal needs it:
-  // prom-client renames a counter object when it prints OpenMetrics).
-  const registered = registries.map(() => new Map<string, object>())
-  // sync() asks the registry itself (getSingleMetric, wrapped below): those calls must not sync again.
-  let syncing = false
-  const sync = (registry: RegistryLike, mine: Map<string, object>): void => {
-    if (syncing) return
-    syncing = true
-    snapshot = null
-    try {
-      addNewFamilies(registry, mine)
-    } finally {
-      syncing = false
-    }
-  }
-  const addNewFamilies = (registry: RegistryLike, mine: Map<string, object>): void => {
+  const unique = [...new Set(registries)]
+  // A name the store exports must be free in every registry before any of them changes.
+  for (const registry of unique) {
     for (const name of current().keys()) {
-      if (mine.has(name)) continue
       if (registry.getSingleMetric(name) !== undefined) {
-        throw new Error(`${caller}: the registry already has a metric named ${name}, which the store exports too`)
+        throw new Error(`${caller}: the registry already has a metric named ${name}, which the store exports too: rename one of them, or export the store to another registry`)
       }
-      const family = {
-        name,
-        type: current().get(name)!.type,
-        aggregator,
-        help: current().get(name)!.help,
-        // The registries call get() (and, where it exists, getForPromString()) at every scrape.
-        get: async () => ({ ...current().get(name)!, name: family.name }),
-        // registry.resetMetrics() resets what it holds; a store is never reset from a scrape.
-        reset() {},
-      }
-      registry.registerMetric(family as never)
-      mine.set(name, family)
     }
   }
-  const originals = registries.map((registry, at) => {
-    const saved: Partial<Record<(typeof READERS)[number], unknown>> = {}
-    for (const method of READERS) {
-      const original = (registry as unknown as Record<string, (...args: unknown[]) => unknown>)[method]
-      if (typeof original !== 'function') continue
-      saved[method] = Object.prototype.hasOwnProperty.call(registry, method) ? original : undefined
-      Object.defineProperty(registry, method, {
-        configurable: true,
-        writable: true,
-        value: function (this: RegistryLike, ...args: unknown[]) {
-          sync(registry, registered[at])
-          return original.apply(this, args)
-        },
-      })
-    }
-    return saved
-  })
-  // Every registry gets the families the store has now.
-  registries.forEach((registry, at) => sync(registry, registered[at]))
-  let active = true
-  return {
-    store,
-    registries,
-    unregister() {
-      if (!active) return
-      active = false
-      registries.forEach((registry, at) => {
-        for (const name of registered[at].keys()) registry.removeSingleMetric(name)
-        for (const method of READERS) {
-          if (!(method in originals[at])) continue
-          const own = originals[at][method]
-          if (own === undefined) delete (registry as unknown as Record<string, unknown>)[method]
-          else Object.defineProperty(registry, method, { configurable: true, writable: true, value: own })
+  const memberships = unique.map((registry) => {
+    // The family objects this export put in the registry, by the name they were registered under (removal
+    // needs it: prom-client renames a counter object when it prints OpenMetrics).
+    const mine = new Map<string, object>()
+    // Names a later family of the store could not take (the registry had a metric of that name): warned once.
+    const refused = new Set<string>()
+    const participant: Participant = {
+      sync() {
+        snapshot = null
+        for (const [name, family] of current()) {
+          const held = registry.getSingleMetric(name)
+          if (held !== undefined && held === mine.get(name)) continue
+          // registry.clear() or removeSingleMetric() took it out: it comes back; another metric took the name: it stays out.
+          mine.delete(name)
+          if (held !== undefined) {
+            if (!refused.has(name)) {
+              refused.add(name)
+              process.emitWarning(`${caller}: the registry already has a metric named ${name}, made after the store was exported; the store's ${name} stays out of that registry`, { code: 'RSEQ_EXPORT_NAME_TAKEN' })
+            }
+            continue
+          }
+          const exported = {
+            name,
+            type: family.type,
+            aggregator,
+            help: family.help,
+            // The registries call get() (and, where it exists, getForPromString()) at every read.
+            get: async () => ({ ...current().get(name)!, name: exported.name }),
+            // registry.resetMetrics() resets what it holds; a store is never reset from a scrape.
+            reset() {},
+          }
+          registry.registerMetric(exported as never)
+          mine.set(name, exported)
         }
-      })
-    },
+      },
+    }
+    return { registry, mine, participant }
+  })
+  let active = true
+  const unregister = (): void => {
+    if (!active) return
+    active = false
+    for (const { registry, mine, participant } of memberships) {
+      leaveHook(registry, participant)
+      for (const [name, family] of mine) if (registry.getSingleMetric(name) === family) registry.removeSingleMetric(name)
+      mine.clear()
+    }
   }
+  try {
+    for (const { registry, participant } of memberships) {
+      hookOf(registry).participants.add(participant)
+      participant.sync()
+    }
+  } catch (error) {
+    unregister()
+    throw error
+  }
+  return { store, registries: unique, unregister }
 }

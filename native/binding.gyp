@@ -45,6 +45,9 @@
         "-std=c++17",
         "-O2",
         "-fno-omit-frame-pointer",
+        "-fvisibility=hidden",
+        "-ffunction-sections",
+        "-fdata-sections",
         "-Wall",
         "-Wextra"
       ],
@@ -52,7 +55,8 @@
         "-fno-exceptions"
       ],
       "ldflags": [
-        "-ldl"
+        "-ldl",
+        "-Wl,--gc-sections"
       ],
       "conditions": [
         [

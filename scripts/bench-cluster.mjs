@@ -11,7 +11,7 @@ import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 
 const require = createRequire(import.meta.url)
-const { values: options } = parseArgs({ options: { processes: { type: 'string', default: '2,8,32' }, scrapes: { type: 'string', default: '40' }, quick: { type: 'boolean' } } })
+const { values: options } = parseArgs({ options: { processes: { type: 'string', default: '2,8,32' }, scrapes: { type: 'string', default: '100' }, quick: { type: 'boolean' } } })
 const ROUTES = ['/', '/api', '/login', '/static']
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 const ADDS = 10_000 // per worker: requests counted and latencies observed before the scrapes
@@ -82,7 +82,8 @@ async function measure(mode, processes, scrapes) {
   const spec = MODES[mode]
   const set = spec.setUp()
   const workers = Array.from({ length: processes }, () => cluster.fork({ BENCH_MODE: mode, BENCH_STORE: process.env.BENCH_STORE }))
-  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.once('message', resolve))))
+  // Only 'ready': the libraries send their own messages too (@prometheus-io/client announces its registry).
+  await Promise.all(workers.map((worker) => new Promise((resolve) => worker.on('message', (message) => message === 'ready' && resolve()))))
   const scrape = spec.scraper(set)
   const expected = processes * ADDS
   for (let warm = 0; warm < 3; warm++) await scrape()

@@ -8,7 +8,7 @@ import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterPro
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import * as prometheusIo from '@prometheus-io/client'
 import * as promClient from 'prom-client'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MetricStore } from '../lib'
 import { StoreMetricProducer } from '../lib/opentelemetry'
 import * as promClientExport from '../lib/prom-client'
@@ -46,8 +46,11 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     const store = MetricStore.create()
     store.counter('rseq_default_registry_total').add(5)
     const exported = registerStore(store)
-    expect(samplesOf(await library.register.metrics()).rseq_default_registry_total).toBe(5)
-    exported.unregister()
+    try {
+      expect(samplesOf(await library.register.metrics()).rseq_default_registry_total).toBe(5)
+    } finally {
+      exported.unregister()
+    }
     expect(samplesOf(await library.register.metrics()).rseq_default_registry_total).toBeUndefined()
   })
 
@@ -90,12 +93,117 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     expect(await registry.metrics()).not.toMatch(/http_requests_total|after_total/)
   })
 
-  it('refuses a registry that has a metric of a name the store exports, saying which', async () => {
+  it('refuses a registry that has a metric of a name the store exports, saying which, and changes no registry', async () => {
     const store = MetricStore.create()
     store.counter('jobs_total').add()
+    store.counter('other_total').add()
+    const free = new library.Registry()
+    const taken = new library.Registry()
+    new library.Counter({ name: 'jobs_total', help: 'mine', registers: [taken] }).inc(7)
+    expect(() => registerStore(store, { registers: [free, taken] })).toThrow('registerStore(store, options): the registry already has a metric named jobs_total, which the store exports too')
+    for (const registry of [free, taken]) expect(Object.prototype.hasOwnProperty.call(registry, 'metrics')).toBe(false)
+    expect(samplesOf(await taken.metrics())).toEqual({ jobs_total: 7 })
+    expect(samplesOf(await free.metrics())).toEqual({})
+  })
+
+  it('leaves out a family made later under a name the registry took meanwhile, with one warning, and keeps scraping', async () => {
+    const store = MetricStore.create()
+    store.counter('early_total').add()
     const registry = new library.Registry()
-    new library.Counter({ name: 'jobs_total', help: 'mine', registers: [registry] })
-    expect(() => registerStore(store, { registers: [registry] })).toThrow('registerStore(store, options): the registry already has a metric named jobs_total, which the store exports too')
+    const exported = registerStore(store, { registers: [registry] })
+    new library.Counter({ name: 'late_total', help: 'the app\'s', registers: [registry] }).inc(4)
+    store.counter('late_total').add(100)
+    const warnings: Error[] = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      expect(samplesOf(await registry.metrics())).toEqual({ early_total: 1, late_total: 4 })
+      expect(samplesOf(await registry.metrics())).toEqual({ early_total: 1, late_total: 4 })
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', onWarning)
+      exported.unregister()
+    }
+    expect(warnings.map((warning) => warning.message)).toEqual([expect.stringContaining('the registry already has a metric named late_total, made after the store was exported')])
+  })
+
+  it('rejects a read when the store cannot be read (a promise, never a throw), and reads again once it can', async () => {
+    const file = path.join(directory, `unreadable-${library === promClient ? 'prom' : 'io'}.metrics`)
+    const store = MetricStore.open(file)
+    store.counter('kept_total').add(2)
+    const registry = new library.Registry()
+    const exported = registerStore(store, { registers: [registry] })
+    store.close()
+    let read: Promise<unknown> | undefined
+    expect(() => (read = registry.metrics())).not.toThrow()
+    await expect(read).rejects.toThrow(/closed/)
+    expect(() => (read = registry.getMetricsAsJSON())).not.toThrow()
+    await expect(read).rejects.toThrow(/closed/)
+    exported.unregister()
+    expect(samplesOf(await registry.metrics())).toEqual({})
+  })
+
+  it('reads the store once per scrape, and never for getSingleMetric() or getMetricsAsArray()', async () => {
+    const store = MetricStore.create()
+    fillStore(store)
+    const registry = new library.Registry()
+    const exported = registerStore(store, { registers: [registry] })
+    const collect = vi.spyOn(MetricStore.prototype, 'collect')
+    try {
+      await registry.metrics()
+      expect(collect).toHaveBeenCalledTimes(1)
+      await registry.getMetricsAsJSON()
+      expect(collect).toHaveBeenCalledTimes(2)
+      await registry.getSingleMetricAsString('queue_depth')
+      expect(collect).toHaveBeenCalledTimes(3)
+      for (let call = 0; call < 100; call++) registry.getSingleMetric('http_requests_total')
+      registry.getMetricsAsArray()
+      expect(collect).toHaveBeenCalledTimes(3)
+    } finally {
+      collect.mockRestore()
+      exported.unregister()
+    }
+  })
+
+  it('lets two stores share a registry, each unregistering on its own in any order', async () => {
+    const first = MetricStore.create()
+    const second = MetricStore.create()
+    first.counter('first_total').add(1)
+    second.counter('second_total').add(2)
+    const registry = new library.Registry()
+    const one = registerStore(first, { registers: [registry] })
+    const two = registerStore(second, { registers: [registry] })
+    one.unregister()
+    first.counter('first_later_total').add(10)
+    second.counter('second_later_total').add(20)
+    expect(samplesOf(await registry.metrics())).toEqual({ second_total: 2, second_later_total: 20 })
+    first.close()
+    two.unregister()
+    expect(Object.prototype.hasOwnProperty.call(registry, 'metrics')).toBe(false)
+    expect(samplesOf(await registry.metrics())).toEqual({})
+  })
+
+  it('puts its families back after registry.clear()', async () => {
+    const store = MetricStore.create()
+    store.counter('cleared_total').add(3)
+    const registry = new library.Registry()
+    const exported = registerStore(store, { registers: [registry] })
+    registry.clear()
+    expect(samplesOf(await registry.metrics())).toEqual({ cleared_total: 3 })
+    exported.unregister()
+  })
+
+  it('prints OpenMetrics when the registry is asked to', async () => {
+    const store = MetricStore.create()
+    store.counter('open_total').add(5)
+    const registry = new library.Registry()
+    registry.setContentType(library.Registry.OPENMETRICS_CONTENT_TYPE as never)
+    const exported = registerStore(store, { registers: [registry] })
+    const text = await registry.metrics()
+    expect(text).toContain('# TYPE open counter\n')
+    expect(text).toContain('open_total 5\n')
+    expect(text.endsWith('# EOF\n')).toBe(true)
+    exported.unregister()
   })
 
   it('names what is wrong with its arguments', () => {
@@ -109,12 +217,20 @@ describe('prom-client and @prometheus-io/client installed side by side', () => {
     const store = MetricStore.create()
     store.counter('both_total').add(2)
     const exported = promClientExport.registerStore(store)
+    try {
+      expect(await prometheusIo.register.metrics()).not.toContain('both_total')
+      const second = prometheusIoExport.registerStore(store)
+      try {
+        expect(samplesOf(await prometheusIo.register.metrics()).both_total).toBe(2)
+        expect(samplesOf(await promClient.register.metrics()).both_total).toBe(2)
+      } finally {
+        second.unregister()
+      }
+    } finally {
+      exported.unregister()
+    }
     expect(await prometheusIo.register.metrics()).not.toContain('both_total')
-    const second = prometheusIoExport.registerStore(store)
-    expect(samplesOf(await prometheusIo.register.metrics()).both_total).toBe(2)
-    expect(samplesOf(await promClient.register.metrics()).both_total).toBe(2)
-    exported.unregister()
-    second.unregister()
+    expect(await promClient.register.metrics()).not.toContain('both_total')
   })
 })
 
@@ -179,8 +295,10 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     const result = await new StoreMetricProducer(store).collect()
     expect(result.resourceMetrics.scopeMetrics).toEqual([])
     expect(String(result.errors[0])).toMatch(/MetricStore.collect\(\): the MetricStore of the in-process store is closed/)
-    const exported = await otelCollect(MetricStore.create())
-    expect(exported.scopeMetrics.map((scope) => scope.scope.name)).toEqual(['app', 'rseq'])
+    // Through a reader: the SDK exports its own metrics from the same collection.
+    const exported = await otelCollect(store)
+    expect(exported.scopeMetrics.map((scope) => scope.scope.name)).toEqual(['app'])
+    expect(exported.scopeMetrics[0].metrics.map((metric) => [metric.descriptor.name, metric.dataPoints[0].value])).toEqual([['app_starts', 1]])
   })
 
   it('serves, through the SDK\'s Prometheus exporter, the values prom-client and @prometheus-io/client serve', async () => {
@@ -188,16 +306,8 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     fillStore(store)
     const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true, metricProducers: [new StoreMetricProducer(store)] })
     const provider = new MeterProvider({ readers: [exporter] })
-    let text = ''
-    const response = {
-      statusCode: 0,
-      setHeader() {},
-      end(body: string) {
-        text = body
-      },
-    }
-    exporter.getMetricsRequestHandler({} as never, response as never)
-    for (let wait = 0; text === '' && wait < 100; wait++) await new Promise((resolve) => setTimeout(resolve, 10))
+    // The handler answers through response.end() once its collection is done.
+    const text = await new Promise<string>((resolve) => exporter.getMetricsRequestHandler({} as never, { statusCode: 0, setHeader() {}, end: resolve } as never))
     await provider.shutdown()
     const fromOpenTelemetry = storeSamples(samplesOf(text))
     for (const { library, registerStore } of libraries) {

@@ -55,7 +55,7 @@ describe('the same under AddressSanitizer (the addon built with -fsanitize=addre
   let libasan: string
   beforeAll(async () => {
     libasan = (await runCommandOk('g++', ['-print-file-name=libasan.so'])).trim()
-    asan = await instrumentedPackage('kept-functions-asan', '-fsanitize=address -fno-omit-frame-pointer', '-fsanitize=address')
+    asan = await instrumentedPackage('-fsanitize=address -fno-omit-frame-pointer', '-fsanitize=address')
   }, 600_000)
 
   it.each(KINDS.flatMap((kind) => [[kind, 'fallback'], [kind, 'auto']]))('%s, strategy %s: no report, exit 0', async (kind, strategy) => {

@@ -37,7 +37,7 @@ let copy: string
 let tarball: string
 
 beforeAll(async () => {
-  copy = packageCopy('packaging', ['README.md', 'LICENSE', 'docs'])
+  copy = packageCopy('packaging', ['README.md', 'LICENSE', 'docs', 'lib', 'tsconfig.json'])
   const args = arches.length === 2 ? [] : ['--arch', process.arch]
   await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), ...args], { cwd: copy, timeoutMs: 600_000 })
   rmSync(path.join(copy, 'build'), { recursive: true, force: true })

@@ -98,8 +98,8 @@ describe('the fence is what makes drains exact', () => {
   let fenced: string
   let fenceless: string
   beforeAll(async () => {
-    fenced = await instrumentedPackage('drain-delay-2000', '-DRSEQ_TEST_DELAY=2000')
-    fenceless = await instrumentedPackage('drain-fenceless-2000', '-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_FENCE')
+    fenced = await instrumentedPackage('-DRSEQ_TEST_DELAY=2000')
+    fenceless = await instrumentedPackage('-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_FENCE')
   }, 900_000)
 
   it('with widened sequences, drains behind the fence stay exact', async () => {
@@ -126,7 +126,7 @@ describe('a drain of one cell takes what earlier drains of other cells left behi
   })
 
   it('a test build without the second flip leaves cell 2 behind, in the set the first drain made active again', async () => {
-    const oneFlip = await instrumentedPackage('drain-one-flip', '-DRSEQ_TEST_SKIP_SECOND_FLIP')
+    const oneFlip = await instrumentedPackage('-DRSEQ_TEST_SKIP_SECOND_FLIP')
     const result = await runNodeJson<{ secondDrain: string; cell2After: string }>('drain-sets.cjs', [], { env: { RSEQ_PACKAGE: oneFlip } })
     expect(result.secondDrain).toBe('0')
     expect(result.cell2After).toBe('5')

@@ -71,7 +71,7 @@ async function expectExactOnFallback(pkg: string): Promise<void> {
 describe('on a kernel that does not restart sequences (a test build arming a decoy area)', () => {
   let broken: string
   beforeAll(async () => {
-    broken = await instrumentedPackage('self-test-unarmed', '-DRSEQ_TEST_UNARMED_SELF_TEST')
+    broken = await instrumentedPackage('-DRSEQ_TEST_UNARMED_SELF_TEST')
   }, 600_000)
 
   it('takes fallback on every thread with a reason naming the kernel, the symptom and the fix', async () => {
@@ -97,7 +97,7 @@ describe('a self-test that cannot hang', () => {
   beforeAll(async () => {
     // About a millisecond of spinning between arming the probe and storing `entered`: the other thread's
     // wake-ups preempt it there, the kernel aborts it before `entered` is ever stored.
-    widened = await instrumentedPackage('self-test-widened', '-DRSEQ_TEST_DELAY=3000000')
+    widened = await instrumentedPackage('-DRSEQ_TEST_DELAY=3000000')
   }, 600_000)
 
   it('ends, with its verdict, in every one of 20 processes whose probe is preempted before it says it entered', async () => {
@@ -119,7 +119,7 @@ describe('a self-test that fails closed', () => {
   let timesOut: string
   beforeAll(async () => {
     // The probe's budget is one iteration: no attempt can be scheduled out in time.
-    timesOut = await instrumentedPackage('self-test-times-out', '-DRSEQ_TEST_SELF_TEST_SPIN=1')
+    timesOut = await instrumentedPackage('-DRSEQ_TEST_SELF_TEST_SPIN=1')
   }, 600_000)
 
   it('tries again, and after 3 inconclusive attempts every thread takes fallback, saying why and how to override it', async () => {

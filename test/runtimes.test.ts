@@ -3,7 +3,8 @@
 // decision on the main thread and in a worker, exact counts, drains and histograms, the metric store and
 // its exporters, 20 workers started and exited, every strategy and call path (Bun and Deno through their FFI
 // and through N-API), the same refusals everywhere, rseq doctor --json, and a clean exit (status 0, nothing
-// on stderr); and a test build whose sequences spin, showing that the FFI paths run them.
+// on stderr); a test build whose sequences spin, showing that the FFI paths run them; and the package loaded
+// twice on one thread.
 // Run alone with `npm run test:runtimes`.
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -24,6 +25,7 @@ interface Check {
   store: { expected: unknown; inProcess: unknown; hostWide: unknown }
   exporters: { expected: unknown; promClient: unknown; prometheusIo: unknown; openTelemetry: unknown }
   refusals: Record<string, unknown>
+  ffiRefusals: { validCalls: number; refusedCalls: number }
   churn: { workers: number; expected: string; observed: string; strategies: string[]; liveOwnRegistrations: { before: number; after: number } }
 }
 
@@ -98,6 +100,10 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.churn).toMatchObject({ workers: 20, observed: report.churn.expected, strategies: [strategy] })
     // Every call path refuses the same values with the same words, and changes nothing when it does.
     expect(report.refusals).toEqual(REFUSALS)
+    // On an FFI call path the entry points did the work: no valid call was refused and made again through
+    // N-API, while the refused values were refused by them first.
+    expect(report.ffiRefusals.validCalls).toBe(0)
+    expect(report.ffiRefusals.refusedCalls > 0).toBe(callPath.endsWith(':ffi'))
     // Whatever the strategy, no registration of the package's own outlives the workers that made it.
     expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)
   }
@@ -121,14 +127,28 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
 
     it(`runs the sequences through ${runtime.kind}'s FFI: a test build spinning inside each one is aborted and stays exact`, async () => {
       const [command, ...args] = commandLine(runtime, executable, 'ffi-aborts.mjs')
-      const report = cleanReport<{ callPath: string; strategy: string; expected: string; observed: string; aborts: number[] }>(
+      const report = cleanReport<{ callPath: string; strategy: string; expected: string; observed: string; aborts: number[]; ffiRefusals: number[] }>(
         await runCommand(command, args, { cwd: delayedConsumer, env: cleanEnvironment(), timeoutMs: 180_000 }),
       )
       expect([report.callPath, report.strategy]).toEqual([expectedPath('glibc'), 'glibc'])
       expect(report.observed).toBe(report.expected)
       expect(report.aborts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
+      // The aborts are the FFI entry points' own: no add was refused by them and made through N-API.
+      expect(report.ffiRefusals).toEqual(report.aborts.map(() => 0))
     })
   }
+
+  it('keeps each copy\'s counts apart when the package is loaded twice on one thread (a module-cache reset)', async () => {
+    const [command, ...args] = commandLine(runtime, executable, 'package-reload.cjs')
+    const report = cleanReport<{ reloaded: boolean; callPaths: string[]; counts: unknown; ffiRefusals: number[] }>(
+      await runCommand(command, args, { cwd: consumer, env: cleanEnvironment(), timeoutMs: 60_000 }),
+    )
+    expect([report.reloaded, report.callPaths]).toEqual([true, [expectedPath('glibc'), expectedPath('glibc')]])
+    expect(report.counts).toEqual({ early: ['10', '10', '10'], late: ['7', '7', '7'] })
+    // Through an FFI the thread's calls reach the copy loaded last; the first copy's 30 calls are refused
+    // there and made through its own N-API functions.
+    expect(report.ffiRefusals).toEqual(runtime.kind === 'node' ? [0, 0] : [30, 0])
+  })
 
   it('runs on atomics under RSEQ_STRATEGY=fallback, just as exactly', async () => {
     expectExact(cleanReport<Check>(await check({ RSEQ_STRATEGY: 'fallback' })), 'fallback')

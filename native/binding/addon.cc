@@ -28,7 +28,8 @@ namespace {
 ThreadBinding* BindingOf(Napi::Env env) { return env.GetInstanceData<ThreadBinding>(); }
 
 void DetachOnTeardown(ThreadBinding* binding) {
-  SetCurrentBinding(nullptr);
+  // Another binding may have attached on this thread since (the addon loaded again): its pointer stays.
+  if (CurrentBinding() == binding) SetCurrentBinding(nullptr);
   ReleaseAllHandles(binding->env, &binding->handles);
   binding->sequences.area = nullptr;
   DetachThisThread(&binding->rseq);
@@ -188,6 +189,7 @@ Napi::Value LiveOwnRegistrationsCall(const Napi::CallbackInfo& call) {
 
 Napi::Object Init(Napi::Env env, Napi::Object exports) {
   auto* binding = new ThreadBinding();
+  binding->handles.tag = NextHandleTag();
   env.SetInstanceData(binding);
   exports.Set("attach", Napi::Function::New(env, Attach, "attach"));
   exports.Set("getcpu", Napi::Function::New(env, Getcpu, "getcpu"));

@@ -1,30 +1,42 @@
 #include "cell_handles.h"
 
+#include <atomic>
+
 #include "bound_layout.h"
 
 namespace rseq_native {
 
-uint32_t AddHandle(HandleTable* table, CellHandle entry, std::string name) {
+uint32_t NextHandleTag() {
+  static std::atomic<uint32_t> made{0};
+  return (1 + made.fetch_add(1, std::memory_order_relaxed) % (kHandleTags - 1)) << kHandleIndexBits;
+}
+
+bool AddHandle(HandleTable* table, CellHandle entry, std::string name, uint32_t* handle) {
+  uint32_t index;
   if (!table->free.empty()) {
-    uint32_t handle = table->free.back();
+    index = table->free.back();
     table->free.pop_back();
-    table->entries[handle] = std::move(entry);
-    table->names[handle] = std::move(name);
-    return handle;
+    table->entries[index] = std::move(entry);
+    table->names[index] = std::move(name);
+  } else {
+    if (table->entries.size() >= kHandleIndexLimit) return false;
+    table->entries.push_back(std::move(entry));
+    table->names.push_back(std::move(name));
+    table->size = static_cast<uint32_t>(table->entries.size());
+    index = table->size - 1;
   }
-  table->entries.push_back(std::move(entry));
-  table->names.push_back(std::move(name));
-  table->size = static_cast<uint32_t>(table->entries.size());
-  return table->size - 1;
+  *handle = table->tag | index;
+  return true;
 }
 
 bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle) {
-  if (handle >= table->entries.size() || table->entries[handle].kind == HandleKind::kFree) return false;
-  CellHandle& entry = table->entries[handle];
+  uint32_t index = handle ^ table->tag;
+  if (index >= table->entries.size() || table->entries[index].kind == HandleKind::kFree) return false;
+  CellHandle& entry = table->entries[index];
   ReleaseBoundLayout(env, entry.bound, nullptr);
   entry = CellHandle{};
-  table->names[handle].clear();
-  table->free.push_back(handle);
+  table->names[index].clear();
+  table->free.push_back(index);
   return true;
 }
 

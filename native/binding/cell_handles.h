@@ -32,22 +32,37 @@ struct CellHandle {
   HistogramBuckets buckets;   // a histogram's bounds and resolution
 };
 
+// A handle names its table as well as its entry: the entry's index in the low kHandleIndexBits, the table's
+// tag above them. Two bindings can live on one thread (Bun and Deno load the addon again when a module
+// cache is reset), each numbering its entries from 0, and the thread's FFI calls reach the table of the
+// binding attached last: the tag keeps another binding's handle from naming an entry of that table.
+constexpr uint32_t kHandleIndexBits = 20;
+constexpr uint32_t kHandleIndexLimit = 1u << kHandleIndexBits;  // entries a table can hold
+constexpr uint32_t kHandleTags = 1u << (32 - kHandleIndexBits);
+
+// The next table's tag, shifted into place: one of 1..kHandleTags-1 in turn, process-wide.
+uint32_t NextHandleTag();
+
 struct HandleTable {
+  uint32_t tag = 0;                // this table's tag << kHandleIndexBits
   std::vector<CellHandle> entries;
   std::vector<std::string> names;  // how errors name the value or the call, by handle (read on refusals only)
   uint32_t size = 0;               // entries.size(), kept as a count so that the check needs no division
   std::vector<uint32_t> free;
 };
 
-// The live handle `handle` of `kind` in `table`, or null.
+// The live handle `handle` of `kind` in `table`, or null. Another table's tag leaves bits above the index,
+// so the one comparison with the size refuses it too.
 inline const CellHandle* HandleOf(const HandleTable& table, uint32_t handle, HandleKind kind) {
-  if (handle >= table.size) return nullptr;
-  const CellHandle& entry = table.entries[handle];
+  uint32_t index = handle ^ table.tag;
+  if (index >= table.size) return nullptr;
+  const CellHandle& entry = table.entries[index];
   return entry.kind == kind ? &entry : nullptr;
 }
 
-// Adds `entry` (which holds one share of its layout) to the table, errors naming it `name`; returns its handle.
-uint32_t AddHandle(HandleTable* table, CellHandle entry, std::string name);
+// Adds `entry` (which holds one share of its layout) to the table, errors naming it `name`, and sets
+// `handle`; false (the entry not taken) when the table holds kHandleIndexLimit handles already.
+bool AddHandle(HandleTable* table, CellHandle entry, std::string name, uint32_t* handle);
 
 // Frees `handle` and gives back its share; false if it was not live.
 bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle);

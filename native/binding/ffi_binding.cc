@@ -35,7 +35,14 @@ napi_value NewHandle(const Call& call, BoundLayout* bound, CellHandle entry, std
   entry.bound = bound;
   entry.closed = bound->closed;
   entry.sequence = CellSequenceOf(call.binding->sequences, bound->layout, entry.cell);
-  return Uint32(call.env, AddHandle(&call.binding->handles, std::move(entry), std::move(name)));
+  uint32_t handle;
+  if (!AddHandle(&call.binding->handles, std::move(entry), std::move(name), &handle)) {
+    ReleaseBoundLayout(call.env, bound, nullptr);
+    std::string message = "this thread holds " + std::to_string(kHandleIndexLimit) +
+                          " counters, histograms and arrays already, the most its FFI calls can reach: drop some, or set RSEQ_CALL_PATH=napi";
+    return Throw(call.env, message.c_str());
+  }
+  return Uint32(call.env, handle);
 }
 
 // counterHandle(layout, cell, name, monotonic) -> handle

@@ -1,7 +1,7 @@
 // The plain C entry points of the hot operations, exported from the addon for runtimes whose FFI calls a C
 // function for less than N-API costs (Bun's bun:ffi, Deno's Deno.dlopen: 2-3 ns against 9-38 ns). Each
 // takes a cell handle of the calling thread (cell_handles.h) and a number, runs the same per-thread
-// sequences as the N-API functions (or their atomics in fallback), and answers kFfiDone or kFfiRefused.
+// sequences as the N-API functions (or their atomics in fallback), and answers kHandleDone or kHandleRefused.
 // Refused means nothing was done (a value that is not an integer, or negative for a counter that only goes
 // up; a value a histogram cannot place; a closed store; an unknown handle): the JS layer then makes the
 // same call through N-API, whose error names the argument.

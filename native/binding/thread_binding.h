@@ -20,7 +20,7 @@ struct ThreadBinding {
   // `number_slot_ref` for the env's life.
   const double* number_slot = nullptr;
   napi_ref number_slot_ref = nullptr;
-  // The cells this thread reaches by handle (the FFI entry points, Node's slot functions).
+  // The cells this thread reaches by handle (the FFI entry points).
   HandleTable handles;
   napi_env env = nullptr;
 };

@@ -27,20 +27,6 @@ void CountAbort(SequenceThread* thread);
 // the thread's life, so callers may compute it once per buffer.
 uint32_t SequenceIndexOffset(const SequenceThread& thread, const PerCpuLayout& layout);
 
-// PerCpuAdd for the hottest callers (a counter's add(), a histogram's observe()): one inline attempt at
-// the sequence with the offset SequenceIndexOffset computed once per buffer; aborts, out-of-range
-// indices and threads without rseq go the out-of-line way.
-inline void PerCpuAddInline(SequenceThread* thread, const PerCpuLayout& layout, uint32_t index_offset,
-                            uint32_t cell, int64_t value) {
-  if (index_offset != 0 && thread->area != nullptr) {
-    int32_t status = SeqAdd(thread->area, index_offset, layout.slots, layout.rseq_cells + cell * 8ull, layout.stride,
-                            value, layout.active_set, layout.set_bytes);
-    if (status >= 0) return;
-    if (status == kSeqAborted) CountAbort(thread);
-  }
-  PerCpuAdd(thread, layout, cell, value);
-}
-
 // What one cell's add sequence reads, gathered once per bound function (which belongs to one thread) so
 // that the hottest adds load it from one place instead of following pointers from the function's data to
 // its layout and thread: the thread's area (null without rseq), the offset of the index field in it (0
@@ -61,10 +47,12 @@ inline CellSequence CellSequenceOf(const SequenceThread& thread, const PerCpuLay
 }
 
 // PerCpuAdd of cell + `further` cells after the gathered one: one inline attempt at the sequence, the
-// out-of-line way (retries, atomics) when it cannot commit.
+// out-of-line way (retries, atomics) when it cannot commit. The thread's own area pointer is checked as
+// well as the gathered one: a teardown clears it (and may free an area this thread registered), and a
+// function or handle gathered before must not reach that area after.
 inline void CellAddInline(const CellSequence& sequence, SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
                           uint32_t further, int64_t value) {
-  if (sequence.index_offset != 0) {
+  if (sequence.index_offset != 0 && thread->area != nullptr) {
     int32_t status = SeqAdd(sequence.area, sequence.index_offset, sequence.slots, sequence.cell0 + further * 8ull,
                             sequence.stride, value, sequence.active_set, sequence.set_bytes);
     if (status >= 0) return;

@@ -3,7 +3,6 @@
 // instance's /metrics must show counters that never go backwards, and at the end every completed request:
 // the total is at least the requests that got their answer, and exceeds it by at most the requests in
 // flight (counted, then cut off by the kill before their answer left).
-import { spawn } from 'node:child_process'
 import * as fs from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
@@ -26,6 +25,7 @@ describe('PM2 cluster mode, 4 instances sharing one host-wide store, one killed 
   let home: string
   let env: NodeJS.ProcessEnv
   let url: string
+  const store = path.join('/dev/shm', `rseq-pm2-${process.pid}.metrics`)
   const pm2 = async (...args: string[]) => {
     const result = await runCommand(process.execPath, [PM2, ...args], { env, cwd: root, timeoutMs: 120_000 })
     if (result.status !== 0) throw new Error(`pm2 ${args.join(' ')}: ${result.status}\n${result.stdout}\n${result.stderr}`)
@@ -35,7 +35,6 @@ describe('PM2 cluster mode, 4 instances sharing one host-wide store, one killed 
 
   beforeAll(async () => {
     home = fs.mkdtempSync(path.join(os.tmpdir(), 'rseq-pm2-'))
-    const store = path.join('/dev/shm', `rseq-pm2-${process.pid}.metrics`)
     fs.rmSync(store, { force: true })
     const port = await freePort()
     url = `http://127.0.0.1:${port}`
@@ -48,8 +47,25 @@ describe('PM2 cluster mode, 4 instances sharing one host-wide store, one killed 
   })
 
   afterAll(async () => {
-    if (env) await runCommand(process.execPath, [PM2, 'kill'], { env, cwd: root, timeoutMs: 60_000 })
+    if (env) {
+      // The daemon and its instances are found by PM2_HOME: they must be gone before it is removed. When
+      // `pm2 kill` cannot do it, the daemon's pid file names the process to kill.
+      const killed = await runCommand(process.execPath, [PM2, 'kill'], { env, cwd: root, timeoutMs: 60_000 })
+      if (killed.status !== 0) {
+        const pidFile = path.join(home, 'pm2.pid')
+        const pids = (await processes().catch(() => [])).map((instance) => instance.pid)
+        if (fs.existsSync(pidFile)) pids.push(Number(fs.readFileSync(pidFile, 'utf8').trim()))
+        for (const pid of pids.filter((pid) => pid > 0)) {
+          try {
+            process.kill(pid, 'SIGKILL')
+          } catch {
+            // already gone
+          }
+        }
+      }
+    }
     if (home) fs.rmSync(home, { recursive: true, force: true })
+    fs.rmSync(store, { force: true })
   })
 
   it('keeps every completed request and never goes backwards', async () => {

@@ -25,10 +25,10 @@ describe.skipIf(prometheusMissing !== null)('Prometheus scraping the cluster exa
   let prometheus: ChildProcess
   let scratch: string
   let api: string
+  const store = path.join('/dev/shm', `rseq-prometheus-${process.pid}.metrics`)
 
   beforeAll(async () => {
     scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'rseq-prometheus-'))
-    const store = path.join('/dev/shm', `rseq-prometheus-${process.pid}.metrics`)
     fs.rmSync(store, { force: true })
     // @prometheus-io/client and OpenTelemetry's SDK are for Node 22 and later.
     const node = await fetchRuntime(runtimes.find((runtime) => runtime.name === 'node22')!)
@@ -59,6 +59,7 @@ describe.skipIf(prometheusMissing !== null)('Prometheus scraping the cluster exa
     }
     await server?.stop()
     fs.rmSync(scratch, { recursive: true, force: true })
+    fs.rmSync(store, { force: true })
   })
 
   /** Prometheus's answer to an instant query: 'job route status' (or 'job') -> value. */
@@ -95,6 +96,11 @@ describe.skipIf(prometheusMissing !== null)('Prometheus scraping the cluster exa
 
   it('reads the exact sum and count of a histogram, and its buckets, through each exporter', async () => {
     const sum = WORK.reduce((a, b) => a + b, 0)
+    // Each target's first scrape after the work may still be on its way (when this test runs alone).
+    await waitFor('the work in every target\'s histogram', async () => {
+      const counts = await query('work_size_count')
+      return Object.keys(counts).length === 3 && Object.values(counts).every((count) => count === WORK.length) ? counts : undefined
+    }, 60_000, 500)
     expect(await query('work_size_sum')).toEqual({ 'prom-client': sum, 'prometheus-io': sum, opentelemetry: sum })
     expect(await query('work_size_count')).toEqual({ 'prom-client': WORK.length, 'prometheus-io': WORK.length, opentelemetry: WORK.length })
     // Buckets 1000, 10000, 100000: n <= 1000 are 7 and 1000; <= 10000 adds 2500; <= 100000 adds 50000 and 20000.
