@@ -150,6 +150,16 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.ffiRefusals).toEqual(runtime.kind === 'node' ? [0, 0] : [30, 0])
   })
 
+  it('leaves no mapping of a host-wide store a worker closed; one left open stays mapped in Bun and Deno', async () => {
+    // Deno lets a script read /proc/self/maps only with --allow-all.
+    const [command, ...args] = commandLine(runtime, executable, 'store-teardown.mjs', [], ['--allow-all'])
+    const report = cleanReport<{ closed: number; leftOpen: number; total: string }>(
+      await runCommand(command, args, { cwd: consumer, env: cleanEnvironment(), timeoutMs: 60_000 }),
+    )
+    // Bun and Deno run no N-API finalizers when a worker's environment is torn down (docs/store.md).
+    expect(report).toEqual({ closed: 0, leftOpen: runtime.kind === 'node' ? 0 : 3, total: '12' })
+  })
+
   it('runs on atomics under RSEQ_STRATEGY=fallback, just as exactly', async () => {
     expectExact(cleanReport<Check>(await check({ RSEQ_STRATEGY: 'fallback' })), 'fallback')
   })

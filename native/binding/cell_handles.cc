@@ -1,14 +1,12 @@
 #include "cell_handles.h"
 
-#include <atomic>
-
 #include "bound_layout.h"
 
 namespace rseq_native {
 
 uint32_t NextHandleTag() {
-  static std::atomic<uint32_t> made{0};
-  return (1 + made.fetch_add(1, std::memory_order_relaxed) % (kHandleTags - 1)) << kHandleIndexBits;
+  static thread_local uint32_t made = 0;  // the general TLS model: read once per binding, never on a call
+  return (1 + made++ % (kHandleTags - 1)) << kHandleIndexBits;
 }
 
 bool AddHandle(HandleTable* table, CellHandle entry, std::string name, uint32_t* handle) {
@@ -29,8 +27,9 @@ bool AddHandle(HandleTable* table, CellHandle entry, std::string name, uint32_t*
   return true;
 }
 
-bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle) {
-  uint32_t index = handle ^ table->tag;
+namespace {
+
+bool ReleaseIndex(napi_env env, HandleTable* table, uint32_t index) {
   if (index >= table->entries.size() || table->entries[index].kind == HandleKind::kFree) return false;
   CellHandle& entry = table->entries[index];
   ReleaseBoundLayout(env, entry.bound, nullptr);
@@ -40,8 +39,12 @@ bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle) {
   return true;
 }
 
+}  // namespace
+
+bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle) { return ReleaseIndex(env, table, handle ^ table->tag); }
+
 void ReleaseAllHandles(napi_env env, HandleTable* table) {
-  for (uint32_t handle = 0; handle < table->entries.size(); handle++) ReleaseHandle(env, table, handle);
+  for (uint32_t index = 0; index < table->entries.size(); index++) ReleaseIndex(env, table, index);
   table->entries.clear();
   table->names.clear();
   table->size = 0;

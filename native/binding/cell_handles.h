@@ -36,11 +36,15 @@ struct CellHandle {
 // tag above them. Two bindings can live on one thread (Bun and Deno load the addon again when a module
 // cache is reset), each numbering its entries from 0, and the thread's FFI calls reach the table of the
 // binding attached last: the tag keeps another binding's handle from naming an entry of that table.
+// Tags go up to kHandleTags - 1 only, so that every handle stays below 2^31: an int32 in JavaScript, and a
+// u32 no FFI can mistake for a negative number.
 constexpr uint32_t kHandleIndexBits = 20;
 constexpr uint32_t kHandleIndexLimit = 1u << kHandleIndexBits;  // entries a table can hold
-constexpr uint32_t kHandleTags = 1u << (32 - kHandleIndexBits);
+constexpr uint32_t kHandleTags = 1u << (31 - kHandleIndexBits);
 
-// The next table's tag, shifted into place: one of 1..kHandleTags-1 in turn, process-wide.
+// The tag of the next table made on the calling thread, shifted into place: 1..kHandleTags-1 in turn. Tags
+// only tell apart the bindings of one thread (a thread's FFI calls reach one table), so they are counted per
+// thread, and two bindings alive on one thread share a tag only after kHandleTags - 2 more were made there.
 uint32_t NextHandleTag();
 
 struct HandleTable {
