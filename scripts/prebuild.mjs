@@ -52,7 +52,8 @@ const arches = at === -1 ? ['x64', 'arm64'] : [process.argv[at + 1]]
 for (const arch of arches) {
   if (!TRIPLETS[arch]) throw new Error(`npm run prebuild: --arch must be x64 or arm64, got ${arch}`)
   const dir = nodeDir()
-  const env = { ...process.env, ...toolchainEnv(arch), ...(dir ? { npm_config_nodedir: dir } : {}) }
+  // node-gyp takes its options from npm's configuration variables too: every core unless told otherwise.
+  const env = { npm_config_jobs: 'max', ...process.env, ...toolchainEnv(arch), ...(dir ? { npm_config_nodedir: dir } : {}) }
   const prebuildify = require.resolve('prebuildify/bin.js')
   const result = spawnSync(process.execPath, [prebuildify, '--napi', '--strip', '--tag-libc', PREBUILDS_LIBC, '--arch', arch], {
     cwd: root,

@@ -1,7 +1,9 @@
-// 2,000 workers, each attaching, adding and exiting, a fifth of them terminated mid-loop: every finished
-// add is counted exactly once, memory stays flat after warm-up, and no registration is left behind.
+// Workers by the hundred (2,000 under `npm run test:soak`), each attaching, adding and exiting, a fifth of
+// them terminated mid-loop: every finished add is counted exactly once, memory stays flat after warm-up,
+// and no registration is left behind.
 import { beforeAll, describe, expect, it } from 'vitest'
 import { runNodeJson } from './helpers/run-node'
+import { CHURN_WORKERS } from './helpers/soak'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
 interface ChurnResult {
@@ -16,14 +18,15 @@ interface ChurnResult {
 }
 
 const MiB = 2 ** 20
+const TERMINATED = CHURN_WORKERS / 5
 
 describe.each([
   ['glibc', {}, 0],
   ['own', GLIBC_RSEQ_OFF, 1],
-])('2,000 workers churning under %s', (strategy, env, liveOwnAtEnd) => {
+])(`${CHURN_WORKERS.toLocaleString('en')} workers churning under %s`, (strategy, env, liveOwnAtEnd) => {
   let result: ChurnResult
   beforeAll(async () => {
-    result = await runNodeJson<ChurnResult>('worker-churn.cjs', ['--workers', '2000', '--concurrency', '8'], {
+    result = await runNodeJson<ChurnResult>('worker-churn.cjs', ['--workers', String(CHURN_WORKERS), '--concurrency', '8'], {
       env,
       nodeArgs: ['--expose-gc'],
       timeoutMs: 400_000,
@@ -32,10 +35,10 @@ describe.each([
 
   it('ran every worker, a fifth of them terminated mid-loop', async () => {
     expect(result.strategy).toBe(strategy)
-    expect(result.workers).toBe(2000)
-    expect(result.terminated).toBe(400)
+    expect(result.workers).toBe(CHURN_WORKERS)
+    expect(result.terminated).toBe(TERMINATED)
     // Terminated workers had finished some adds, so the reports include partial loops.
-    expect(BigInt(result.reported)).toBeGreaterThan(1600n * 2000n)
+    expect(BigInt(result.reported)).toBeGreaterThan(BigInt(CHURN_WORKERS - TERMINATED) * 2000n)
   })
 
   it('counted exactly the adds the workers report finishing', async () => {

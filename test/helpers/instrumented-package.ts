@@ -90,7 +90,8 @@ export async function instrumentedPackage(cxxflags: string, ldflags = ''): Promi
       // Another process may have finished the build between the check above and the lock.
       if (existsSync(built)) break
       packageCopy(name)
-      await runCommandOk(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', ...nodeDirArgs()], {
+      // On every core: the test file that asked has nothing else to do until the build is done.
+      await runCommandOk(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--jobs=max', ...nodeDirArgs()], {
         cwd: copy,
         env: { ...process.env, CXXFLAGS: cxxflags, LDFLAGS: ldflags },
         timeoutMs: 600_000,
