@@ -17,8 +17,8 @@ describe('with GLIBC_TUNABLES=glibc.pthread.rseq=0', () => {
     expect(report.main.liveOwn).toBe(1)
   })
 
-  // 1,600 worker starts under `npm run test:soak`: about 80 s on two idle cores, and more than twice that
-  // with every core busy; 400 in `npm test`. The bound is for a hang, not for speed.
+  // At the soak count (test/helpers/soak.ts) about 80 s on two idle cores, and more than twice that with
+  // every core busy: the bound is for a hang, not for speed.
   it(`survives 8 workers created and exited ${OWN_REGISTRATION_ROUNDS} times, leaving only the main thread registered`, async () => {
     const report = await threadReport({ env: GLIBC_RSEQ_OFF, workers: 8, rounds: OWN_REGISTRATION_ROUNDS, timeoutMs: 400_000 })
     expect(report.workerErrors).toBe(0)

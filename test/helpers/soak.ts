@@ -2,7 +2,7 @@
 // its time on two cores; `npm run test:soak` (RSEQ_SOAK=1, run by .ci/run) at the full counts: 2,000
 // churned workers per strategy and 1,600 worker starts under the package's own registrations. A Node 20
 // worker costs about 70 ms of CPU to start and stop here, so those counts alone take about five minutes.
-export const SOAK = process.env.RSEQ_SOAK === '1'
+const SOAK = process.env.RSEQ_SOAK === '1'
 
 /** Workers the churn test starts per strategy (a fifth of them terminated mid-loop). */
 export const CHURN_WORKERS = SOAK ? 2000 : 500
