@@ -3,6 +3,7 @@
 import { native, type NativeLayout } from './binding'
 import { ffi, ffiRefusals, holdHandle } from './call-path'
 import { numberSlot } from './number-slot'
+import { ownProperties } from './own-properties'
 import { MAX_WIDTH } from './percpu-layout'
 
 export interface HistogramBucketOptions {
@@ -18,12 +19,12 @@ export interface HistogramBucketOptions {
 /** The most bounds a histogram takes: its cells (sum, one per bound, one above them) must fit a per-CPU width. */
 export const MAX_BOUNDS = MAX_WIDTH - 2
 
-/** `options.buckets`, checked; errors start with `caller`. */
+/** `options.buckets`, an own property, checked; errors start with `caller`. */
 export function readBounds(options: unknown, caller: string): number[] {
   if (options === null || typeof options !== 'object') {
     throw new TypeError(`${caller}: \`options\` must be an object with \`buckets\`, got ${options === null ? 'null' : typeof options}`)
   }
-  const buckets = (options as HistogramBucketOptions).buckets
+  const buckets = ownProperties(options as Partial<HistogramBucketOptions>).buckets
   if (!Array.isArray(buckets)) throw new TypeError(`${caller}: \`options.buckets\` must be an array of numbers`)
   if (buckets.length === 0 || buckets.length > MAX_BOUNDS) {
     throw new RangeError(`${caller}: \`options.buckets\` must hold 1 to ${MAX_BOUNDS} bounds, got ${buckets.length}`)
@@ -38,9 +39,9 @@ export function readBounds(options: unknown, caller: string): number[] {
   return [...buckets]
 }
 
-/** `options.resolution` (default 1), checked; errors start with `caller`. */
-export function readResolution(options: HistogramBucketOptions, caller: string): number {
-  const resolution = options.resolution ?? 1
+/** `options.resolution` (default 1), an own property, checked; errors start with `caller`. */
+export function readResolution(options: Partial<HistogramBucketOptions>, caller: string): number {
+  const resolution = ownProperties(options).resolution ?? 1
   if (typeof resolution !== 'number') throw new TypeError(`${caller}: \`options.resolution\` must be a number`)
   if (!Number.isFinite(resolution) || resolution <= 0) {
     throw new RangeError(`${caller}: \`options.resolution\` must be a finite number above 0, got ${resolution}`)

@@ -9,7 +9,8 @@ import { possibleCpus } from './percpu-layout'
 import type { HistogramSnapshot } from './percpu-histogram'
 import { StoreCore } from './store-core'
 import { definitionProblem, type MetricDefinition, type MetricKind, type MetricRecord } from './store-directory'
-import { DEFAULT_MODE, openStoreFile, removeStoreFile, replacedProblem, storePath, type StoreFile } from './store-file'
+import { ownProperties } from './own-properties'
+import { openStoreFile, readMode, removeStoreFile, replacedProblem, storePath, type StoreFile } from './store-file'
 import { geometryOf, readCapacity, readHeader, StoreField, StoreFormatError, writeHeader, type StoreCapacity, type StoreIndex, type StoreScope } from './store-layout'
 import { snapshotOf, StoreCounter, StoreGauge, StoreHistogram } from './store-metrics'
 import { mappedWords, sharedWords } from './store-words'
@@ -35,7 +36,11 @@ export interface CreateStoreOptions {
 export interface OpenStoreOptions {
   /** The capacity of a store this call creates; an existing store keeps its own. */
   capacity?: Partial<StoreCapacity>
-  /** The file mode of a store this call creates, exactly (the umask does not apply); default 0o600. */
+  /**
+   * The file mode of a store this call creates, exactly (the umask does not apply); default 0o600. The owner's
+   * read and write, plus at most read and write for group and others. An existing store whose mode lets
+   * group or others write it is refused unless this mode has the same write bits.
+   */
   mode?: number
 }
 
@@ -103,6 +108,7 @@ export class MetricStore {
   /**
    * Opens the host-wide store in file `path` (a bare name is a file in /dev/shm), creating it when there is
    * none. Every process of the same user that opens the same file shares it; each worker opens it for itself.
+   * A file that users other than its owner may write is refused unless `options.mode` says so on purpose.
    */
   static open(path: string, options?: OpenStoreOptions): MetricStore {
     const caller = 'MetricStore.open(path, options)'
@@ -130,8 +136,9 @@ export class MetricStore {
 
   /**
    * Removes the store file at `path` (a bare name is a file in /dev/shm). False when there is none; an error,
-   * removing nothing, for a file that is not a store of this user. Processes that have it open keep their
-   * mapping and no longer share it with processes that open the path later: remove a store once its users stop.
+   * removing nothing, for a file that is not a store of this user (one truncated under its users, too short
+   * to hold the store magic, is removed). Processes that have it open keep their mapping and no longer share
+   * it with processes that open the path later: remove a store once its users stop.
    */
   static remove(path: string): boolean {
     const caller = 'MetricStore.remove(path)'
@@ -161,7 +168,11 @@ export class MetricStore {
     const caller = 'MetricStore.collect()'
     this.#checkFile(caller)
     const core = this.#core
-    core.withDirectory(caller, (directory) => directory.refresh())
+    // Everything read before is checked again (records, table slots, the header), then what is new is read.
+    core.withDirectory(caller, (directory) => {
+      directory.verify()
+      directory.refresh()
+    }, true)
     const metrics = core.directory.metrics().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     let cellEnd = 0
     for (const metric of metrics) for (const series of core.directory.seriesOf(metric)) cellEnd = Math.max(cellEnd, series.firstCell + metric.cellsPerSeries)
@@ -259,31 +270,29 @@ function fromBuffer(buffer: unknown, caller: string): MetricStore {
   return attach(new StoreCore(region, buffer, geometry, sharedWords(buffer), IN_PROCESS), buffer, null, caller)
 }
 
+/** A store's options, from the own properties of `options`; `allowed` are the keys the call takes. */
 function readOptions(options: unknown, caller: string, allowed: string[]): { capacity: StoreCapacity; mode: number; index: StoreIndex } {
-  if (options === undefined) return { capacity: readCapacity(undefined, caller), mode: DEFAULT_MODE, index: 'cpu' }
-  if (options === null || typeof options !== 'object') throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
-  const given = options as { capacity?: unknown; mode?: unknown; index?: unknown }
+  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
+  const given: { capacity?: unknown; mode?: unknown; index?: unknown } = ownProperties(options ?? {})
   for (const key of Object.keys(given)) {
     if (!allowed.includes(key)) {
       const hint = key === 'index' ? ' (a host-wide store is always indexed by CPU: mm_cid is per process)' : ''
       throw new TypeError(`${caller}: \`options.${key}\` is not an option here; the options are ${allowed.join(', ')}${hint}`)
     }
   }
-  const mode = given.mode ?? DEFAULT_MODE
-  if (typeof mode !== 'number' || !Number.isInteger(mode) || mode < 0 || mode > 0o777 || (mode & 0o600) !== 0o600) {
-    throw new TypeError(`${caller}: \`options.mode\` must be a file mode from 0o600 to 0o777 that lets its owner read and write, such as 0o600`)
-  }
+  const mode = readMode(given.mode, caller)
   const index = given.index ?? 'cpu'
   if (index !== 'cpu' && index !== 'mmcid') throw new TypeError(`${caller}: \`options.index\` must be 'cpu' or 'mmcid', got ${JSON.stringify(index)}`)
   return { capacity: readCapacity(given.capacity, caller), mode, index }
 }
 
+/** A metric's definition, from the own properties of `options`. */
 function readDefinition(kind: MetricKind, name: unknown, options: unknown, caller: string): MetricDefinition {
   if (typeof name !== 'string') throw new TypeError(`${caller}: \`name\` must be a string`)
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`${caller}: \`options\` must be an object${kind === 'histogram' ? ' with `buckets`' : ' or undefined'}`)
   }
-  const given = (options ?? {}) as StoreHistogramOptions
+  const given: Partial<StoreHistogramOptions> = ownProperties(options ?? {})
   const labelNames = given.labelNames ?? []
   if (!Array.isArray(labelNames) || !labelNames.every((label) => typeof label === 'string')) {
     throw new TypeError(`${caller}: \`options.labelNames\` must be an array of strings`)

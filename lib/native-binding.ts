@@ -83,13 +83,19 @@ export interface NativeBinding {
   releaseHandle(handle: number): boolean
   /** A store region over an in-process store's SharedArrayBuffer (the view covers all of it). */
   storeRegionOfBuffer(view: BigInt64Array): StoreRegion
-  /** Opens and maps a host-wide store's file: its mapping, `missing` when nothing is there, or why it is refused. */
-  storeOpenFile(path: string): MappedStoreFile | { missing: true } | { problem: string }
+  /**
+   * Opens and maps a host-wide store's file: its mapping and its permission bits (`mode`, st_mode & 0o7777),
+   * `missing` when nothing is there, or why it is refused.
+   */
+  storeOpenFile(path: string): (MappedStoreFile & { mode: number }) | { missing: true } | { problem: string }
   /** An unnamed file of `length` zero bytes and exactly `mode` in `directory`, mapped, for storeNameFile() once filled. */
   storeCreateFile(directory: string, length: number, mode: number): MappedStoreFile | { problem: string }
   /** Names the file of a region from storeCreateFile(): 'exists' when another file took `path` first. */
   storeNameFile(region: StoreRegion, path: string): 'named' | 'exists' | { problem: string }
-  /** Removes a store file: only a regular file of this user, never through a symlink, that starts with `magic`. */
+  /**
+   * Removes a store file: only a regular file of this user, never through a symlink, that starts with `magic`
+   * or is too short to hold it (a store truncated under its users).
+   */
   storeRemoveFile(path: string, magic: number): 'removed' | 'missing' | { problem: string }
   /** 'lost' once the file shrank under the mapping (the SIGBUS guard replaced it with private memory). */
   storeRegionState(region: StoreRegion): 'open' | 'closed' | 'lost'

@@ -8,6 +8,7 @@ import type { CollectionResult, MetricCollectOptions, MetricData, MetricProducer
 import type { HrTime } from '@opentelemetry/api'
 import * as path from 'node:path'
 import { MetricStore, type CollectedMetric } from './metric-store'
+import { ownProperties } from './own-properties'
 
 function load<T>(name: string, besides?: string): T {
   try {
@@ -88,12 +89,14 @@ export class StoreMetricProducer implements MetricProducer {
   constructor(store: MetricStore, options?: StoreMetricProducerOptions) {
     const caller = 'new StoreMetricProducer(store, options)'
     if (!(store instanceof MetricStore)) throw new TypeError(`${caller}: \`store\` must be a MetricStore`)
-    const scope = options?.scope ?? { name: 'rseq', version: VERSION }
-    if (scope === null || typeof scope !== 'object' || typeof scope.name !== 'string' || scope.name === '') {
+    // Options are read as own properties, the scope's too.
+    const given = ownProperties(options ?? {}).scope ?? { name: 'rseq', version: VERSION }
+    const scope = given !== null && typeof given === 'object' ? { ...given } : undefined
+    if (scope === undefined || typeof scope.name !== 'string' || scope.name === '') {
       throw new TypeError(`${caller}: \`options.scope\` must be an object with a non-empty \`name\``)
     }
     this.store = store
-    this.#scope = { ...scope }
+    this.#scope = scope
   }
 
   async collect(_options?: MetricCollectOptions): Promise<CollectionResult> {

@@ -6,6 +6,7 @@
 // registry object only, to bring its families up to date with the store first. A scrape reads the store
 // and never writes it.
 import { MetricStore, type CollectedMetric } from './metric-store'
+import { ownProperties } from './own-properties'
 
 /** The part of a prom-client-style Registry the export uses. */
 export interface RegistryLike {
@@ -77,7 +78,7 @@ export interface PrometheusLibrary {
 export function registerStoreWith(library: PrometheusLibrary, store: unknown, options: unknown, caller: string): StoreExport {
   if (!(store instanceof MetricStore)) throw new TypeError(`${caller}: \`store\` must be a MetricStore`)
   if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
-  const registers = (options as StoreExportOptions | undefined)?.registers ?? [library.register]
+  const registers = ownProperties((options ?? {}) as StoreExportOptions).registers ?? [library.register]
   if (!Array.isArray(registers) || !registers.every((registry) => registry instanceof library.Registry)) {
     throw new TypeError(`${caller}: \`options.registers\` must be an array of ${library.name} Registry objects`)
   }
@@ -110,6 +111,29 @@ interface RegistryHook {
 }
 
 const hooks = new WeakMap<RegistryLike, RegistryHook>()
+
+/**
+ * What a registry that keeps its metrics in a plain object (prom-client 15's) answers for `name` while it
+ * holds no metric of that name: what every plain object inherits from Object.prototype (its member
+ * `constructor`, `toString`..., or for `__proto__` Object.prototype itself); undefined for other names.
+ */
+const inheritedAnswer = (name: string): unknown => (({}) as Record<string, unknown>)[name]
+
+/** The metric `registry` holds under `name`, or undefined: an inherited answer is none. */
+function registeredMetric(registry: RegistryLike, name: string): unknown {
+  const held = registry.getSingleMetric(name)
+  return held === inheritedAnswer(name) ? undefined : held
+}
+
+/**
+ * Whether `registry` cannot hold a metric named `name`: it answers for the name with what its plain object
+ * inherits, and a plain object's registry can register no metric under such a name (prom-client's refuses
+ * it as taken; assigning one under `__proto__` would replace the object's prototype).
+ */
+function cannotHold(registry: RegistryLike, name: string): boolean {
+  const inherited = inheritedAnswer(name)
+  return inherited !== undefined && registry.getSingleMetric(name) === inherited
+}
 
 function hookOf(registry: RegistryLike): RegistryHook {
   const existing = hooks.get(registry)
@@ -172,7 +196,7 @@ export function exportStore(store: MetricStore, registries: readonly RegistryLik
   // A name the store exports must be free in every registry before any of them changes.
   for (const registry of unique) {
     for (const name of current().keys()) {
-      if (registry.getSingleMetric(name) !== undefined) {
+      if (registeredMetric(registry, name) !== undefined) {
         throw new Error(`${caller}: the registry already has a metric named ${name}, which the store exports too: rename one of them, or export the store to another registry`)
       }
     }
@@ -181,21 +205,32 @@ export function exportStore(store: MetricStore, registries: readonly RegistryLik
     // The family objects this export put in the registry, by the name they were registered under (removal
     // needs it: prom-client renames a counter object when it prints OpenMetrics).
     const mine = new Map<string, object>()
-    // Names a later family of the store could not take (the registry had a metric of that name): warned once.
+    // Names a family of the store could not take (the registry had a metric of that name, or can hold none): warned once.
     const refused = new Set<string>()
+    const refuse = (name: string, why: string, code: string): void => {
+      if (refused.has(name)) return
+      refused.add(name)
+      process.emitWarning(`${caller}: ${why}`, { code })
+    }
     const participant: Participant = {
       sync() {
         snapshot = null
         for (const [name, family] of current()) {
-          const held = registry.getSingleMetric(name)
+          if (cannotHold(registry, name)) {
+            refuse(
+              name,
+              `the store's metric ${name} stays out of this registry, which keeps its metrics in a plain object: every plain object answers for ${name} ` +
+                '(it inherits it from Object.prototype), so the registry can hold no metric of that name; rename the metric to export it here',
+              'RSEQ_EXPORT_NAME_INHERITED',
+            )
+            continue
+          }
+          const held = registeredMetric(registry, name)
           if (held !== undefined && held === mine.get(name)) continue
           // registry.clear() or removeSingleMetric() took it out: it comes back; another metric took the name: it stays out.
           mine.delete(name)
           if (held !== undefined) {
-            if (!refused.has(name)) {
-              refused.add(name)
-              process.emitWarning(`${caller}: the registry already has a metric named ${name}, made after the store was exported; the store's ${name} stays out of that registry`, { code: 'RSEQ_EXPORT_NAME_TAKEN' })
-            }
+            refuse(name, `the registry already has a metric named ${name}, made after the store was exported; the store's ${name} stays out of that registry`, 'RSEQ_EXPORT_NAME_TAKEN')
             continue
           }
           const exported = {

@@ -3,7 +3,7 @@
 // goes through here, so each names the call and the store (its file, or "the in-process store").
 import { native, type NativeLayout, type StoreRegion } from './binding'
 import { StoreDirectory, StoreFullError, type MetricDefinition, type MetricRecord, type SeriesRecord } from './store-directory'
-import { StoreFormatError, type StoreGeometry } from './store-layout'
+import { headerChecksumOf, intactness, storeEnds, StoreFormatError, type StoreDamage, type StoreEnds, type StoreGeometry } from './store-layout'
 import type { StoreWords } from './store-words'
 
 export class StoreCore {
@@ -15,6 +15,9 @@ export class StoreCore {
   readonly describe: string
   readonly region: StoreRegion
   readonly #words: StoreWords
+  readonly #ends: StoreEnds
+  /** The header's checksum when this process opened the store: its trailer must keep holding it. */
+  readonly #checksum: number
   #sums = new BigInt64Array(64)
   #closed = false
 
@@ -22,21 +25,28 @@ export class StoreCore {
     this.region = region
     this.geometry = geometry
     this.#words = words
+    this.#ends = storeEnds(buffer, geometry)
+    this.#checksum = headerChecksumOf(buffer)
     this.describe = describe
     this.directory = new StoreDirectory(buffer, geometry, words)
     this.layout = native.bindStoreCells(region, geometry.rseqOffset, geometry.fallbackOffset, geometry.slots, geometry.stride,
       geometry.capacity.cells, geometry.index === 'cpu' ? 0 : 1)
   }
 
-  /** Throws unless the store can be read and written: closed, or its file shrank under this process. */
-  check(caller: string): void {
+  /**
+   * Throws unless the store can be read and written: closed, its file shrank under this process (whether
+   * or not it was grown back since), or (`thorough`) its header was rewritten.
+   */
+  check(caller: string, thorough = false): void {
     if (this.#closed) throw new Error(`${caller}: the MetricStore of ${this.describe} is closed (store.close() was called): open it again`)
     if (native.storeRegionState(this.region) === 'lost') {
       throw new Error(
         `${caller}: ${this.describe} was truncated by another process while this one had it mapped; this process's ` +
-          'view of it was replaced by empty memory (adds since went nowhere): remove the file and open the store again',
+          `view of it was replaced by empty memory (adds since went nowhere): ${REOPEN}`,
       )
     }
+    const damage = intactness(this.#ends, this.#checksum, thorough)
+    if (damage !== null) throw new Error(`${caller}: ${this.describe} ${DAMAGE[damage]}`)
   }
 
   words(caller: string): StoreWords {
@@ -45,8 +55,8 @@ export class StoreCore {
   }
 
   /** Runs `action` with the directory, turning its errors into ones that name `caller` and the store. */
-  withDirectory<T>(caller: string, action: (directory: StoreDirectory) => T): T {
-    this.check(caller)
+  withDirectory<T>(caller: string, action: (directory: StoreDirectory) => T, thorough = false): T {
+    this.check(caller, thorough)
     try {
       return action(this.directory)
     } catch (error) {
@@ -73,6 +83,9 @@ export class StoreCore {
   sumCells(caller: string, first: number, count: number): BigInt64Array {
     this.check(caller)
     if (this.#sums.length < count) this.#sums = new BigInt64Array(Math.max(count, this.#sums.length * 2))
+    if (!(Number.isInteger(first) && first >= 0 && first + count <= this.geometry.capacity.cells)) {
+      throw new Error(`${caller}: ${this.describe} has no cells ${first}-${first + count - 1}; it has ${this.geometry.capacity.cells}`)
+    }
     native.sumStoreCells(this.layout, first, count, this.#sums)
     return this.#sums
   }
@@ -95,4 +108,18 @@ export class StoreCore {
   get closed(): boolean {
     return this.#closed
   }
+}
+
+const REOPEN = 'remove the file (MetricStore.remove(path)) and open the store again'
+
+/** What each kind of damage means for the caller, and what to do: after the store's name. */
+const DAMAGE: Record<StoreDamage, string> = {
+  'end lost':
+    'was shrunk by another process while this one had it open (and perhaps grown back since): the counts in the part cut off are ' +
+    `gone, and the file no longer holds the store it was: ${REOPEN}`,
+  emptied:
+    'was emptied by another process while this one had it open (and perhaps grown back since): its counts and its header are gone; ' +
+    'delete the file (`rm` it: without its header MetricStore.remove() cannot tell it from a file that is no store) and open the store again',
+  'header rewritten':
+    `had its header rewritten by another process while this one had it open (its checksum no longer matches): ${REOPEN}`,
 }

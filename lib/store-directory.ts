@@ -3,7 +3,14 @@
 // hash table (linear probing, never deleted): a record is complete before anyone can reach it, and two
 // processes creating the same series race for the same slot, so the loser finds the winner's record there
 // and uses it. A process killed at any point leaves either a published, complete record or space nobody
-// points to. Records are never changed once published, so every process caches what it has parsed.
+// points to. Records are never changed once published, so every process caches what it has parsed, and
+// keeps a copy of its bytes to find out at the next verify() whether another process rewrote it.
+//
+// What another process of the user can rewrite is checked where it is used: a record when it is first
+// read (its checksum, its strings filling it exactly, a series' metric being a metric, its cells below the
+// cells-used word and owned by no other series); the allocation words whenever one is taken from (never
+// below what the records already read take, the directory word a multiple of 8); the table slots already
+// read at every refresh(), the records already read at every verify().
 //
 // A record, 8-byte aligned (u32 fields little-endian):
 //   0   length (bytes, a multiple of 8)      4   checksum (FNV-1a of the record but this field)
@@ -12,7 +19,10 @@
 //   16  metric: f64 resolution, f64 bounds    | series: u32 first cell, u32 cell count
 //   then the strings, each a u32 byte length and UTF-8 bytes: a metric's name, help and label names; a
 //   series' label values, in its metric's label order.
-import { fnv1a, StoreField, StoreFormatError, type StoreGeometry } from './store-layout'
+import { Buffer } from 'node:buffer'
+import { StoreCellClaims } from './store-cell-claims'
+import { fnv1a, RECORD_ALIGNMENT, StoreField, StoreFormatError, type StoreGeometry } from './store-layout'
+import { StoreRecordCopies } from './store-record-copies'
 import type { StoreWords } from './store-words'
 
 export type MetricKind = 'counter' | 'gauge' | 'histogram'
@@ -22,12 +32,16 @@ const KINDS: MetricKind[] = ['counter', 'gauge', 'histogram']
 const METRIC = 1
 const SERIES = 2
 const RECORD_HEAD = 16
+/** How much of the table refresh() compares at once: where they differ, it looks at each slot of the chunk. */
+const TABLE_CHUNK_BYTES = 4096
 
 /** Prometheus's names: what every exporter can carry. */
 export const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
 export const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
 export const MAX_NAME_BYTES = 1024
 export const MAX_TEXT_BYTES = 65536
+/** Label names a metric may have: far below the 65,535 strings a record's u16 count can hold. */
+export const MAX_LABEL_NAMES = 64
 
 export interface MetricDefinition {
   kind: MetricKind
@@ -82,40 +96,76 @@ export class StoreDirectory {
   readonly #records = new Map<number, StoreRecord>()
   readonly #metricsByName = new Map<string, MetricRecord>()
   readonly #seriesByMetric = new Map<MetricRecord, SeriesRecord[]>()
-  /** Table slots looked at by refresh(): a slot, once filled, never changes. */
-  readonly #seenSlots: Uint8Array
+  /** Each table slot's ref as this process read it (0: empty when last looked at); a filled slot never changes. */
+  readonly #seenRefs: Uint32Array
+  readonly #seenBytes: Uint8Array
+  /** The store's table, as bytes: compared with #seenBytes a chunk at a time (memcmp) to find what changed. */
+  readonly #tableBytes: Uint8Array
+  readonly #claims = new StoreCellClaims()
+  readonly #copies: StoreRecordCopies
+  /** One past the last byte of any record read: the directory-bytes word is never below it. */
+  #bytesEnd = 0
+  #seriesCount = 0
 
   constructor(buffer: ArrayBufferLike, geometry: StoreGeometry, words: StoreWords) {
     this.#geometry = geometry
     this.#words = words
     this.#bytes = new Uint8Array(buffer, geometry.recordsOffset, geometry.capacity.directoryBytes)
     this.#view = new DataView(buffer, geometry.recordsOffset, geometry.capacity.directoryBytes)
-    this.#seenSlots = new Uint8Array(geometry.tableSlots)
+    this.#seenRefs = new Uint32Array(geometry.tableSlots)
+    this.#seenBytes = new Uint8Array(this.#seenRefs.buffer)
+    this.#tableBytes = new Uint8Array(buffer, geometry.tableOffset, geometry.tableSlots * 4)
+    this.#copies = new StoreRecordCopies(this.#bytes)
   }
 
   /**
-   * Reads every record published since the last call, checking each; StoreFormatError on any corruption.
-   * Every published record took its count first, so while the counts equal the records known nothing new
-   * can be in the table and it is not scanned (a creator killed after taking its count makes every call scan).
+   * Reads every record published since the last call, checking each; StoreFormatError on any corruption,
+   * a table slot read before that changed since included. The whole table is looked at every time (the
+   * allocation counts cannot say whether anything is new: another process can rewind them), a chunk at a
+   * time against this process's copy: a memcmp of 4 bytes a slot, and a closer look where they differ.
    */
   refresh(): void {
-    const { u32 } = this.#words
-    if (Atomics.load(u32, StoreField.SeriesUsed) + Atomics.load(u32, StoreField.MetricsUsed) === this.#records.size) return
-    const first = this.#geometry.tableOffset / 4
-    const fresh: Array<[number, number]> = []
-    for (let slot = 0; slot < this.#geometry.tableSlots; slot++) {
-      if (this.#seenSlots[slot] === 1) continue
-      const ref = Atomics.load(u32, first + slot)
-      if (ref !== 0) fresh.push([slot, ref])
-    }
+    const fresh = this.#tableChanges()
     if (fresh.length === 0) return
     this.#words.acquire()
     // A slot counts as seen once its record is read: a corrupt one throws again at every refresh.
     for (const [slot, ref] of fresh) {
       this.#recordAt(ref)
-      this.#seenSlots[slot] = 1
+      this.#seenRefs[slot] = ref
     }
     for (const series of this.#seriesByMetric.values()) series.sort((a, b) => a.offset - b.offset)
+  }
+
+  /** The table slots filled since this process last read them, as [slot, ref]; StoreFormatError for one that changed after it was read. */
+  #tableChanges(): Array<[number, number]> {
+    const live = this.#tableBytes
+    const seen = this.#seenBytes
+    const { u32 } = this.#words
+    const first = this.#geometry.tableOffset / 4
+    const fresh: Array<[number, number]> = []
+    for (let from = 0; from < live.length; from += TABLE_CHUNK_BYTES) {
+      const to = Math.min(from + TABLE_CHUNK_BYTES, live.length)
+      if (Buffer.compare(live.subarray(from, to), seen.subarray(from, to)) === 0) continue
+      for (let slot = from / 4; slot < to / 4; slot++) {
+        const ref = Atomics.load(u32, first + slot)
+        const held = this.#seenRefs[slot]
+        if (ref === held) continue
+        if (held !== 0) throw slotRewritten(slot, held, ref)
+        fresh.push([slot, ref])
+      }
+    }
+    return fresh
+  }
+
+  /**
+   * Checks that no record this process has read changed since (refresh() checks the table slots).
+   * StoreFormatError naming the first change found. Costs a memcmp of the records read.
+   */
+  verify(): void {
+    const changed = this.#copies.changed()
+    if (changed !== null) {
+      throw new StoreFormatError(`is corrupted: the directory record at byte ${changed} was rewritten after it was published (records never change)`)
+    }
   }
 
   metrics(): MetricRecord[] {
@@ -176,11 +226,19 @@ export class StoreDirectory {
       const slot = (hash + probe) & (tableSlots - 1)
       let ref = Atomics.load(u32, tableOffset / 4 + slot)
       if (ref === 0) {
-        mine ??= make()
+        if (mine === null) {
+          // Every record published so far is read first, so that the allocation words are checked against
+          // all of them (a word rewound below a record this process had not read would go unnoticed).
+          this.refresh()
+          mine = make()
+        }
         ref = this.#words.compareExchange32(tableOffset + slot * 4, 0, mine.ref)
         if (ref === 0) {
-          this.#seenSlots[slot] = 1
+          if (this.#records.has(mine.ref)) {
+            throw new StoreFormatError(`is corrupted: the directory record at byte ${mine.offset} was written over a published one (its directory-bytes word was rewound)`)
+          }
           const published = this.#recordAt(mine.ref)
+          this.#seenRefs[slot] = mine.ref
           if ('metric' in published) this.#seriesByMetric.get(published.metric)!.sort((a, b) => a.offset - b.offset)
           return published
         }
@@ -193,7 +251,9 @@ export class StoreDirectory {
         if (mine !== null) this.#giveBack(mine)
         throw error
       }
-      this.#seenSlots[slot] = 1
+      const held = this.#seenRefs[slot]
+      if (held !== 0 && held !== ref) throw slotRewritten(slot, held, ref)
+      this.#seenRefs[slot] = ref
       if (matches(record)) {
         if (mine !== null) {
           races.lost++
@@ -214,6 +274,8 @@ export class StoreDirectory {
     const bodyBytes = type === SERIES ? 8 : body!.byteLength
     const length = Math.ceil((RECORD_HEAD + bodyBytes + encoded.reduce((total, bytes) => total + 4 + bytes.length, 0)) / 8) * 8
     const { capacity } = this.#geometry
+    // Unreachable through definitionProblem()'s MAX_LABEL_NAMES: a record counts its strings in a u16.
+    if (strings.length > 0xffff) throw new RangeError(`a directory record holds at most 65,535 strings, and this one would hold ${strings.length}`)
     this.#take(countField, 1, type === SERIES ? capacity.series : capacity.metrics, countName)
     let firstCell = 0
     let cellsTaken = 0
@@ -253,16 +315,36 @@ export class StoreDirectory {
     return { ref: offset / 8 + 1, countField, firstCell, cells, offset, length }
   }
 
-  /** Bump-allocates `amount` from the allocation word `field`, below `limit`; StoreFullError when it does not fit. */
+  /**
+   * Bump-allocates `amount` from the allocation word `field`, below `limit`; StoreFullError when it does not
+   * fit, StoreFormatError when the word was rewound below what published records take, or is unaligned.
+   */
   #take(field: number, amount: number, limit: number, what: string): number {
     const u32 = this.#words.u32
+    const taken = this.#takenBy(field)
     for (;;) {
       const used = Atomics.load(u32, field)
       if (used > limit) throw new StoreFormatError(`is corrupted: it counts ${used} ${what} used of ${limit}`)
+      if (used < taken) {
+        throw new StoreFormatError(`is corrupted: it counts ${used} ${what} used, fewer than the ${taken} its published records take (another process rewound the count)`)
+      }
+      if (field === StoreField.DirectoryBytesUsed && used % RECORD_ALIGNMENT !== 0) {
+        throw new StoreFormatError(`is corrupted: it counts ${used} directory bytes used, not a multiple of ${RECORD_ALIGNMENT} as every record is`)
+      }
       if (used + amount > limit) {
         throw new StoreFullError(`has no room left for ${amount} more ${what} (${used} of ${limit} used)`)
       }
       if (this.#words.compareExchange32(field * 4, used, used + amount) === used) return used
+    }
+  }
+
+  /** How much of the allocation word `field` the records this process has read take: the least it may hold. */
+  #takenBy(field: number): number {
+    switch (field) {
+      case StoreField.CellsUsed: return this.#claims.end
+      case StoreField.DirectoryBytesUsed: return this.#bytesEnd
+      case StoreField.SeriesUsed: return this.#seriesCount
+      default: return this.#metricsByName.size
     }
   }
 
@@ -294,9 +376,12 @@ export class StoreDirectory {
     const length = view.getUint32(offset, true)
     if (length < RECORD_HEAD + 8 || length % 8 !== 0 || offset + length > size) return corrupt(`has an impossible length ${length}`)
     if (view.getUint32(offset + 4, true) !== recordChecksum(this.#bytes, offset, offset + length)) return corrupt('fails its checksum')
+    const used = Atomics.load(this.#words.u32, StoreField.DirectoryBytesUsed)
+    if (offset + length > used) return corrupt(`ends at byte ${offset + length}, beyond the ${used} directory bytes the store counts as used (the count was rewound)`)
     const type = view.getUint8(offset + 8)
     const stringCount = view.getUint16(offset + 10, true)
     const extra = view.getUint32(offset + 12, true)
+    // Every string is read, then the record must end there: its length rounded up to 8 bytes of zeros.
     const strings = (at: number): string[] => {
       const texts: string[] = []
       for (let index = 0; index < stringCount; index++) {
@@ -309,6 +394,9 @@ export class StoreDirectory {
           return corrupt('holds a string that is not UTF-8')
         }
         at += 4 + bytes
+      }
+      if (Math.ceil((at - offset) / RECORD_ALIGNMENT) * RECORD_ALIGNMENT !== length || this.#bytes.subarray(at, offset + length).some((byte) => byte !== 0)) {
+        return corrupt(`holds ${offset + length - at} bytes after its ${stringCount} strings; a record ends with its last string, padded with zeros to ${RECORD_ALIGNMENT} bytes`)
       }
       return texts
     }
@@ -327,28 +415,40 @@ export class StoreDirectory {
       if (problem !== null) return corrupt(`defines a metric that ${problem}`)
       const metric: MetricRecord = { offset, kind, name, help, labelNames, bounds, resolution, cellsPerSeries: cellsPerSeries(kind, bounds) }
       if (this.#metricsByName.has(name)) return corrupt(`defines ${name} a second time`)
+      const metricsUsed = Atomics.load(this.#words.u32, StoreField.MetricsUsed)
+      if (this.#metricsByName.size + 1 > metricsUsed) return corrupt(`is metric ${this.#metricsByName.size + 1}, but the store counts ${metricsUsed} metrics used (the count was rewound)`)
       this.#metricsByName.set(name, metric)
       this.#seriesByMetric.set(metric, [])
       record = metric
     } else if (type === SERIES) {
       // A metric's record is always written before any of its series' (a series needs its published offset).
-      if (extra % 8 !== 0 || extra >= offset) return corrupt('points to a metric record that cannot be its metric')
-      const metric = this.#recordAt(extra / 8 + 1)
-      if (!('kind' in metric)) return corrupt('points to another series instead of its metric')
+      if (extra % RECORD_ALIGNMENT !== 0 || extra >= offset) return corrupt('points to a metric record that cannot be its metric')
+      // The record pointed to must be a metric before it is read: reading a series' series would recurse.
+      if (view.getUint8(extra + 8) !== METRIC) return corrupt(`points to the record at byte ${extra}, which is not a metric`)
+      const metric = this.#recordAt(extra / 8 + 1) as MetricRecord
       const firstCell = view.getUint32(offset + RECORD_HEAD, true)
       const cells = view.getUint32(offset + RECORD_HEAD + 4, true)
       if (cells !== metric.cellsPerSeries) return corrupt(`has ${cells} cells where a series of ${metric.name} has ${metric.cellsPerSeries}`)
       if (firstCell + cells > this.#geometry.capacity.cells) return corrupt('has cells beyond the store\'s')
+      const cellsUsed = Atomics.load(this.#words.u32, StoreField.CellsUsed)
+      if (firstCell + cells > cellsUsed) return corrupt(`has cells up to ${firstCell + cells - 1}, beyond the ${cellsUsed} cells the store counts as used (the count was rewound)`)
+      const seriesUsed = Atomics.load(this.#words.u32, StoreField.SeriesUsed)
+      if (this.#seriesCount + 1 > seriesUsed) return corrupt(`is series ${this.#seriesCount + 1}, but the store counts ${seriesUsed} series used (the count was rewound)`)
       const values = strings(offset + RECORD_HEAD + 8)
       if (values.length !== metric.labelNames.length) return corrupt(`has ${values.length} label values for the ${metric.labelNames.length} labels of ${metric.name}`)
+      const shared = this.#claims.claim(firstCell, cells)
+      if (shared !== null) return corrupt(`has cell ${shared}, which another series has too (the cells-used count was rewound, so two series were given one cell)`)
       const labels = Object.freeze(Object.fromEntries(metric.labelNames.map((name, at) => [name, values[at]])))
       const series: SeriesRecord = { offset, metric, values, labels, firstCell }
+      this.#seriesCount++
       this.#seriesByMetric.get(metric)!.push(series)
       record = series
     } else {
       return corrupt(`has an unknown type ${type}`)
     }
     this.#records.set(ref, record)
+    this.#copies.keep(offset, length)
+    this.#bytesEnd = Math.max(this.#bytesEnd, offset + length)
     return record
   }
 }
@@ -360,6 +460,10 @@ interface Written {
   cells: number
   offset: number
   length: number
+}
+
+function slotRewritten(slot: number, held: number, now: number): StoreFormatError {
+  return new StoreFormatError(`is corrupted: its directory table slot ${slot} was rewritten after it was published (it held ${held}, now ${now})`)
 }
 
 function recordChecksum(bytes: Uint8Array, start: number, end: number): number {
@@ -374,6 +478,7 @@ export function definitionProblem(definition: MetricDefinition): string | null {
   }
   if (encoder.encode(help).length > MAX_TEXT_BYTES) return `has a help text over ${MAX_TEXT_BYTES} bytes`
   if (!wellFormed(help)) return "has a help text with a lone surrogate"
+  if (labelNames.length > MAX_LABEL_NAMES) return `has ${labelNames.length} label names; a metric has at most ${MAX_LABEL_NAMES}`
   const seen = new Set<string>()
   for (const label of labelNames) {
     if (!LABEL_NAME.test(label) || label.startsWith('__') || encoder.encode(label).length > MAX_NAME_BYTES) {

@@ -9,7 +9,10 @@
 //   rseq slots       `slots` x `stride` bytes: each CPU's cells, written only by restartable sequences
 //   fallback slots   `slots` x `stride` bytes: the same cells written only with atomics (threads without
 //                    rseq, the portable path) and, in fallback slot 0, each gauge's value as a float64
-//   to a whole number of pages.
+//   padding          to a whole number of pages (host-wide)
+//   trailer          the last 8 bytes: the store magic and the header's checksum. A file shrunk by any
+//                    amount loses its last page, so a store shrunk and grown back again between two reads
+//                    (which no SIGBUS reveals) is known by its trailer being gone.
 // Keeping the two kinds of writers on separate slots is what keeps a store exact whichever mix of
 // processes writes it (docs/store.md). Every region starts on a 128-byte boundary; `stride` is a multiple
 // of 128, so no two CPUs share a cache line or an adjacent-line pair.
@@ -17,9 +20,13 @@ import { native } from './binding'
 import { possibleCpus } from './percpu-layout'
 
 export const STORE_MAGIC = 0x6d717372 // "rsqm" in little-endian bytes
-export const STORE_VERSION = 1
+export const STORE_VERSION = 2
+/** The trailer: two u32 words at the very end of a store (its magic, then its header's checksum). */
+export const STORE_TRAILER_BYTES = 8
 export const STORE_HEADER_BYTES = 256
 const ALIGNMENT = 128
+/** Directory records start and end on 8-byte boundaries (lib/store-directory.ts). */
+export const RECORD_ALIGNMENT = 8
 
 /** u32 word indices of the header. Fixed ones are covered by the checksum; the rest change as the store fills. */
 export const StoreField = {
@@ -89,6 +96,8 @@ export interface StoreGeometry {
   recordsOffset: number
   rseqOffset: number
   fallbackOffset: number
+  /** Where the trailer is: the last STORE_TRAILER_BYTES of the store. */
+  trailerOffset: number
   totalBytes: number
 }
 
@@ -102,9 +111,10 @@ export function geometryOf(scope: StoreScope, index: StoreIndex, capacity: Store
   const recordsOffset = alignUp(tableOffset + tableSlots * 4, ALIGNMENT)
   const rseqOffset = alignUp(recordsOffset + capacity.directoryBytes, ALIGNMENT)
   const fallbackOffset = rseqOffset + slots * stride
-  const end = fallbackOffset + slots * stride
+  const end = fallbackOffset + slots * stride + STORE_TRAILER_BYTES
   const totalBytes = pageSize > 0 ? alignUp(end, pageSize) : end
-  return { createdAt, scope, index, pageSize, slots, capacity, tableSlots, stride, tableOffset, recordsOffset, rseqOffset, fallbackOffset, totalBytes }
+  const trailerOffset = totalBytes - STORE_TRAILER_BYTES
+  return { createdAt, scope, index, pageSize, slots, capacity, tableSlots, stride, tableOffset, recordsOffset, rseqOffset, fallbackOffset, trailerOffset, totalBytes }
 }
 
 /** FNV-1a (32 bits) over bytes: the header's and the records' checksum, and the directory's hash. */
@@ -142,7 +152,40 @@ export function writeHeader(buffer: ArrayBufferLike, geometry: StoreGeometry): v
   header[StoreField.TotalBytes] = geometry.totalBytes
   new DataView(buffer).setFloat64(StoreField.CreatedAt * 4, geometry.createdAt, true)
   header[StoreField.Checksum] = headerChecksum(buffer)
+  const trailer = new Uint32Array(buffer, geometry.trailerOffset, 2)
+  trailer[0] = STORE_MAGIC
+  trailer[1] = header[StoreField.Checksum]
 }
+
+/** How an opened store's memory can have stopped holding that store (intactness()). */
+export type StoreDamage = 'end lost' | 'emptied' | 'header rewritten'
+
+/**
+ * Whether the memory of an opened store still holds that store: null, or how it does not. Its trailer gone
+ * means the file was shrunk (and perhaps grown back: no SIGBUS tells); its magic gone too, that it was
+ * emptied. `thorough` also checks the header's checksum (80 bytes hashed); without it, two loads.
+ */
+export function intactness(views: StoreEnds, checksum: number, thorough: boolean): StoreDamage | null {
+  const { header, trailer } = views
+  if (Atomics.load(trailer, 0) !== STORE_MAGIC || Atomics.load(trailer, 1) !== checksum) {
+    return Atomics.load(header, StoreField.Magic) === STORE_MAGIC ? 'end lost' : 'emptied'
+  }
+  if (thorough && (header[StoreField.Checksum] !== checksum || headerChecksum(header.buffer) !== checksum)) return 'header rewritten'
+  return null
+}
+
+/** A store's header and trailer words, made once per opened store: what intactness() reads. */
+export interface StoreEnds {
+  header: Uint32Array
+  trailer: Uint32Array
+}
+
+export function storeEnds(buffer: ArrayBufferLike, geometry: StoreGeometry): StoreEnds {
+  return { header: new Uint32Array(buffer, 0, STORE_HEADER_BYTES / 4), trailer: new Uint32Array(buffer, geometry.trailerOffset, 2) }
+}
+
+/** The checksum in a store's header, as opened: what intactProblem() checks the store against. */
+export const headerChecksumOf = (buffer: ArrayBufferLike): number => new Uint32Array(buffer, 0, STORE_HEADER_BYTES / 4)[StoreField.Checksum]
 
 /**
  * The geometry a store's header describes, checked against the memory it came in and this machine; throws
@@ -193,6 +236,10 @@ export function readHeader(buffer: ArrayBufferLike, scope: StoreScope): StoreGeo
   if (geometry.totalBytes !== buffer.byteLength) {
     return fail(`is ${buffer.byteLength} bytes but its header describes ${geometry.totalBytes} (truncated, or not a whole store)`)
   }
+  const trailer = new Uint32Array(buffer, geometry.trailerOffset, 2)
+  if (trailer[0] !== STORE_MAGIC || trailer[1] !== header[StoreField.Checksum]) {
+    return fail('has lost its end: its last bytes are not the store trailer (shrunk and grown back, or not a whole store)')
+  }
   const used: Array<[string, number, number]> = [
     ['cells', StoreField.CellsUsed, capacity.cells], ['directory bytes', StoreField.DirectoryBytesUsed, capacity.directoryBytes],
     ['series', StoreField.SeriesUsed, capacity.series], ['metrics', StoreField.MetricsUsed, capacity.metrics],
@@ -200,6 +247,8 @@ export function readHeader(buffer: ArrayBufferLike, scope: StoreScope): StoreGeo
   for (const [name, field, limit] of used) {
     if (Atomics.load(header, field) > limit) return fail(`is corrupted: it counts ${Atomics.load(header, field)} ${name} used of ${limit}`)
   }
+  const directoryUsed = Atomics.load(header, StoreField.DirectoryBytesUsed)
+  if (directoryUsed % RECORD_ALIGNMENT !== 0) return fail(`is corrupted: it counts ${directoryUsed} directory bytes used, not a multiple of ${RECORD_ALIGNMENT} as every record is`)
   return geometry
 }
 
@@ -216,17 +265,20 @@ function capacityProblem(capacity: StoreCapacity): string | null {
     const value = capacity[name]
     if (!Number.isInteger(value) || value < low || value > high) return `\`${name}\` must be an integer from ${low} to ${high}, got ${value}`
   }
-  if (capacity.directoryBytes % 8 !== 0) return `\`directoryBytes\` must be a multiple of 8, got ${capacity.directoryBytes}`
+  if (capacity.directoryBytes % RECORD_ALIGNMENT !== 0) return `\`directoryBytes\` must be a multiple of ${RECORD_ALIGNMENT}, got ${capacity.directoryBytes}`
   return null
 }
 
-/** The capacity a caller asked for, over the defaults; RangeError/TypeError naming the option. */
+/**
+ * The capacity a caller asked for, over the defaults, from the option's own properties (a key is a capacity
+ * only as an own key of the defaults: `constructor` is as unknown as a typo); RangeError/TypeError naming it.
+ */
 export function readCapacity(option: unknown, caller: string): StoreCapacity {
   if (option === undefined) return { ...DEFAULT_CAPACITY }
   if (option === null || typeof option !== 'object') throw new TypeError(`${caller}: \`options.capacity\` must be an object`)
   const capacity = { ...DEFAULT_CAPACITY }
   for (const [name, value] of Object.entries(option)) {
-    if (!(name in DEFAULT_CAPACITY)) {
+    if (!Object.hasOwn(DEFAULT_CAPACITY, name)) {
       throw new TypeError(`${caller}: \`options.capacity.${name}\` is not a capacity; they are ${Object.keys(DEFAULT_CAPACITY).join(', ')}`)
     }
     if (value !== undefined) {

@@ -8,8 +8,20 @@ import type { HistogramSnapshot } from './percpu-histogram'
 import { wellFormed, type MetricRecord, type SeriesRecord } from './store-directory'
 import type { StoreCore } from './store-core'
 
-/** Label values by label name: strings, or numbers (taken as their String()). */
+/** Label values by label name: strings, or numbers (taken as their String()); own properties of a plain object. */
 export type LabelValues = Readonly<Record<string, string | number>>
+
+const MAP_GIVEN = '`values` must be a plain object of label values by label name, not a Map: pass Object.fromEntries(map)'
+
+/** The value of label `name`: an own property of `values`; a label value it only inherits is refused, saying so. */
+function ownLabelValue(values: LabelValues, name: string, caller: string): unknown {
+  if (Object.hasOwn(values, name)) return values[name]
+  const inherited: unknown = values[name]
+  if (typeof inherited === 'string' || typeof inherited === 'number') {
+    throw new TypeError(`${caller}: label ${name} is inherited by \`values\` through its prototype, not one of its own properties: only own properties are label values`)
+  }
+  return undefined
+}
 
 function isSafe(total: bigint): boolean {
   return total <= BigInt(Number.MAX_SAFE_INTEGER) && total >= BigInt(Number.MIN_SAFE_INTEGER)
@@ -147,26 +159,34 @@ abstract class StoreMetric<Series extends AnySeries> {
   protected abstract make(core: StoreCore, record: SeriesRecord): Series
 
   /**
-   * The series of these label values (every label name, no other), made in the store if it has none yet.
-   * Cache what it returns: its methods are the hot path.
+   * The series of these label values (every label name, no other: own properties of `values`), made in the
+   * store if it has none yet. Cache what it returns: its methods are the hot path.
    */
   labels(values?: LabelValues): Series {
     const names = this.#record.labelNames
     if (names.length === 0) {
-      if (values !== undefined && (values === null || typeof values !== 'object' || Object.keys(values).length > 0)) {
-        throw new TypeError(`${this.name}.labels(values): ${this.name} has no labels; pass nothing or {}`)
+      if (values !== undefined && (values === null || typeof values !== 'object' || Object.keys(values).length > 0 || values instanceof Map)) {
+        throw new TypeError(`${this.name}.labels(values): ${values instanceof Map ? MAP_GIVEN : `${this.name} has no labels; pass nothing or {}`}`)
       }
       return (this.#only ??= this.#series([]))
     }
     if (values === null || typeof values !== 'object') {
       throw new TypeError(`${this.name}.labels(values): \`values\` must be an object with the labels ${names.join(', ')}`)
     }
+    // Own keys only, as many as the labels; when they come in the labels' order they are the labels, and
+    // each label's own property need not be looked up again.
     let given = 0
-    for (const key in values) if (Object.prototype.hasOwnProperty.call(values, key)) given++
+    let inOrder = true
+    for (const key in values) {
+      if (!Object.prototype.hasOwnProperty.call(values, key)) continue
+      if (key !== names[given]) inOrder = false
+      given++
+    }
     if (given !== names.length) return this.#checked(values)
     let node = this.#root
     for (let at = 0; at < names.length; at++) {
-      const value = values[names[at]]
+      const name = names[at]
+      const value = inOrder || Object.prototype.hasOwnProperty.call(values, name) ? values[name] : undefined
       const key = typeof value === 'string' ? value : typeof value === 'number' ? String(value) : undefined
       if (key === undefined) return this.#checked(values)
       const next = node.get(key)
@@ -181,11 +201,12 @@ abstract class StoreMetric<Series extends AnySeries> {
   #checked(values: LabelValues): Series {
     const names = this.#record.labelNames
     const caller = `${this.name}.labels(values)`
+    if (values instanceof Map) throw new TypeError(`${caller}: ${MAP_GIVEN}`)
     for (const key of Object.keys(values)) {
       if (!names.includes(key)) throw new TypeError(`${caller}: ${key} is not a label of ${this.name}; its labels are ${names.join(', ')}`)
     }
     const texts = names.map((name) => {
-      const value = values[name]
+      const value = ownLabelValue(values, name, caller)
       if (typeof value === 'string') {
         if (!wellFormed(value)) throw new TypeError(`${caller}: label ${name} holds a lone surrogate, which no exporter can carry as it is`)
         return value

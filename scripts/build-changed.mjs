@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Brings dist/ (from lib/) and build/Release/rseq.node (from native/ and the binding.gyp files) up to date before a
 // test run, so that no suite ever runs what was built before an edit: the fixtures load dist/ and the
-// addon, and a stale one would test old code and pass. Rebuilds only what is older than its sources;
-// a failed build stops the run.
+// addon, and a stale one would test old code and pass. Rebuilds only what is older than its sources, and
+// the addon when it is not an ELF for this machine (a cross build left in build/ would not load, and every
+// test would run the portable path); a failed build stops the run.
 //   node scripts/build-changed.mjs
 import { spawnSync } from 'node:child_process'
 import { existsSync, readdirSync, statSync } from 'node:fs'
@@ -44,7 +45,18 @@ if (emitted.length === 0 || Math.max(...mtimes(typescriptSources)) > Math.min(..
   ])
 }
 
-// The addon: configured again when a binding.gyp changed (sources added or flags changed), else built.
+// What the ELF header of a build says about it, as the package's loader reads it (dist/ is current now).
+const { elfMismatch } = require(path.join(root, 'dist', 'native-loader.js'))
+
+/** Why `file` is no addon for this machine, from its ELF header, or null when it is one (or is absent). */
+function notForThisMachine(file) {
+  if (!existsSync(file)) return null
+  const mismatch = elfMismatch(file)
+  return mismatch === null ? null : `${path.relative(root, file)} cannot be this machine's addon: ${mismatch}`
+}
+
+// The addon: configured again when a binding.gyp changed (sources added or flags changed) or when
+// build/Release/rseq.node is not for this machine (build/ was configured for another), else built.
 if (process.platform === 'linux') {
   const addon = path.join(root, 'build', 'Release', 'rseq.node')
   const configured = path.join(root, 'build', 'config.gypi')
@@ -56,8 +68,31 @@ if (process.platform === 'linux') {
   const gypFiles = ['binding.gyp', path.join('native', 'binding.gyp')].map((file) => path.join(root, file))
   const gypChanged = !existsSync(configured) || Math.max(...mtimes(gypFiles)) > statSync(configured).mtimeMs
   const nativeNewest = Math.max(...mtimes(files('native').filter((file) => /\.(cc|h)$/.test(file))))
-  if (gypChanged) run('a binding.gyp changed since the addon was configured: node-gyp rebuild', process.execPath, [nodeGyp, 'rebuild', ...nodedir])
+  const rebuild = (why) => run(`${why}: node-gyp rebuild`, process.execPath, [nodeGyp, 'rebuild', ...nodedir])
+  const foreign = notForThisMachine(addon)
+  if (gypChanged) rebuild('a binding.gyp changed since the addon was configured')
+  else if (foreign !== null) rebuild(foreign)
   else if (!existsSync(addon) || nativeNewest > statSync(addon).mtimeMs) {
     run('native/ changed since build/Release/rseq.node was built: node-gyp build', process.execPath, [nodeGyp, 'build', ...nodedir])
+    // node-gyp build keeps the compiler build/ was configured with: configured for another machine, it
+    // builds for that one again, and only a rebuild configures it for this one.
+    const built = notForThisMachine(addon)
+    if (built !== null) rebuild(built)
+  }
+  const left = notForThisMachine(addon)
+  if (left !== null) {
+    process.stderr.write(
+      `build-changed: ${left} even after node-gyp rebuild; unset CC, CXX and LINK if they name a cross compiler, ` +
+        'then run the tests again (they would run the portable path instead of the addon, so they do not run)\n',
+    )
+    process.exit(1)
+  }
+  // A build for this machine can still fail to load (an undefined symbol after an edit): the loader would
+  // then run a prebuild or the portable path in its place, and the tests would test that.
+  const loaded = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' })
+  if (loaded.status !== 0) {
+    const why = (loaded.stderr || '').split('\n').find((line) => /Error/.test(line)) ?? `exit ${loaded.status ?? loaded.signal}`
+    process.stderr.write(`build-changed: ${path.relative(root, addon)} was built but does not load (${why.trim()}); the tests would run without it, so they do not run\n`)
+    process.exit(1)
   }
 }

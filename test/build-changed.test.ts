@@ -1,14 +1,21 @@
 // npm test never runs a stale build: before the suite, scripts/build-changed.mjs rebuilds dist/ from lib/
-// and the addon from native/ when they are older than their sources, and a failed build stops the run.
-import { appendFileSync, cpSync, readdirSync, readFileSync, utimesSync } from 'node:fs'
+// and the addon from native/ when they are older than their sources, and the addon when it is not an ELF
+// for this machine (a cross build left in build/, newer than its sources, would never load), and a failed
+// build stops the run.
+import { appendFileSync, cpSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { ELF_MACHINES } from '../lib/native-loader'
 import { packageCopy, root } from './helpers/package-copy'
 import { runCommand } from './helpers/run-node'
 
+const thisMachine = ELF_MACHINES[process.arch]
+const otherMachine = process.arch === 'x64' ? ELF_MACHINES.arm64 : ELF_MACHINES.x64
+
 describe('scripts/build-changed.mjs, in a copy of the package built as npm install builds it', () => {
   let copy: string
-  const buildChanged = () => runCommand(process.execPath, [path.join(copy, 'scripts', 'build-changed.mjs')], { cwd: copy })
+  // A rebuild of the addon takes most of a minute on two cores, more on a loaded machine.
+  const buildChanged = () => runCommand(process.execPath, [path.join(copy, 'scripts', 'build-changed.mjs')], { cwd: copy, timeoutMs: 600_000 })
 
   beforeAll(() => {
     copy = packageCopy('build-changed')
@@ -32,6 +39,34 @@ describe('scripts/build-changed.mjs, in a copy of the package built as npm insta
     const result = await buildChanged()
     expect(result.status, result.stderr).toBe(0)
     expect(result.stdout).toBe('')
+  })
+
+  it(`rebuilds the addon when build/Release/rseq.node, though newer than its sources, is built for ${otherMachine.name}`, async () => {
+    // Written now, after every source: only its ELF header says that it would not load here.
+    const addon = path.join(copy, 'build', 'Release', 'rseq.node')
+    const foreign = readFileSync(addon)
+    foreign.writeUInt16LE(otherMachine.number, 18)
+    writeFileSync(addon, foreign)
+    const result = await buildChanged()
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(
+      new RegExp(`^build-changed: build/Release/rseq\\.node cannot be this machine's addon: it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}: node-gyp rebuild$`, 'm'),
+    )
+    expect(readFileSync(addon).readUInt16LE(18)).toBe(thisMachine.number)
+  }, 900_000)
+
+  it('stops the run, saying why, when the addon is built for this machine but does not load', async () => {
+    // This machine's ELF header over nothing else: newer than its sources, right by its header, unloadable.
+    const addon = path.join(copy, 'build', 'Release', 'rseq.node')
+    const built = readFileSync(addon)
+    writeFileSync(addon, built.subarray(0, 64))
+    try {
+      const result = await buildChanged()
+      expect(result.status).toBe(1)
+      expect(result.stderr).toMatch(/^build-changed: build\/Release\/rseq\.node was built but does not load \(.*Error.*\); the tests would run without it, so they do not run$/m)
+    } finally {
+      writeFileSync(addon, built)
+    }
   })
 
   it('rebuilds dist/ when lib/ changed, so the suite runs the edit', async () => {

@@ -6,6 +6,7 @@ import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Diagnosis } from '../lib/doctor'
+import { STORE_VERSION } from '../lib/store-layout'
 import { seccompLauncher } from './helpers/native-fixtures'
 import { runNode, type RunOptions, type RunResult } from './helpers/run-node'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
@@ -61,7 +62,7 @@ describe('rseq doctor', () => {
     try {
       await new Promise((resolve) => holder.stdout.once('data', resolve))
       const listed = (await doctorJson()).stores.find((store) => store.path === file)
-      expect(listed).toEqual({ path: file, bytes: statSync(file).size, version: 1, series: { used: 2, capacity: 4096 }, metrics: { used: 1, capacity: 256 }, processes: [holder.pid] })
+      expect(listed).toEqual({ path: file, bytes: statSync(file).size, version: STORE_VERSION, series: { used: 2, capacity: 4096 }, metrics: { used: 1, capacity: 256 }, processes: [holder.pid] })
       const text = (await runNode(doctorCli, ['doctor'])).stdout
       expect(text).toContain(`${file}: ${statSync(file).size} bytes, 2/4096 series, 1/256 metrics, mapped by process ${holder.pid}`)
     } finally {

@@ -212,9 +212,76 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     expect(registry.getMetricsAsArray()).toHaveLength(0)
   })
 
+  it('reads `options.registers` as an own property only: inherited registries are none, and the default registry serves', async () => {
+    const store = MetricStore.create()
+    store.counter('rseq_inherited_registers_total').add(2)
+    const registry = new library.Registry()
+    const exported = registerStore(store, Object.create({ registers: [registry] }))
+    try {
+      expect(samplesOf(await library.register.metrics()).rseq_inherited_registers_total).toBe(2)
+      expect(samplesOf(await registry.metrics())).toEqual({})
+    } finally {
+      exported.unregister()
+    }
+  })
+
   it('names what is wrong with its arguments', () => {
     expect(() => registerStore({} as MetricStore)).toThrow('registerStore(store, options): `store` must be a MetricStore')
     expect(() => registerStore(MetricStore.create(), { registers: [{}] as never })).toThrow(/`options.registers` must be an array of .* Registry objects/)
+  })
+})
+
+/** Valid Prometheus names that every plain object answers for: Object.prototype's members. */
+const INHERITED_NAMES = ['constructor', 'toString', 'hasOwnProperty', '__proto__']
+
+/** A store with a counter of each inherited name (`value` 1 to 4) and an ordinary one. */
+function storeOfInheritedNames(): MetricStore {
+  const store = MetricStore.create()
+  INHERITED_NAMES.forEach((name, at) => store.counter(name, { help: `named ${name}` }).add(at + 1))
+  store.counter('ordinary_total').add(9)
+  return store
+}
+
+describe('registerStore() for @prometheus-io/client, whose registry keeps metrics in a Map', () => {
+  it('exports metrics named as Object.prototype\'s members (constructor, toString, hasOwnProperty, __proto__) like any other', async () => {
+    const registry = new prometheusIo.Registry()
+    const exported = prometheusIoExport.registerStore(storeOfInheritedNames(), { registers: [registry] })
+    const text = await registry.metrics()
+    INHERITED_NAMES.forEach((name, at) => expect(text).toContain(`# HELP ${name} named ${name}\n# TYPE ${name} counter\n${name} ${at + 1}\n`))
+    expect(text).toContain('ordinary_total 9\n')
+    expect(registry.getMetricsAsArray()).toHaveLength(5)
+    exported.unregister()
+    expect(registry.getMetricsAsArray()).toHaveLength(0)
+    // A metric of the registry's own under such a name still takes it.
+    new prometheusIo.Counter({ name: 'toString', help: 'the app\'s', registers: [registry] })
+    expect(() => prometheusIoExport.registerStore(storeOfInheritedNames(), { registers: [registry] })).toThrow('registerStore(store, options): the registry already has a metric named toString')
+  })
+})
+
+describe('registerStore() for prom-client, whose registry keeps metrics in a plain object', () => {
+  it('leaves out, with one warning each, metrics named as Object.prototype\'s members (which it cannot hold), and exports the rest', async () => {
+    const registry = new promClient.Registry()
+    const warnings: Array<Error & { code?: string }> = []
+    const onWarning = (warning: Error) => warnings.push(warning)
+    process.on('warning', onWarning)
+    try {
+      // Every process that exports such a store, a registry each.
+      for (const store of [storeOfInheritedNames(), storeOfInheritedNames()]) {
+        const exported = promClientExport.registerStore(store, { registers: [registry] })
+        for (let scrape = 0; scrape < 2; scrape++) expect(await registry.metrics()).toBe('# HELP ordinary_total ordinary_total\n# TYPE ordinary_total counter\nordinary_total 9\n')
+        expect(Object.getPrototypeOf((registry as unknown as { _metrics: object })._metrics)).toBe(Object.prototype)
+        exported.unregister()
+      }
+      await new Promise((resolve) => setImmediate(resolve))
+    } finally {
+      process.off('warning', onWarning)
+    }
+    const expected = [...INHERITED_NAMES].sort().map((name) => [
+      'RSEQ_EXPORT_NAME_INHERITED',
+      `registerStore(store, options): the store's metric ${name} stays out of this registry, which keeps its metrics in a plain object: ` +
+        `every plain object answers for ${name} (it inherits it from Object.prototype), so the registry can hold no metric of that name; rename the metric to export it here`,
+    ])
+    expect(warnings.map((warning) => [warning.code, warning.message])).toEqual([...expected, ...expected])
   })
 })
 
@@ -324,8 +391,20 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     expect(fromOpenTelemetry).toEqual(EXPECTED)
   })
 
+  it('carries metrics named as Object.prototype\'s members (constructor, toString, hasOwnProperty, __proto__) like any other', async () => {
+    const exported = await otelCollect(storeOfInheritedNames())
+    const metrics = exported.scopeMetrics[1].metrics.map((metric) => [metric.descriptor.name, metric.descriptor.description, metric.dataPoints[0].value])
+    expect(metrics).toEqual([...INHERITED_NAMES.map((name, at) => [name, `named ${name}`, at + 1]), ['ordinary_total', '', 9]].sort(([a], [b]) => (a < b ? -1 : 1)))
+  })
+
   it('names what is wrong with its arguments', () => {
     expect(() => new StoreMetricProducer({} as MetricStore)).toThrow('new StoreMetricProducer(store, options): `store` must be a MetricStore')
     expect(() => new StoreMetricProducer(MetricStore.create(), { scope: { name: '' } })).toThrow(/`options.scope` must be an object with a non-empty `name`/)
+  })
+
+  it('reads its options as own properties only: an inherited scope, or a scope\'s inherited name, is none', async () => {
+    const result = await new StoreMetricProducer(MetricStore.create(), Object.create({ scope: { name: 'inherited' } })).collect()
+    expect(result.resourceMetrics.scopeMetrics[0].scope.name).toBe('rseq')
+    expect(() => new StoreMetricProducer(MetricStore.create(), { scope: Object.create({ name: 'inherited' }) })).toThrow(/`options.scope` must be an object with a non-empty `name`/)
   })
 })

@@ -2,8 +2,13 @@
 // throws a TypeError/RangeError naming the argument; it never crashes and never writes on failure.
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { currentCpu, currentMmCid, currentNumaNode, info, PerCpuArray, PerCpuCounter } from '../lib'
 import { possibleCpus } from '../lib/percpu-layout'
+
+it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
+  expectLoadWarningsAsArranged()
+})
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n

@@ -1,14 +1,17 @@
 // Which native build the package loads, and where it loads none: the C library a process runs on is read
 // from the process itself (what is mapped into it, else its executable's program interpreter); a prebuild
-// is loaded only on the C library its file name is tagged with, a local build anywhere; platforms and
-// architectures without critical sections get a reason, never an exception. musl is detected on a real
-// musl process (a C program built with Debian's musl-gcc): no musl Node.js, Bun or Deno runs here.
+// is loaded only on the C library its file name is tagged with, a local build anywhere; a local build that
+// does not load (another machine's, or no ELF at all) is skipped for the prebuild, and the reason kept;
+// platforms and architectures without critical sections get a reason, never an exception; and each outcome
+// says whether a native build was expected (where it was and none loads, the package warns:
+// test/unloadable-native-build.test.ts). musl is detected on a real musl process (a C program built with
+// Debian's musl-gcc): no musl Node.js, Bun or Deno runs here.
 import { spawn, spawnSync } from 'node:child_process'
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { detectLibc, interpreterOf, libcOfMaps, type LibcFinding } from '../lib/libc'
-import { loadNative, PACKAGE_ROOT, prebuildLibc, refusalOf, unsupportedPlatform } from '../lib/native-loader'
+import { ELF_MACHINES, elfMismatch, loadNative, matchingPrebuild, PACKAGE_ROOT, prebuildLibc, refusalOf, unsupportedPlatform } from '../lib/native-loader'
 import { emulationRequired } from './helpers/emulation'
 import { root } from './helpers/package-copy'
 
@@ -168,33 +171,134 @@ describe('loadNative() in a package whose only native build is a glibc prebuild'
     writeFileSync(path.join(withPrebuild, 'prebuilds', `linux-${process.arch}`, 'rseq.glibc.node'), 'not an ELF file')
   })
 
-  it('does not load it into a musl process, and says how to get a build', () => {
-    const loaded = loadNative({ root: withPrebuild, findLibc: () => musl })
-    expect(loaded.binding).toBeNull()
-    expect(!loaded.binding && loaded.reason).toBe(
-      'this process runs on musl libc (/lib/ld-musl-x86_64.so.1 is mapped into the process) and the prebuild rseq.glibc.node is for glibc; ' +
+  it('does not load it into a musl process, says how to get a build, and expects none there (the package ships none for musl)', () => {
+    expect(loadNative({ root: withPrebuild, findLibc: () => musl })).toEqual({
+      binding: null,
+      reason:
+        'this process runs on musl libc (/lib/ld-musl-x86_64.so.1 is mapped into the process) and the prebuild rseq.glibc.node is for glibc; ' +
         'build the addon here with `npx rseq build` (needs python3, make and a C++ compiler)',
-    )
+      expected: false,
+    })
   })
 
-  it('does not load it where the C library cannot be told, even when telling throws', () => {
+  it('does not load it where the C library cannot be told, even when telling throws, and still expected one', () => {
     const loaded = loadNative({ root: withPrebuild, findLibc: () => { throw new Error('EACCES') } })
     expect(!loaded.binding && loaded.reason).toMatch(/^could not tell which C library this process runs on \(reading it failed: EACCES\)/)
+    expect(!loaded.binding && loaded.expected).toBe(true)
   })
 
-  it('tries it on glibc, and a build that fails to load is a reason, not an exception', () => {
-    const loaded = loadNative({ root: withPrebuild, findLibc: () => glibc })
-    expect(!loaded.binding && loaded.reason).toMatch(/^the native build prebuilds\/linux-\w+\/rseq\.glibc\.node could not be loaded \(.+\)$/)
+  it('tries it on glibc, and a build that fails to load is a reason naming it, the error and the fix, not an exception', () => {
+    expect(loadNative({ root: withPrebuild, findLibc: () => glibc })).toEqual({
+      binding: null,
+      reason: expect.stringMatching(
+        /^the prebuild prebuilds\/linux-\w+\/rseq\.glibc\.node could not be loaded \(it is not an ELF shared object; .+\); reinstall rseq, or build the addon here with `npx rseq build`/,
+      ),
+      expected: true,
+    })
   })
 
-  it('names musl where there is no build at all on musl, and node-gyp-build\'s answer elsewhere', () => {
+  it('names musl where there is no build at all on musl, and node-gyp-build\'s answer elsewhere, where one was expected', () => {
     expect(loadNative({ root: empty, findLibc: () => musl })).toEqual({
       binding: null,
       reason: expect.stringMatching(/^this process runs on musl libc .* and the package has no musl prebuild; build the addon here/),
+      expected: false,
     })
     expect(loadNative({ root: empty, findLibc: () => glibc })).toEqual({
       binding: null,
       reason: expect.stringMatching(/^no native build was found \(No native build was found for platform=linux arch=\w+ .*\); reinstall rseq, or build the addon here/),
+      expected: true,
+    })
+  })
+})
+
+const thisMachine = ELF_MACHINES[process.arch]
+const otherMachine = process.arch === 'x64' ? ELF_MACHINES.arm64 : ELF_MACHINES.x64
+
+/** The 64 bytes of a little-endian 64-bit ELF header of a shared object for `machine`, and nothing after it. */
+function elfHeaderFor(machine: number): Buffer {
+  const header = Buffer.alloc(64)
+  Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(header)
+  header.writeUInt16LE(3, 16) // ET_DYN
+  header.writeUInt16LE(machine, 18)
+  return header
+}
+
+describe('the ELF header of a build', () => {
+  const scratch = path.join(root, 'test', '.build', 'elf-machines')
+  const file = (name: string, bytes: Buffer) => {
+    mkdirSync(scratch, { recursive: true })
+    writeFileSync(path.join(scratch, name), bytes)
+    return path.join(scratch, name)
+  }
+
+  it(`names the machine of a build made for another one: ${otherMachine.name} here, on ${thisMachine.name}`, () => {
+    expect(elfMismatch(file('other.node', elfHeaderFor(otherMachine.number)))).toBe(`it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}`)
+    expect(elfMismatch(file('riscv.node', elfHeaderFor(243)))).toBe(`it is built for ELF machine 243, and this machine is ${thisMachine.name}`)
+  })
+
+  it('says a file that is not an ELF object is none, whatever its length', () => {
+    expect(elfMismatch(file('text.node', Buffer.from('not an ELF file')))).toBe('it is not an ELF shared object')
+    expect(elfMismatch(file('empty.node', Buffer.alloc(0)))).toBe('it is not an ELF shared object')
+    expect(elfMismatch(file('long-text.node', Buffer.from('#!/bin/sh\n'.repeat(10))))).toBe('it is not an ELF shared object')
+  })
+
+  it('has nothing to say of this machine\'s build, of a file it cannot read, or for an architecture the package does not build for', () => {
+    expect(elfMismatch(localBuild)).toBeNull()
+    expect(elfMismatch(file('this.node', elfHeaderFor(thisMachine.number)))).toBeNull()
+    expect(elfMismatch(path.join(scratch, 'never-made.node'))).toBeNull()
+    expect(elfMismatch(file('other-again.node', elfHeaderFor(otherMachine.number)), 'riscv64')).toBeNull()
+  })
+})
+
+describe('loadNative() in a package whose local build does not load', () => {
+  const prebuildDir = (dir: string) => path.join(dir, 'prebuilds', `linux-${process.arch}`)
+  /** A package at test/.build/<name> whose local build is another machine's, with a prebuild that is not an ELF file, or none. */
+  function arranged(name: string, withPrebuild: boolean): string {
+    const dir = path.join(root, 'test', '.build', name)
+    rmSync(dir, { recursive: true, force: true })
+    mkdirSync(path.join(dir, 'build', 'Release'), { recursive: true })
+    writeFileSync(path.join(dir, 'build', 'Release', 'rseq.node'), elfHeaderFor(otherMachine.number))
+    if (withPrebuild) {
+      mkdirSync(prebuildDir(dir), { recursive: true })
+      writeFileSync(path.join(prebuildDir(dir), 'rseq.glibc.node'), 'not an ELF file')
+    }
+    return dir
+  }
+  const skippedLocal = `^the local build build/Release/rseq\\.node could not be loaded \\(it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}; .+\\)`
+  let withPrebuild: string
+  let withoutPrebuild: string
+  beforeAll(() => {
+    withPrebuild = arranged('loader-local-build-for-another-machine', true)
+    withoutPrebuild = arranged('loader-local-build-for-another-machine-alone', false)
+  })
+
+  it('tries the prebuild that matches this process instead, keeping why the local build was skipped', () => {
+    expect(matchingPrebuild(withPrebuild)).toBe(path.join(prebuildDir(withPrebuild), 'rseq.glibc.node'))
+    expect(loadNative({ root: withPrebuild, findLibc: () => glibc })).toEqual({
+      binding: null,
+      reason: expect.stringMatching(
+        new RegExp(`${skippedLocal}, and the prebuild prebuilds/linux-\\w+/rseq\\.glibc\\.node could not be loaded \\(it is not an ELF shared object; .+\\); reinstall rseq, or build the addon here with \`npx rseq build\``),
+      ),
+      expected: true,
+    })
+  })
+
+  it('holds that prebuild to the C library rules, and a local build made here still makes a native build expected on musl', () => {
+    expect(loadNative({ root: withPrebuild, findLibc: () => musl })).toEqual({
+      binding: null,
+      reason: expect.stringMatching(new RegExp(`${skippedLocal}, and this process runs on musl libc \\(.+\\) and the prebuild rseq\\.glibc\\.node is for glibc; build the addon here`)),
+      expected: true,
+    })
+  })
+
+  it('says when the package has no prebuild to load instead, and how to rebuild the local one', () => {
+    expect(matchingPrebuild(withoutPrebuild)).toBeNull()
+    expect(loadNative({ root: withoutPrebuild, findLibc: () => glibc })).toEqual({
+      binding: null,
+      reason: expect.stringMatching(
+        new RegExp(`${skippedLocal}, and the package has no prebuild for linux-${process.arch} to load instead; rebuild it for this machine with \`npx rseq build\``),
+      ),
+      expected: true,
     })
   })
 })

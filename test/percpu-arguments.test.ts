@@ -1,8 +1,13 @@
 // Wrong arguments are TypeError or RangeError with a message naming the argument; nothing is written.
 import { describe, expect, it } from 'vitest'
+import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { PerCpuArray, PerCpuCounter } from '../lib'
 import { native } from '../lib/binding'
 import { cellsOf } from '../lib/percpu-cells'
+
+it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
+  expectLoadWarningsAsArranged()
+})
 
 describe('PerCpuCounter.add(n)', () => {
   const counter = new PerCpuCounter()

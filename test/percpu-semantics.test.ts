@@ -1,6 +1,7 @@
 // What each per-CPU operation does, on whatever strategy this thread has (the suite runs this file
 // once as the host allows, once with RSEQ_STRATEGY=fallback and once with no native build to load).
 import { describe, expect, it } from 'vitest'
+import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { info, PerCpuArray, PerCpuCounter } from '../lib'
 import { possibleCpus } from '../lib/percpu-layout'
 
@@ -10,6 +11,10 @@ const arranged = process.env.RSEQ_TEST_ARRANGED_STRATEGY
 
 it.runIf(arranged !== undefined)(`runs on the strategy its vitest project arranges (${arranged})`, () => {
   expect(strategy).toBe(arranged)
+})
+
+it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
+  expectLoadWarningsAsArranged()
 })
 
 function cellsOfAllCpus(array: PerCpuArray, cell: number): bigint[] {

@@ -3,11 +3,12 @@
 // decision on the main thread and in a worker, exact counts, drains and histograms, the metric store and
 // its exporters, 8 workers started and exited in two waves, every strategy and call path (Bun and Deno
 // through their FFI and through N-API), the same refusals everywhere, rseq doctor --json, and a clean exit
-// (status 0, nothing on stderr); a test build whose sequences spin, showing that the FFI paths run them;
-// and the package loaded twice on one thread.
+// (status 0, nothing on stderr but, where no native build loads, the one warning saying so); a test build
+// whose sequences spin, showing that the FFI paths run them; and the package loaded twice on one thread.
 // Run alone with `npm run test:runtimes`.
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
+import { printedWarnings } from './helpers/printed-warnings'
 import { PUBLIC_API_TYPES } from './helpers/public-api'
 import { cleanEnvironment, runCommand, type RunResult } from './helpers/run-node'
 import { commandLine, consumerFolder, DENO_CLI_PERMISSIONS, DENO_LIBRARY_PERMISSIONS, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
@@ -44,6 +45,20 @@ const REFUSALS = {
 function cleanReport<T>(finished: RunResult): T {
   expect({ status: finished.status, stderr: finished.stderr }).toEqual({ status: 0, stderr: '' })
   return JSON.parse(finished.stdout) as T
+}
+
+/**
+ * Exit 0 and on stderr only the one warning of a process where no native build loads, however many workers
+ * loaded the package too; then the JSON document the command printed, and that warning's message.
+ */
+function reportWarnedOnce<T>(finished: RunResult): { report: T; warning: string } {
+  const { warnings, otherOutput } = printedWarnings(finished.stderr)
+  expect({ status: finished.status, otherOutput, codes: warnings.map((warning) => warning.code) }).toEqual({
+    status: 0,
+    otherOutput: '',
+    codes: ['RSEQ_NATIVE_BUILD_NOT_LOADED'],
+  })
+  return { report: JSON.parse(finished.stdout) as T, warning: warnings[0].message }
 }
 
 let consumer: string
@@ -164,12 +179,13 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expectExact(cleanReport<Check>(await check({ RSEQ_STRATEGY: 'fallback' })), 'fallback')
   })
 
-  it('runs the portable JavaScript path, just as exactly, where the package has no native build', async () => {
-    const report = cleanReport<Check>(await check({}, portableConsumer))
+  it('runs the portable JavaScript path, just as exactly, where the package has no native build, and warns once that none loaded', async () => {
+    const { report, warning } = reportWarnedOnce<Check>(await check({}, portableConsumer))
     expectExact(report, 'portable')
     expect(report.main.info.reason).toMatch(
       new RegExp(`^The portable JavaScript path runs .* because no native build was found \\(No native build was found for platform=linux arch=${process.arch}`),
     )
+    expect(warning).toMatch(/^rseq could not load its native build .*: no native build was found \(.*\); reinstall rseq, or build the addon here with `npx rseq build`/)
   })
 
   it('takes the portable path under RSEQ_STRATEGY=portable with the native build present', async () => {
@@ -179,10 +195,11 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
   })
 
   if (runtime.kind === 'deno') {
-    it('takes the portable path where Deno is not allowed to load the addon (no --allow-ffi)', async () => {
-      const report = cleanReport<Check>(await check({}, consumer, DENO_LIBRARY_PERMISSIONS.filter((flag) => flag !== '--allow-ffi')))
+    it('takes the portable path where Deno is not allowed to load the addon (no --allow-ffi), and warns once to allow it', async () => {
+      const { report, warning } = reportWarnedOnce<Check>(await check({}, consumer, DENO_LIBRARY_PERMISSIONS.filter((flag) => flag !== '--allow-ffi')))
       expectExact(report, 'portable')
       expect(report.main.info.reason).toMatch(/could not be loaded \(.*--allow-ffi/)
+      expect(warning).toMatch(/could not be loaded \(.*\); run Deno with --allow-ffi, which it needs to load the native build\. /)
     })
   }
 

@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetricStore } from '../lib'
-import { STORE_HEADER_BYTES, StoreField, fnv1a } from '../lib/store-layout'
+import { STORE_HEADER_BYTES, STORE_VERSION, StoreField, fnv1a } from '../lib/store-layout'
 import { cleanEnvironment, fixturesDir, runCommand, runNodeJson } from './helpers/run-node'
 
 const directory = path.join('/dev/shm', `rseq-store-files-${process.pid}`)
@@ -16,6 +16,11 @@ const at = (name: string) => path.join(directory, name)
 
 beforeAll(() => fs.mkdirSync(directory, { recursive: true }))
 afterAll(() => fs.rmSync(directory, { recursive: true, force: true }))
+
+/** What `options.mode` must be, as MetricStore.open() says it. */
+const MODE_RULE =
+  'MetricStore.open(path, options): `options.mode` must be a file mode that lets its owner read and write (0o600) and adds at most read and ' +
+  'write for group and others (0o066): no execute or special bits, such as 0o600 or 0o660'
 
 /** A store file with a counter series and a histogram series, closed again. */
 function madeStore(name: string): string {
@@ -68,8 +73,44 @@ describe('MetricStore.open(path)', () => {
   })
 
   it('refuses a mode that keeps its owner from reading and writing it', () => {
-    expect(() => MetricStore.open(at('read-only.metrics'), { mode: 0o444 })).toThrow(/`options.mode` must be a file mode from 0o600 to 0o777 that lets its owner read and write/)
+    expect(() => MetricStore.open(at('read-only.metrics'), { mode: 0o444 })).toThrow(`${MODE_RULE}, got 0o444`)
     expect(fs.existsSync(at('read-only.metrics'))).toBe(false)
+  })
+
+  it('refuses a mode with execute or special bits: a store is never executable', () => {
+    for (const mode of [0o777, 0o700, 0o610, 0o601, 0o1600, 0o4600]) {
+      const file = at(`mode-${mode.toString(8)}.metrics`)
+      expect(() => MetricStore.open(file, { mode })).toThrow(`${MODE_RULE}, got 0o${mode.toString(8)}`)
+      expect(fs.existsSync(file)).toBe(false)
+    }
+  })
+
+  it('reads `options.mode` as an own property only: an inherited mode is none', () => {
+    MetricStore.open(at('inherited-mode.metrics'), Object.create({ mode: 0o666 }))
+    expect(fs.statSync(at('inherited-mode.metrics')).mode & 0o777).toBe(0o600)
+  })
+
+  it('refuses an existing store that users other than its owner may write, unless opened with that mode on purpose', () => {
+    const file = madeStore('writable.metrics')
+    for (const mode of [0o620, 0o602, 0o666]) {
+      fs.chmodSync(file, mode)
+      expect(() => MetricStore.open(file), `mode 0o${mode.toString(8)}`).toThrow(
+        `MetricStore.open(path, options): ${file} has mode 0o${mode.toString(8)}, which lets users other than its owner write it: any of them can ` +
+          `change every count in the store or corrupt it. Make it private (chmod 600 ${file}), or, if it is shared with them on purpose, ` +
+          'open it with that mode in `options.mode` in every process',
+      )
+    }
+    // The mode given allows the write bits it has, and only those.
+    fs.chmodSync(file, 0o660)
+    expect(MetricStore.open(file, { mode: 0o660 }).counter('made_total', { labelNames: ['a'] }).value({ a: 'x' })).toBe(5)
+    expect(() => MetricStore.open(file, { mode: 0o640 })).toThrow(`${file} has mode 0o660, which lets users other than its owner write it`)
+    fs.chmodSync(file, 0o666)
+    expect(() => MetricStore.open(file, { mode: 0o660 })).toThrow(`${file} has mode 0o666, which lets users other than its owner write it`)
+    // A store made group-writable on purpose is opened so on purpose in every process.
+    const shared = at('group-writable.metrics')
+    MetricStore.open(shared, { mode: 0o660 }).counter('shared_total').add()
+    expect(() => MetricStore.open(shared)).toThrow(`${shared} has mode 0o660, which lets users other than its owner write it`)
+    expect(MetricStore.open(shared, { mode: 0o660 }).counter('shared_total').value()).toBe(1)
   })
 
   it('refuses a file of 4 GiB or more before mapping it', () => {
@@ -126,8 +167,25 @@ describe('MetricStore.open(path)', () => {
     expect(read.stderr).toContain('EACCES')
   })
 
+  it.runIf(process.getuid!() === 0)('is refused, never shared, when another user took its name in /dev/shm first', async () => {
+    const name = `rseq-squatted-${process.pid}.metrics`
+    const file = path.join('/dev/shm', name)
+    // Another user makes the store first, and lets anyone write it.
+    const script = `require(${JSON.stringify(path.join(__dirname, '..'))}).MetricStore.open(${JSON.stringify(name)}, { mode: 0o666 })`
+    const squatter = await runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { env: cleanEnvironment() })
+    try {
+      expect(squatter.stderr).toBe('')
+      const refusal = `${file} belongs to uid 65534, not to this process's user (uid 0)`
+      expect(() => MetricStore.open(name)).toThrow(refusal)
+      expect(() => MetricStore.open(name, { mode: 0o666 })).toThrow(refusal)
+      expect(() => MetricStore.remove(name)).toThrow(`${refusal}; it was not removed`)
+    } finally {
+      fs.rmSync(file, { force: true })
+    }
+  })
+
   it.each([
-    ['another format version', (file: string) => rewriteHeader(file, StoreField.Version, 2, false), 'has store format version 2; this package reads version 1'],
+    ['another format version', (file: string) => rewriteHeader(file, StoreField.Version, STORE_VERSION + 1, false), `has store format version ${STORE_VERSION + 1}; this package reads version ${STORE_VERSION}`],
     ['another CPU count', (file: string) => rewriteHeader(file, StoreField.Slots, 4097), 'has 4097 CPU slots; this machine has'],
     ['another page size', (file: string) => rewriteHeader(file, StoreField.PageSize, 65536), 'was laid out for 65536-byte pages'],
     ['a changed header field', (file: string) => rewriteHeader(file, StoreField.Stride, 256, false), 'has a corrupted header (its checksum does not match)'],
@@ -296,7 +354,7 @@ describe('a store file changed under a running process', () => {
       expect(run.result.added).toBeGreaterThanOrEqual(2000)
       expect(run.result.collect).toBe(
         `MetricStore.collect(): ${file} was truncated by another process while this one had it mapped; this process's view of it ` +
-          'was replaced by empty memory (adds since went nowhere): remove the file and open the store again',
+          'was replaced by empty memory (adds since went nowhere): remove the file (MetricStore.remove(path)) and open the store again',
       )
     },
   )
@@ -317,6 +375,17 @@ describe('a store file changed under a running process', () => {
       fs.symlinkSync(at('linked-moved.metrics'), file)
     })
     expect(run.result.collect).toMatch(/was replaced by another file after this process opened it/)
+  })
+
+  it('truncated to nothing: what the writer\'s collect() then advises works, remove() takes the file and open() makes a new store', async () => {
+    const file = madeStore('truncated-then-removed.metrics')
+    const run = await writerTold(file, () => fs.truncateSync(file, 0))
+    expect(run.result.collect).toMatch(/was truncated by another process while this one had it mapped; .*: remove the file \(MetricStore\.remove\(path\)\) and open the store again$/)
+    expect(MetricStore.remove(file)).toBe(true)
+    const store = MetricStore.open(file)
+    expect(store.collect()).toEqual([])
+    store.counter('again_total').add(3)
+    expect(MetricStore.open(file).counter('again_total').value()).toBe(3)
   })
 
   it('replaced by a new store: the same', async () => {
@@ -369,6 +438,27 @@ describe('MetricStore.remove(path)', () => {
     fs.symlinkSync(madeStore('kept.metrics'), at('kept-link.metrics'))
     expect(() => MetricStore.remove(at('kept-link.metrics'))).toThrow('is a symbolic link, which a store is never reached through; it was not removed')
     expect(fs.existsSync(at('kept.metrics'))).toBe(true)
+  })
+
+  it('removes a store truncated too short to hold the store magic, when it is a regular file of this user', () => {
+    for (const size of [0, 3]) {
+      const file = madeStore(`truncated-${size}.metrics`)
+      fs.truncateSync(file, size)
+      expect(MetricStore.remove(file), `${size} bytes`).toBe(true)
+      expect(fs.existsSync(file)).toBe(false)
+    }
+    fs.writeFileSync(at('four-bytes.txt'), 'abcd')
+    expect(() => MetricStore.remove(at('four-bytes.txt'))).toThrow(`${at('four-bytes.txt')} is not a metric store; it was not removed`)
+    const foreign = madeStore('truncated-foreign.metrics')
+    fs.truncateSync(foreign, 0)
+    fs.chownSync(foreign, 65534, 65534)
+    expect(() => MetricStore.remove(foreign)).toThrow(`${foreign} belongs to uid 65534, not to this process's user (uid ${process.getuid!()}); it was not removed`)
+    fs.writeFileSync(at('empty.metrics'), '')
+    fs.symlinkSync(at('empty.metrics'), at('empty-link.metrics'))
+    expect(() => MetricStore.remove(at('empty-link.metrics'))).toThrow('is a symbolic link, which a store is never reached through; it was not removed')
+    fs.mkdirSync(at('kept-directory'))
+    expect(() => MetricStore.remove(at('kept-directory'))).toThrow(`${at('kept-directory')} is not a regular file (a store is always one); it was not removed`)
+    for (const kept of ['four-bytes.txt', 'truncated-foreign.metrics', 'empty.metrics', 'kept-directory']) expect(fs.existsSync(at(kept)), kept).toBe(true)
   })
 })
 

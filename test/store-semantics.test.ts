@@ -1,11 +1,16 @@
 // What a MetricStore does, on whatever strategy this thread has (the suite runs this file as the host
 // allows, with RSEQ_STRATEGY=fallback, and on the portable path with no native build to load).
 import { describe, expect, it } from 'vitest'
+import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { info, MetricStore } from '../lib'
 import { possibleCpus } from '../lib/percpu-layout'
 import { STORE_HEADER_BYTES, StoreField } from '../lib/store-layout'
 
 const strategy = info().strategy
+
+it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
+  expectLoadWarningsAsArranged()
+})
 
 describe(`an in-process MetricStore (${strategy})`, () => {
   it('counts a labelled counter per label set, exactly, through cached series and per-call lookups', () => {
@@ -220,5 +225,49 @@ describe(`an in-process MetricStore (${strategy})`, () => {
 
   it('refuses to index a host-wide store by mm_cid', () => {
     expect(() => MetricStore.open('never-made', { index: 'mmcid' } as never)).toThrow(/always indexed by CPU: mm_cid is per process/)
+  })
+
+  it('refuses a capacity key it does not know, a name every object inherits as much as a typo', () => {
+    const known = 'they are series, metrics, cells, directoryBytes'
+    for (const key of ['serie', 'constructor', 'toString', 'hasOwnProperty']) {
+      expect(() => MetricStore.create({ capacity: { [key]: 1 } as never })).toThrow(`MetricStore.create(options): \`options.capacity.${key}\` is not a capacity; ${known}`)
+      expect(() => MetricStore.open('never-made', { capacity: { [key]: 1 } as never })).toThrow(`MetricStore.open(path, options): \`options.capacity.${key}\` is not a capacity; ${known}`)
+    }
+    // An own key named __proto__, as JSON.parse makes it.
+    expect(() => MetricStore.create({ capacity: JSON.parse('{"__proto__": {"series": 2}}') })).toThrow(`\`options.capacity.__proto__\` is not a capacity; ${known}`)
+  })
+
+  it('reads options as own properties only: what an options object inherits is no option', () => {
+    const inheriting = <T extends object>(inherited: T): T => Object.create(inherited)
+    const store = MetricStore.create(inheriting({ index: 'mmcid' as const, capacity: { series: 2 } }))
+    expect(store.index).toBe('cpu')
+    expect(store.usage().series.capacity).toBe(4096)
+    expect(MetricStore.create({ capacity: inheriting({ series: 2 }) }).usage().series.capacity).toBe(4096)
+    const counter = store.counter('inherited_total', inheriting({ labelNames: ['a'], help: 'inherited' }))
+    expect([counter.labelNames, counter.help]).toEqual([[], ''])
+    expect(() => store.histogram('inherited_seconds', inheriting({ buckets: [1, 2] }))).toThrow('MetricStore.histogram(name, options): `options.buckets` must be an array of numbers')
+    expect(store.histogram('resolved_seconds', Object.assign(inheriting({ resolution: 1e-6 }), { buckets: [1] })).resolution).toBe(1)
+  })
+
+  it('takes label values from the object\'s own properties only, never through its prototype', () => {
+    const store = MetricStore.create()
+    const counter = store.counter('owned_total', { labelNames: ['a'] })
+    counter.add(1, { a: 'x' })
+    // Whether the series exists (the cached path) or not (the path that makes it), an inherited value is none.
+    for (const value of ['x', 'never-made']) {
+      expect(() => counter.labels(Object.create({ a: value }))).toThrow(
+        'owned_total.labels(values): label a is inherited by `values` through its prototype, not one of its own properties: only own properties are label values',
+      )
+      expect(() => counter.labels(Object.assign(Object.create({ a: value }), { b: 'y' }))).toThrow('owned_total.labels(values): b is not a label of owned_total; its labels are a')
+    }
+    expect(store.collect()[0].series).toEqual([{ labels: { a: 'x' }, value: 1n }])
+  })
+
+  it('says how to pass label values held in a Map', () => {
+    const store = MetricStore.create()
+    const fix = '`values` must be a plain object of label values by label name, not a Map: pass Object.fromEntries(map)'
+    expect(() => store.counter('mapped_total', { labelNames: ['a'] }).labels(new Map([['a', 'x']]) as never)).toThrow(`mapped_total.labels(values): ${fix}`)
+    expect(() => store.counter('unlabelled_total').labels(new Map([['a', 'x']]) as never)).toThrow(`unlabelled_total.labels(values): ${fix}`)
+    expect(store.collect().flatMap((metric) => metric.series)).toEqual([])
   })
 })

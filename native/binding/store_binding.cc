@@ -137,7 +137,8 @@ napi_value StoreRegionOfBuffer(napi_env env, napi_callback_info info) {
   return external;
 }
 
-// storeOpenFile(path) -> { region, buffer } | { missing: true } | { problem }
+// storeOpenFile(path) -> { region, buffer, mode } | { missing: true } | { problem }: `mode`, the file's
+// permission bits, for lib/store-file.ts to judge who besides its owner may write it
 napi_value StoreOpenFile(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
@@ -157,7 +158,14 @@ napi_value StoreOpenFile(napi_env env, napi_callback_info info) {
     case OpenStatus::kOpened: break;
   }
   StoreRegion* region = GuardedRegion(mapping, &problem);
-  return region == nullptr ? Problem(env, problem) : MappedResult(env, region);
+  if (region == nullptr) return Problem(env, problem);
+  napi_value result = MappedResult(env, region);
+  napi_value mode;
+  if (result == nullptr) return nullptr;
+  if (napi_create_uint32(env, mapping.mode, &mode) != napi_ok || napi_set_named_property(env, result, "mode", mode) != napi_ok) {
+    return Throw(env, "out of memory mapping a store");
+  }
+  return result;
 }
 
 // storeCreateFile(directory, length, mode) -> { region, buffer } | { problem }: an unnamed

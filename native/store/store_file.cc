@@ -31,7 +31,7 @@ bool MapWhole(int fd, size_t length, FileMapping* mapping, std::string* problem)
   return true;
 }
 
-// The checks every store file passes before it is mapped: a regular file, of this user, of a sane size.
+// What every store file is, whatever it holds: a regular file of this user.
 bool CheckOwnRegularFile(int fd, struct stat* status, std::string* problem) {
   if (fstat(fd, status) != 0) {
     *problem = ErrnoText("cannot be examined", errno);
@@ -46,11 +46,29 @@ bool CheckOwnRegularFile(int fd, struct stat* status, std::string* problem) {
                std::to_string(geteuid()) + ")";
     return false;
   }
-  if (status->st_size <= 0 || static_cast<uint64_t>(status->st_size) > kMaxStoreBytes) {
-    *problem = "is " + std::to_string(status->st_size) + " bytes long, which no metric store is";
+  return true;
+}
+
+// The size of a store: more than nothing, less than 4 GiB.
+bool CheckStoreSize(const struct stat& status, std::string* problem) {
+  if (status.st_size <= 0 || static_cast<uint64_t>(status.st_size) > kMaxStoreBytes) {
+    *problem = "is " + std::to_string(status.st_size) + " bytes long, which no metric store is";
     return false;
   }
   return true;
+}
+
+// The checks every store file passes before it is mapped: a regular file, of this user, of a store's size.
+bool CheckStoreFile(int fd, struct stat* status, std::string* problem) {
+  return CheckOwnRegularFile(fd, status, problem) && CheckStoreSize(*status, problem);
+}
+
+// Whether the file starts with `magic`; false with `*problem` otherwise.
+bool CheckMagic(int fd, uint32_t magic, std::string* problem) {
+  uint32_t first = 0;
+  if (pread(fd, &first, sizeof first, 0) == sizeof first && first == magic) return true;
+  *problem = "is not a metric store";
+  return false;
 }
 
 // Opens `path` for `flags` without following a symlink; -1 with `*problem`, or with *missing set when
@@ -77,11 +95,12 @@ OpenStatus OpenStoreFile(const char* path, FileMapping* mapping, std::string* pr
   int fd = OpenNoFollow(path, O_RDWR, &missing, problem);
   if (fd < 0) return missing ? OpenStatus::kMissing : OpenStatus::kRefused;
   struct stat status;
-  bool mapped = CheckOwnRegularFile(fd, &status, problem) && MapWhole(fd, static_cast<size_t>(status.st_size), mapping, problem);
+  bool mapped = CheckStoreFile(fd, &status, problem) && MapWhole(fd, static_cast<size_t>(status.st_size), mapping, problem);
   close(fd);
   if (!mapped) return OpenStatus::kRefused;
   mapping->device = status.st_dev;
   mapping->inode = status.st_ino;
+  mapping->mode = status.st_mode & 07777;
   return OpenStatus::kOpened;
 }
 
@@ -112,7 +131,7 @@ bool CreateUnnamedStoreFile(const char* directory, size_t length, uint32_t mode,
     }
   }
   struct stat status;
-  if (made) made = CheckOwnRegularFile(fd, &status, problem) && MapWhole(fd, length, mapping, problem);
+  if (made) made = CheckStoreFile(fd, &status, problem) && MapWhole(fd, length, mapping, problem);
   if (!made) {
     close(fd);
     return false;
@@ -120,6 +139,7 @@ bool CreateUnnamedStoreFile(const char* directory, size_t length, uint32_t mode,
   mapping->fd = fd;
   mapping->device = status.st_dev;
   mapping->inode = status.st_ino;
+  mapping->mode = status.st_mode & 07777;
   return true;
 }
 
@@ -144,12 +164,10 @@ RemoveStatus RemoveStoreFile(const char* path, uint32_t magic, std::string* prob
   int fd = OpenNoFollow(path, O_RDONLY, &missing, problem);
   if (fd < 0) return missing ? RemoveStatus::kMissing : RemoveStatus::kRefused;
   struct stat status;
-  uint32_t first = 0;
-  bool store = CheckOwnRegularFile(fd, &status, problem);
-  if (store && (pread(fd, &first, sizeof first, 0) != sizeof first || first != magic)) {
-    *problem = "is not a metric store";
-    store = false;
-  }
+  bool own = CheckOwnRegularFile(fd, &status, problem);
+  // Too short to hold the magic: a store truncated under its users, whose collect() told them to remove it.
+  bool truncated = own && static_cast<uint64_t>(status.st_size) < sizeof magic;
+  bool store = own && (truncated || (CheckStoreSize(status, problem) && CheckMagic(fd, magic, problem)));
   close(fd);
   if (!store) return RemoveStatus::kRefused;
   if (unlink(path) == 0) return RemoveStatus::kRemoved;

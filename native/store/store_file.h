@@ -18,12 +18,14 @@ struct FileMapping {
   int fd = -1;  // held only between CreateUnnamedStoreFile and NameStoreFile
   uint64_t device = 0;
   uint64_t inode = 0;
+  uint32_t mode = 0;  // the file's permission bits (st_mode & 07777) when it was opened or made
 };
 
 enum class OpenStatus { kOpened, kMissing, kRefused };
 
-// Opens the store file at `path` for reading and writing and maps all of it. kMissing when nothing is
-// there; kRefused with `*problem` (a sentence about the file, without its name) for anything else.
+// Opens the store file at `path` for reading and writing and maps all of it, noting its mode (which the
+// layer above judges: who besides its owner may write it). kMissing when nothing is there; kRefused with
+// `*problem` (a sentence about the file, without its name) for anything else.
 OpenStatus OpenStoreFile(const char* path, FileMapping* mapping, std::string* problem);
 
 // Makes an unnamed file in `directory` with exactly `mode`, `length` bytes reserved (so that a full tmpfs
@@ -41,7 +43,8 @@ NameStatus NameStoreFile(FileMapping* mapping, const char* path, std::string* pr
 enum class RemoveStatus { kRemoved, kMissing, kRefused };
 
 // Removes the store file at `path`: only a regular file of this user (never through a symlink) whose first
-// four bytes are `magic`. kRefused with `*problem` for anything else, which stays.
+// four bytes are `magic`, or that is too short to hold them (a store truncated under its users, which is
+// what they are told to remove). kRefused with `*problem` for anything else, which stays.
 RemoveStatus RemoveStoreFile(const char* path, uint32_t magic, std::string* problem);
 
 // Replaces the whole mapping with private zeroed memory at the same address: whatever still points into it
