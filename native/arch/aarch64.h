@@ -1,10 +1,5 @@
-// aarch64: signature, thread pointer, and the per-CPU critical sections.
-//
-// The same sequences as arch/x86_64.h, under the same rules: descriptor in the never-freed writable
-// section __rseq_cs; armed by storing its address into area->rseq_cs; from label 1 (start_ip) to label 2
-// (post-commit) no call and no compiler-placed memory access; the index bounds-checked before any store;
-// the commit the single `str` right before label 2; the abort handler in __rseq_failure, outside the
-// sequence, right after the signature word; an abort only reports kSeqAborted and the caller retries.
+// aarch64: signature, thread pointer, and the per-CPU critical sections in assembly. Their pseudo-code is
+// in pseudocode.h and the rules they follow in arch.h; this file holds only what aarch64 makes of them.
 #pragma once
 
 #include <cstdint>
@@ -24,10 +19,8 @@ inline void* ThreadPointer() {
   return tp;
 }
 
-// Test builds (-DRSEQ_TEST_DELAY=N, 0 < N < 2^32) spin N iterations between load and commit, widening the
-// window in which an interruption aborts the sequence. Never defined in the shipped binary. It counts
-// down in the index register, which the sequence no longer needs by then (loaded in two halves: one mov
-// takes 16 bits).
+// The test delay (arch.h) counts down in the index register, which the sequence no longer needs by then
+// (loaded in two halves: one mov takes 16 bits).
 #ifdef RSEQ_TEST_DELAY
 #define RSEQ_DELAY_ASM                                                                       \
   "movz %w[index], #((" RSEQ_STR(RSEQ_TEST_DELAY) ") & 0xffff)\n\t"                          \
@@ -62,12 +55,12 @@ inline void* ThreadPointer() {
 #define RSEQ_AARCH64_EXITS                                                                \
   "b 6f\n\t"                                                                              \
   "5:\n\t"                                                                                \
-  "mov %w[result], #-2\n\t"         /* kSeqOutOfRange */                                  \
+  "mov %w[result], %[out_of_range]\n\t"                                                   \
   "b 6f\n\t"                                                                              \
   ".pushsection __rseq_failure, \"ax\"\n\t"                                               \
-  ".inst 0xd428bc00\n\t"            /* kRseqSignature, right before the handler */        \
+  ".inst %c[signature]\n\t"                                                               \
   "4:\n\t"                                                                                \
-  "mov %w[result], #-3\n\t"         /* kSeqAborted */                                     \
+  "mov %w[result], %[aborted]\n\t"                                                        \
   "b 6f\n\t"                                                                              \
   ".popsection\n\t"                                                                       \
   "6:\n\t"
@@ -75,22 +68,7 @@ inline void* ThreadPointer() {
 #define RSEQ_AARCH64_SCRATCH_OUTPUTS                                                      \
   [result] "=&r"(result), [index] "=&r"(index), [address] "=&r"(address), [scratch] "=&r"(scratch)
 
-// Per-CPU add.
-//   arm(descriptor)
-//   start:
-//     index = area->{cpu_id | mm_cid}
-//     if (index >= slots) return kSeqOutOfRange
-//     set = (int64)*active_set & set_bytes     0 or -1 in the word: set 0 or set 1. Loaded inside, so
-//                                  a drain that retires this set and then runs the rseq fence restarts
-//                                  every sequence that loaded it and has not committed. The mask keeps
-//                                  even a scribbled word within [0, set_bytes]: inside the buffer.
-//     cell = cell0 + set + index * stride
-//     v = *cell                    load
-//     v += value                   add
-//     *cell = v                    commit (single store)
-//   post_commit:
-//     return index
-//   abort: (signature before it)  return kSeqAborted
+// Pseudo-code: pseudocode.h, SeqAdd.
 inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
                       int64_t value, const uint32_t* active_set, uint64_t set_bytes) {
   int32_t result;
@@ -110,22 +88,12 @@ inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* c
       : RSEQ_AARCH64_SCRATCH_OUTPUTS
       : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
         [cell0] "r"(cell0), [stride] "r"(stride), [value] "r"(value), [active_set] "r"(active_set),
-        [set_bytes] "r"(set_bytes)
+        [set_bytes] "r"(set_bytes), RSEQ_ASM_CONSTANTS
       : "memory", "cc");
   return result;
 }
 
-// Per-CPU compare-and-store, always on set 0: compare-and-store and max cells are not drained.
-//   arm(descriptor)
-//   start:
-//     index = area->{cpu_id | mm_cid}
-//     if (index >= slots) return kSeqOutOfRange
-//     cell = cell0 + index * stride
-//     if (*cell != expected) return kSeqCompareFailed     load, compare, branch out: nothing stored
-//     *cell = desired                                     commit (single store)
-//   post_commit:
-//     return index
-//   abort: (signature before it)  return kSeqAborted
+// Pseudo-code: pseudocode.h, SeqCompareStore.
 inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
                                int64_t expected, int64_t desired) {
   int32_t result;
@@ -141,30 +109,18 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
       "2:\n\t"
       "b 6f\n\t"
       "7:\n\t"
-      "mov %w[result], #-1\n\t"     /* kSeqCompareFailed */
+      "mov %w[result], %[compare_failed]\n\t"
       RSEQ_AARCH64_EXITS
       : RSEQ_AARCH64_SCRATCH_OUTPUTS
       : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
-        [cell0] "r"(cell0), [stride] "r"(stride), [expected] "r"(expected), [desired] "r"(desired)
+        [cell0] "r"(cell0), [stride] "r"(stride), [expected] "r"(expected), [desired] "r"(desired),
+        RSEQ_ASM_CONSTANTS
       : "memory", "cc");
   return result;
 }
 
-// Restart probe: a sequence that never commits, for the process's self-test. It says it is inside the
-// sequence by storing to *entered (inside, so that any interruption after that store interrupts the
-// sequence); another thread pinned to this CPU then sets *ran, which it can only do while this one is
-// scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes
-// (arm64 6.19 to 7.0.13 did not).
-//   arm(descriptor)
-//   start:
-//     (test builds: spin RSEQ_TEST_DELAY iterations, widening the window before *entered is stored)
-//     *entered = 1                                  not a commit: nothing depends on it being stored once
-//     loop:
-//       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
-//       if (--budget == 0) leave the loop
-//   post_commit:
-//     return kProbeTimedOut
-//   abort: (signature before it)  return kSeqAborted
+// Pseudo-code: pseudocode.h, SeqRestartProbe. On arm64 it has a known catch: kernels 6.19 to 7.0.13 did
+// not restart sequences.
 inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const volatile uint32_t* ran, uint64_t budget) {
   int32_t result;
   uint64_t scratch;
@@ -180,13 +136,13 @@ inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const vol
       "subs %[budget], %[budget], #1\n\t"
       "b.ne 3b\n\t"
       "2:\n\t"
-      "mov %w[result], #-5\n\t"     /* kProbeTimedOut */
+      "mov %w[result], %[probe_timed_out]\n\t"
       "b 6f\n\t"
       "7:\n\t"
-      "mov %w[result], #-4\n\t"     /* kProbeSurvived */
+      "mov %w[result], %[probe_survived]\n\t"
       RSEQ_AARCH64_EXITS
       : [result] "=&r"(result), [scratch] "=&r"(scratch), [budget] "+r"(budget), [index] "=&r"(index)
-      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
+      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran), RSEQ_ASM_CONSTANTS
       : "memory", "cc");
   return result;
 }

@@ -13,6 +13,35 @@
 //       The self-test's sequence (native/registration/restart_self_test.cc): never commits; stores 1 to *entered once
 //       inside, then spins until *ran is non-zero or `budget` iterations pass. kSeqAborted,
 //       kProbeSurvived or kProbeTimedOut.
+// Each sequence's steps are in pseudocode.h, written once; the arch files give them in assembly.
+//
+// The rules every sequence follows, on every architecture:
+//   - One asm statement holds the whole sequence, every operand a register (or an immediate), so the
+//     compiler can place no call and no memory access inside it.
+//   - Its struct rseq_cs descriptor (version 0, flags 0, start_ip, post_commit_offset, abort_ip) is emitted
+//     by the asm itself into the writable section __rseq_cs, 32-byte aligned. That section is never freed
+//     (Node does not unload addons), and descriptor_audit.cc reads every entry back as the kernel would.
+//   - The asm arms the sequence by storing the descriptor's address into area->rseq_cs, then runs from
+//     label 1 (start_ip) to label 2 (start_ip + post_commit_offset). A thread preempted, migrated or
+//     signalled with its instruction pointer in [start_ip, post_commit) is resumed by the kernel at
+//     abort_ip instead: that range is what gets restarted, and nothing past label 2 is.
+//   - The slot index is loaded inside that range and checked, unsigned, against `slots` before any store.
+//   - The commit is a single store, the last instruction before label 2. A store before it (the probe's
+//     *entered) must be harmless to repeat.
+//   - The abort handler (label 4) sits in the executable section __rseq_failure, so outside the range.
+//     The 4 bytes right before it are kRseqSignature, which the kernel compares with the registered one
+//     before jumping there (a mismatch gets the thread a SIGSEGV); each architecture makes them part of
+//     a trapping instruction, so that running into them by accident stops instead of running on. The
+//     handler only reports kSeqAborted: the C++ caller decides what an abort means (the per-CPU
+//     operations retry).
+//   - Labels, the same in every file: 1 start_ip, 2 post-commit, 3 the probe's loop, 4 abort_ip, 5 index
+//     out of range, 6 the common exit, 7 compare failed or probe survived, 8 the test delay's loop,
+//     9 the descriptor.
+//   - The status codes below and kRseqSignature reach the asm as immediate operands (RSEQ_ASM_CONSTANTS),
+//     never as literals.
+//   - Test builds (-DRSEQ_TEST_DELAY=N, 0 < N < 2^32) spin N iterations where pseudocode.h says
+//     "(test delay)", widening the window in which an interruption aborts the sequence. Never defined in
+//     the shipped binary.
 // Adding an architecture means adding one file in this folder and one line here.
 #pragma once
 
@@ -32,6 +61,14 @@ constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out
 #define RSEQ_STR2(x) #x
 #define RSEQ_STR(x) RSEQ_STR2(x)
 
+// The named constants as immediate input operands, listed by every sequence's asm statement. A status is
+// written %[aborted] (x86_64 prints $-3, aarch64 -3); the signature, data before the abort handler,
+// %c[signature]: the bare number. Widened to 64 bits so that it prints unsigned.
+#define RSEQ_ASM_CONSTANTS                                                                          \
+  [compare_failed] "i"(kSeqCompareFailed), [out_of_range] "i"(kSeqOutOfRange),                      \
+  [aborted] "i"(kSeqAborted), [probe_survived] "i"(kProbeSurvived),                                 \
+  [probe_timed_out] "i"(kProbeTimedOut), [signature] "i"(static_cast<uint64_t>(kRseqSignature))
+
 #if defined(__x86_64__)
 #include "x86_64.h"
 #elif defined(__aarch64__)
@@ -39,3 +76,5 @@ constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out
 #else
 #error "rseq: unsupported architecture (x86_64 and aarch64 are implemented)"
 #endif
+
+#undef RSEQ_ASM_CONSTANTS

@@ -1,15 +1,5 @@
-// x86_64: signature, thread pointer, and the per-CPU critical sections.
-//
-// Each sequence is written first as pseudo-code, then in asm. Common to all of them:
-//   - the struct rseq_cs descriptor is emitted into the writable data section __rseq_cs of this object,
-//     which is never freed (Node does not unload addons);
-//   - the sequence is armed by storing the descriptor's address into area->rseq_cs, then runs from
-//     label 1 (start_ip) to label 2 (start_ip + post_commit_offset) with no call and no memory access the
-//     compiler can move in between (every operand is a register, the block is one asm statement);
-//   - the slot index is read inside the sequence and checked against `slots` before any store;
-//   - the commit is the last instruction before label 2 and is a single store;
-//   - the abort handler sits in the separate section __rseq_failure, outside [start_ip, post_commit),
-//     preceded by the 4 signature bytes, and only reports kSeqAborted: the C++ caller retries.
+// x86_64: signature, thread pointer, and the per-CPU critical sections in assembly. Their pseudo-code is
+// in pseudocode.h and the rules they follow in arch.h; this file holds only what x86_64 makes of them.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +21,7 @@ inline void* ThreadPointer() {
   return tp;
 }
 
-// Test builds (-DRSEQ_TEST_DELAY=N) spin N iterations between load and commit, widening the window in
-// which preemption aborts the sequence. Never defined in the shipped binary.
+// The test delay (arch.h): counts down in %ecx, free at every place a sequence spins.
 #ifdef RSEQ_TEST_DELAY
 #define RSEQ_DELAY_ASM "movl $" RSEQ_STR(RSEQ_TEST_DELAY) ", %%ecx\n\t8: decl %%ecx\n\tjnz 8b\n\t"
 #else
@@ -59,37 +48,23 @@ inline void* ThreadPointer() {
   "movl %%eax, %k[result]\n\t"                                                           \
   "imulq %[stride], %%rax\n\t"
 
-// Post-commit exits and the abort handler, after the commit store and label 2.
+// Post-commit exits and the abort handler, after the commit store and label 2. The three bytes before the
+// signature make it the displacement of a `ud1` (see kRseqSignature).
 #define RSEQ_X86_64_EXITS                                                                \
   "jmp 6f\n\t"                                                                           \
   "5:\n\t"                                                                               \
-  "movl $-2, %k[result]\n\t"        /* kSeqOutOfRange */                                 \
+  "movl %[out_of_range], %k[result]\n\t"                                                 \
   "jmp 6f\n\t"                                                                           \
   ".pushsection __rseq_failure, \"ax\"\n\t"                                              \
   ".byte 0x0f, 0xb9, 0x3d\n\t"                                                           \
-  ".long 0x53053053\n\t"            /* kRseqSignature, right before the handler */       \
+  ".long %c[signature]\n\t"                                                              \
   "4:\n\t"                                                                               \
-  "movl $-3, %k[result]\n\t"        /* kSeqAborted */                                    \
+  "movl %[aborted], %k[result]\n\t"                                                      \
   "jmp 6f\n\t"                                                                           \
   ".popsection\n\t"                                                                      \
   "6:\n\t"
 
-// Per-CPU add.
-//   arm(descriptor)
-//   start:
-//     index = area->{cpu_id | mm_cid}
-//     if (index >= slots) return kSeqOutOfRange
-//     set = (int64)*active_set & set_bytes     0 or -1 in the word: set 0 or set 1. Loaded inside, so
-//                                  a drain that retires this set and then runs the rseq fence restarts
-//                                  every sequence that loaded it and has not committed. The mask keeps
-//                                  even a scribbled word within [0, set_bytes]: inside the buffer.
-//     cell = cell0 + set + index * stride
-//     v = *cell                    load
-//     v += value                   add
-//     *cell = v                    commit (single store)
-//   post_commit:
-//     return index
-//   abort: (signature before it)  return kSeqAborted
+// Pseudo-code: pseudocode.h, SeqAdd.
 inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
                       int64_t value, const uint32_t* active_set, uint64_t set_bytes) {
   int32_t result;
@@ -108,22 +83,12 @@ inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* c
       : [result] "=&r"(result)
       : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
         [cell0] "r"(cell0), [stride] "r"(stride), [value] "r"(value), [active_set] "r"(active_set),
-        [set_bytes] "r"(set_bytes)
+        [set_bytes] "r"(set_bytes), RSEQ_ASM_CONSTANTS
       : "rax", "rcx", "rdx", "memory", "cc");
   return result;
 }
 
-// Per-CPU compare-and-store, always on set 0: compare-and-store and max cells are not drained.
-//   arm(descriptor)
-//   start:
-//     index = area->{cpu_id | mm_cid}
-//     if (index >= slots) return kSeqOutOfRange
-//     cell = cell0 + index * stride
-//     if (*cell != expected) return kSeqCompareFailed     load, compare, branch out: nothing stored
-//     *cell = desired                                     commit (single store)
-//   post_commit:
-//     return index
-//   abort: (signature before it)  return kSeqAborted
+// Pseudo-code: pseudocode.h, SeqCompareStore.
 inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
                                int64_t expected, int64_t desired) {
   int32_t result;
@@ -137,29 +102,17 @@ inline int32_t SeqCompareStore(void* area, uint32_t index_offset, uint32_t slots
       "2:\n\t"
       "jmp 6f\n\t"
       "7:\n\t"
-      "movl $-1, %k[result]\n\t"    /* kSeqCompareFailed */
+      "movl %[compare_failed], %k[result]\n\t"
       RSEQ_X86_64_EXITS
       : [result] "=&r"(result)
       : [area] "r"(area), [index_offset] "r"(static_cast<uint64_t>(index_offset)), [slots] "r"(slots),
-        [cell0] "r"(cell0), [stride] "r"(stride), [expected] "r"(expected), [desired] "r"(desired)
+        [cell0] "r"(cell0), [stride] "r"(stride), [expected] "r"(expected), [desired] "r"(desired),
+        RSEQ_ASM_CONSTANTS
       : "rax", "rcx", "rdx", "memory", "cc");
   return result;
 }
 
-// Restart probe: a sequence that never commits, for the process's self-test. It says it is inside the
-// sequence by storing to *entered (inside, so that any interruption after that store interrupts the
-// sequence); another thread pinned to this CPU then sets *ran, which it can only do while this one is
-// scheduled out. A kernel that restarts sequences sends this one to its abort handler when it resumes.
-//   arm(descriptor)
-//   start:
-//     (test builds: spin RSEQ_TEST_DELAY iterations, widening the window before *entered is stored)
-//     *entered = 1                                  not a commit: nothing depends on it being stored once
-//     loop:
-//       if (*ran != 0) return kProbeSurvived        scheduled out and back without an abort
-//       if (--budget == 0) leave the loop
-//   post_commit:
-//     return kProbeTimedOut
-//   abort: (signature before it)  return kSeqAborted
+// Pseudo-code: pseudocode.h, SeqRestartProbe.
 inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const volatile uint32_t* ran, uint64_t budget) {
   int32_t result;
   __asm__ __volatile__(
@@ -172,13 +125,13 @@ inline int32_t SeqRestartProbe(void* area, volatile uint32_t* entered, const vol
       "decq %[budget]\n\t"
       "jnz 3b\n\t"
       "2:\n\t"
-      "movl $-5, %k[result]\n\t"   /* kProbeTimedOut */
+      "movl %[probe_timed_out], %k[result]\n\t"
       "jmp 6f\n\t"
       "7:\n\t"
-      "movl $-4, %k[result]\n\t"   /* kProbeSurvived */
+      "movl %[probe_survived], %k[result]\n\t"
       RSEQ_X86_64_EXITS
       : [result] "=&r"(result), [budget] "+r"(budget)
-      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran)
+      : [area] "r"(area), [entered] "r"(entered), [ran] "r"(ran), RSEQ_ASM_CONSTANTS
       : "rax", "rcx", "memory", "cc");
   return result;
 }
