@@ -1,21 +1,27 @@
 // Exports are plain data properties, never re-export getters: a getter in front of currentCpu() would
 // cost more than the load it wraps.
-import * as cpu from './cpu'
-import { PerCpuArray as PerCpuArrayClass } from './percpu-array'
-import { PerCpuCounter as PerCpuCounterClass } from './percpu-counter'
-import { PerCpuHistogram as PerCpuHistogramClass } from './percpu-histogram'
-import { MetricStore as MetricStoreClass } from './metric-store'
-import { threadInfo } from './thread-rseq'
-import type { RseqInfo } from './types'
+import * as cpu from './registration/current-cpu'
+import { PerCpuArray as PerCpuArrayClass } from './percpu/percpu-array'
+import { PerCpuCounter as PerCpuCounterClass } from './percpu/percpu-counter'
+import { PerCpuHistogram as PerCpuHistogramClass } from './percpu/percpu-histogram'
+import { MetricStore as MetricStoreClass } from './store/metric-store'
+import { threadInfo } from './registration/thread-rseq'
+import type { RseqInfo } from './binding/rseq-info'
 
-export type { RseqInfo, Strategy } from './types'
-export type { PerCpuOptions } from './percpu-options'
-export type { HistogramSnapshot, PerCpuHistogramOptions } from './percpu-histogram'
+export type { RseqInfo, Strategy } from './binding/rseq-info'
+export type { PerCpuOptions } from './percpu/percpu-options'
+export type { HistogramSnapshot, PerCpuHistogramOptions } from './percpu/percpu-histogram'
 export type {
   CollectedCounter, CollectedGauge, CollectedHistogram, CollectedMetric, CreateStoreOptions, MetricOptions, OpenStoreOptions,
   StoreCapacity, StoreHistogramOptions, StoreIndex, StoreScope, StoreUsage,
-} from './metric-store'
-export type { CounterSeries, GaugeSeries, HistogramSeries, LabelValues, StoreCounter, StoreGauge, StoreHistogram } from './store-metrics'
+} from './store/metric-store'
+export type { CounterSeries } from './store/counter-series'
+export type { GaugeSeries } from './store/gauge-series'
+export type { HistogramSeries } from './store/histogram-series'
+export type { StoreCounter } from './store/store-counter'
+export type { StoreGauge } from './store/store-gauge'
+export type { StoreHistogram } from './store/store-histogram'
+export type { LabelValues } from './store/store-metric'
 
 /** What the package decided for the calling thread (each worker decides for itself). */
 export function info(): RseqInfo {

@@ -1,8 +1,8 @@
 // Hooks for this package's tests and benchmarks: not part of the public API and not covered by semver.
-import { native } from './binding'
-import { ffiRefusals as refusals } from './call-path'
-import { cellsOf } from './percpu-cells'
-import { races } from './store-directory'
+import { native } from './binding/chosen-binding'
+import { ffiRefusals as refusals } from './binding/call-path'
+import { cellsOf } from './percpu/percpu-cells'
+import { races } from './store/store-directory'
 
 /** rseq areas this package registered itself and has not yet unregistered, process-wide. */
 export function liveOwnRegistrations(): number {

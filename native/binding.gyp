@@ -1,5 +1,5 @@
 # The addon: every native/ source but the tests'. Built through ../binding.gyp in a checkout, and on its
-# own by `npx rseq build` in an installed package (lib/build-from-source.ts), which then needs no file outside native/.
+# own by `npx rseq build` in an installed package (lib/cli/build-from-source.ts), which then needs no file outside native/.
 {
   "targets": [
     {

@@ -46,7 +46,7 @@ if (emitted.length === 0 || Math.max(...mtimes(typescriptSources)) > Math.min(..
 }
 
 // What the ELF header of a build says about it, as the package's loader reads it (dist/ is current now).
-const { elfMismatch } = require(path.join(root, 'dist', 'native-loader.js'))
+const { elfMismatch } = require(path.join(root, 'dist', 'binding', 'addon-loader.js'))
 
 /** Why `file` is no addon for this machine, from its ELF header, or null when it is one (or is absent). */
 function notForThisMachine(file) {

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url'
 const require = createRequire(import.meta.url)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-// Debian's toolchains build against glibc (lib/native-loader.ts loads these prebuilds on glibc only).
+// Debian's toolchains build against glibc (lib/binding/addon-loader.ts loads these prebuilds on glibc only).
 const PREBUILDS_LIBC = 'glibc'
 // Cross toolchains by target, as Debian names them.
 const TRIPLETS = { x64: 'x86_64-linux-gnu', arm64: 'aarch64-linux-gnu' }

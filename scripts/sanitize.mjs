@@ -18,7 +18,7 @@ import { createRequire } from 'node:module'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 const require = createRequire(import.meta.url)
-const { coreSources } = require('../dist/native-sources.js')
+const { coreSources } = require('../dist/bench/native-sources.js')
 const CORE_SOURCES = coreSources(root)
 const STRESS_SOURCE = path.join(root, 'test', 'fixtures', 'sequence-stress.cc')
 const LAUNCHER_SOURCE = path.join(root, 'test', 'fixtures', 'seccomp-launcher.c')
@@ -144,5 +144,5 @@ for (const result of results) {
     console.log(result.stderr.split('\n').slice(0, 40).map((line) => `     | ${line}`).join('\n'))
   }
 }
-console.log(`json ${JSON.stringify(results.map(({ stderr, ...rest }) => rest))}`)
+console.log(`json ${JSON.stringify(results.map(({ stderr: _stderr, ...rest }) => rest))}`)
 process.exitCode = results.every((result) => result.ok) ? 0 : 1

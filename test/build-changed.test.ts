@@ -5,7 +5,7 @@
 import { appendFileSync, cpSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ELF_MACHINES } from '../lib/native-loader'
+import { ELF_MACHINES } from '../lib/binding/addon-loader'
 import { packageCopy, root } from './helpers/package-copy'
 import { runCommand } from './helpers/run-node'
 

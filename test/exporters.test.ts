@@ -10,11 +10,10 @@ import * as prometheusIo from '@prometheus-io/client'
 import * as promClient from 'prom-client'
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { MetricStore } from '../lib'
-import { StoreMetricProducer } from '../lib/opentelemetry'
-import * as promClientExport from '../lib/prom-client'
-import * as prometheusIoExport from '../lib/prometheus-io-client'
+import { StoreMetricProducer } from '../lib/exporters/opentelemetry'
+import * as promClientExport from '../lib/exporters/prom-client'
+import * as prometheusIoExport from '../lib/exporters/prometheus-io-client'
 import { runNodeJson } from './helpers/run-node'
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { fillStore, EXPECTED, samplesOf, storeSamples } = require('./fixtures/exporter-samples.cjs')
 
 const directory = path.join('/dev/shm', `rseq-exporters-${process.pid}`)

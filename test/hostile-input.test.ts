@@ -4,7 +4,7 @@ import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { currentCpu, currentMmCid, currentNumaNode, info, PerCpuArray, PerCpuCounter } from '../lib'
-import { possibleCpus } from '../lib/percpu-layout'
+import { possibleCpus } from '../lib/percpu/this-process'
 
 it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
   expectLoadWarningsAsArranged()
@@ -130,7 +130,7 @@ describe('PerCpuArray with anything', () => {
     fc.assert(
       fc.property(fc.oneof(fc.string(), fc.integer(), fc.constant(null)), (index) => {
         expect(rejects(() => new PerCpuArray(1, { index: index as 'cpu' }), /options\.index/)).toBe(true)
-        expect(rejects(() => new PerCpuCounter(index as {}), /`options`|options\.index/)).toBe(true)
+        expect(rejects(() => new PerCpuCounter(index as never), /`options`|options\.index/)).toBe(true)
       }),
       { numRuns: 100 },
     )

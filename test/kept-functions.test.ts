@@ -6,7 +6,7 @@
 // methods and prom-client's metrics are kept bound to their objects, which hold the buffer: the same
 // specification for every class, whichever side keeps the memory.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { native } from '../lib/binding'
+import { native } from '../lib/binding/chosen-binding'
 import * as rseq from '../lib'
 import { instrumentedPackage } from './helpers/instrumented-package'
 import { runCommandOk, runNode } from './helpers/run-node'

@@ -8,7 +8,6 @@ const root = path.join(__dirname, '..')
 
 describe('module formats', () => {
   it('require(\'rseq\') gives the API', async () => {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
     const rseq = require(root)
     expect(typeof rseq.info).toBe('function')
     expect(typeof rseq.currentCpu).toBe('function')

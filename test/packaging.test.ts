@@ -27,7 +27,6 @@ const MAX_TARBALL_BYTES = 300_000
 
 
 interface NpmRelease { name: string; version: string; package: string; kind: 'node'; binary: string }
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const versions = require('../scripts/runtimes/versions.json') as { npm: NpmRelease[]; installs: { node: string; npm: string }[] }
 const installs = versions.installs.map(({ node, npm }) => ({
   node: runtimes.find((runtime) => runtime.name === node)!,
@@ -60,7 +59,7 @@ describe('npm run prebuild', () => {
   })
 
   it('is what the package loads when there is no local build', async () => {
-    const script = `const rseq = require(${JSON.stringify(copy)}); const { nativeFile } = require(${JSON.stringify(path.join(copy, 'dist', 'binding.js'))}); process.stdout.write(rseq.info().strategy + ' ' + nativeFile)`
+    const script = `const rseq = require(${JSON.stringify(copy)}); const { nativeFile } = require(${JSON.stringify(path.join(copy, 'dist', 'binding', 'chosen-binding.js'))}); process.stdout.write(rseq.info().strategy + ' ' + nativeFile)`
     const out = await runCommandOk(process.execPath, ['-e', script], { env: cleanEnvironment() })
     expect(out).toBe(`glibc ${path.join('prebuilds', `linux-${process.arch}`, 'rseq.glibc.node')}`)
   })

@@ -2,8 +2,8 @@
 import { describe, expect, it } from 'vitest'
 import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { PerCpuArray, PerCpuCounter } from '../lib'
-import { native } from '../lib/binding'
-import { cellsOf } from '../lib/percpu-cells'
+import { native } from '../lib/binding/chosen-binding'
+import { cellsOf } from '../lib/percpu/percpu-cells'
 
 it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
   expectLoadWarningsAsArranged()
@@ -57,7 +57,7 @@ describe('PerCpuCounter construction', () => {
   })
 
   it('rejects options that are not an object', () => {
-    expect(() => new PerCpuCounter(3 as unknown as {})).toThrow(/`options` must be an object/)
+    expect(() => new PerCpuCounter(3 as never)).toThrow(/`options` must be an object/)
   })
 })
 

@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { PerCpuCounter } from '../lib'
 import { addWithForgedIndex } from '../lib/internal'
-import { possibleCpus } from '../lib/percpu-layout'
+import { possibleCpus } from '../lib/percpu/this-process'
 
 const OUT_OF_RANGE = -2
 

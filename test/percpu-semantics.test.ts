@@ -3,7 +3,7 @@
 import { describe, expect, it } from 'vitest'
 import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { info, PerCpuArray, PerCpuCounter } from '../lib'
-import { possibleCpus } from '../lib/percpu-layout'
+import { possibleCpus } from '../lib/percpu/this-process'
 
 const strategy = info().strategy
 // Set by the vitest projects that arrange a strategy (vitest.config.mts), so that none runs another unnoticed.

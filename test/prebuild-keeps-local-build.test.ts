@@ -5,7 +5,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ELF_MACHINES } from '../lib/native-loader'
+import { ELF_MACHINES } from '../lib/binding/addon-loader'
 import { missingCrossTools } from './helpers/emulation'
 import { packageCopy } from './helpers/package-copy'
 import { cleanEnvironment, runCommand } from './helpers/run-node'

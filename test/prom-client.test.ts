@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { Counter, Histogram, Registry } from 'prom-client'
 import { describe, expect, it } from 'vitest'
 import { PerCpuCounter, PerCpuHistogram } from '../lib'
-import { PerCpuCounterMetric, PerCpuHistogramMetric } from '../lib/prom-client'
+import { PerCpuCounterMetric, PerCpuHistogramMetric } from '../lib/exporters/prom-client'
 
 const root = path.join(__dirname, '..')
 

@@ -6,7 +6,7 @@ import { instrumentedPackage } from './helpers/instrumented-package'
 import { lateSeccompLibrary, seccompLauncher } from './helpers/native-fixtures'
 import { addFromWorkers } from './helpers/percpu-workers'
 import { runNode, runNodeJson } from './helpers/run-node'
-import type { RseqInfo } from '../lib/types'
+import type { RseqInfo } from '../lib/binding/rseq-info'
 import { GLIBC_RSEQ_OFF, threadReport } from './helpers/thread-report'
 
 describe('the restart self-test on this kernel', () => {

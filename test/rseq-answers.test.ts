@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { lateSeccompLibrary } from './helpers/native-fixtures'
 import { runNodeJson } from './helpers/run-node'
-import type { RseqInfo } from '../lib/types'
+import type { RseqInfo } from '../lib/binding/rseq-info'
 
 interface AnswersReport {
   info: RseqInfo

@@ -8,7 +8,7 @@ import * as path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetricStore } from '../lib'
-import { STORE_HEADER_BYTES, STORE_VERSION, StoreField, fnv1a } from '../lib/store-layout'
+import { STORE_HEADER_BYTES, STORE_VERSION, StoreField, fnv1a } from '../lib/layout/store-layout'
 import { cleanEnvironment, fixturesDir, runCommand, runNodeJson } from './helpers/run-node'
 
 const directory = path.join('/dev/shm', `rseq-store-files-${process.pid}`)

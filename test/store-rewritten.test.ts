@@ -8,8 +8,8 @@ import * as path from 'node:path'
 import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetricStore } from '../lib'
-import { MAX_LABEL_NAMES } from '../lib/store-directory'
-import { StoreField } from '../lib/store-layout'
+import { MAX_LABEL_NAMES } from '../lib/store/store-directory'
+import { StoreField } from '../lib/layout/store-layout'
 import { fixRecordChecksum, headerWord, rawRecords, recordsOffset, setHeaderWord, writeRange } from './helpers/store-bytes'
 
 const directory = path.join('/dev/shm', `rseq-store-rewritten-${process.pid}`)

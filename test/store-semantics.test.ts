@@ -3,8 +3,8 @@
 import { describe, expect, it } from 'vitest'
 import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
 import { info, MetricStore } from '../lib'
-import { possibleCpus } from '../lib/percpu-layout'
-import { STORE_HEADER_BYTES, StoreField } from '../lib/store-layout'
+import { possibleCpus } from '../lib/percpu/this-process'
+import { STORE_HEADER_BYTES, StoreField } from '../lib/layout/store-layout'
 
 const strategy = info().strategy
 

@@ -2,7 +2,7 @@
 import { MessageChannel } from 'node:worker_threads'
 import { describe, expect, it } from 'vitest'
 import { getcpuSyscall } from '../lib/internal'
-import { cpuWords, tailWords, threadInfo } from '../lib/thread-rseq'
+import { cpuWords, tailWords, threadInfo } from '../lib/registration/thread-rseq'
 import * as rseq from '../lib'
 
 /**

@@ -8,7 +8,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { ELF_MACHINES } from '../lib/native-loader'
+import { ELF_MACHINES } from '../lib/binding/addon-loader'
 import { packageCopy, root } from './helpers/package-copy'
 import { printedWarnings, type PrintedWarning } from './helpers/printed-warnings'
 import { runNode } from './helpers/run-node'

@@ -15,7 +15,6 @@ export interface Spread {
 let loops = 0
 function loopFor(method: () => number): (count: number) => number {
   const scratch = new Int32Array(8)
-  // eslint-disable-next-line no-new-func
   const makeLoop = new Function(
     'method',
     'scratch',

@@ -4,7 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
-import { coreSources } from '../native-sources'
+import { coreSources } from './native-sources'
 
 export interface SequenceFigure {
   nsPerOp: number

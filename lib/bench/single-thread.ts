@@ -1,10 +1,10 @@
 // Every per-call cost a user weighs, on the calling thread: the current CPU three ways, the raw N-API
 // baselines, the per-CPU operations with each kind of argument, and the two Atomics.add alternatives.
 // Timed together by compare(), so that each ratio to the empty N-API call holds within one run.
-import { native } from '../binding'
-import { currentCpu } from '../cpu'
-import { PerCpuCounter } from '../percpu-counter'
-import { PerCpuHistogram } from '../percpu-histogram'
+import { native } from '../binding/chosen-binding'
+import { currentCpu } from '../registration/current-cpu'
+import { PerCpuCounter } from '../percpu/percpu-counter'
+import { PerCpuHistogram } from '../percpu/percpu-histogram'
 import { compare, returningZero, type CompareOptions, type Spread } from './measure'
 import { HISTOGRAM_BOUNDS, OBSERVED } from './worker-thread'
 

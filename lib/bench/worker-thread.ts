@@ -1,9 +1,9 @@
 // One benchmark worker: attaches to the shared memory, then times `iterations` increments per request.
 import { parentPort, workerData } from 'node:worker_threads'
-import { currentCpu } from '../cpu'
-import { native } from '../binding'
-import { PerCpuCounter } from '../percpu-counter'
-import { PerCpuHistogram } from '../percpu-histogram'
+import { currentCpu } from '../registration/current-cpu'
+import { native } from '../binding/chosen-binding'
+import { PerCpuCounter } from '../percpu/percpu-counter'
+import { PerCpuHistogram } from '../percpu/percpu-histogram'
 
 /** percpu: PerCpuCounter.add; fallback: the same in a worker forced to fallback; atomics: one shared
  * Atomics.add counter; sharded-atomics: Atomics.add on a 128-byte-apart cell picked by currentCpu();
@@ -40,6 +40,7 @@ function histogramObserver(method: WorkerMethod, buffer: SharedArrayBuffer): Mea
     }
   }
   // Loaded only here: prom-client is an optional peer dependency, and rseq-bench skips this method without it.
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- prom-client is an optional peer dependency, loaded only when this method runs
   const prom = require('prom-client') as typeof import('prom-client')
   const histogram = new prom.Histogram({ name: 'bench_seconds', help: 'bench', buckets: HISTOGRAM_BOUNDS, registers: [] })
   return {

@@ -1,8 +1,8 @@
 // Per-operation cost of counter increments made by W workers at once, each timing its own loop.
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { PerCpuCounter } from '../percpu-counter'
-import { PerCpuHistogram } from '../percpu-histogram'
+import { PerCpuCounter } from '../percpu/percpu-counter'
+import { PerCpuHistogram } from '../percpu/percpu-histogram'
 import { spreadOf, type Spread } from './measure'
 import { HISTOGRAM_BOUNDS, type WorkerMethod, type WorkerRequest, type WorkerResult } from './worker-thread'
 

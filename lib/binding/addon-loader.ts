@@ -6,10 +6,10 @@
 // portable path, never an exception out of require('rseq').
 import { closeSync, openSync, readdirSync, readSync } from 'node:fs'
 import * as path from 'node:path'
-import { detectLibc, type Libc, type LibcFinding } from './libc'
-import type { NativeBinding } from './native-binding'
+import { detectLibc, type Libc, type LibcFinding } from './libc-detection'
+import type { NativeBinding } from './binding-interface'
 
-export const PACKAGE_ROOT = path.join(__dirname, '..')
+export const PACKAGE_ROOT = path.join(__dirname, '..', '..')
 
 /** The architectures native/arch/ has critical sections for, as process.arch names them. */
 export const NATIVE_ARCHES: readonly string[] = ['x64', 'arm64']
@@ -26,7 +26,7 @@ const REBUILD_OR_DELETE_LOCAL_BUILD = `${REBUILD_LOCAL_BUILD}, or delete it to k
 
 /**
  * A native build loaded, and why the local build was skipped for it (with what to do), or null when none was.
- * Or none loaded: why, with what to do, and whether this process should have had one (lib/binding.ts warns
+ * Or none loaded: why, with what to do, and whether this process should have had one (lib/binding/chosen-binding.ts warns
  * where it should): not on a platform without critical sections, not on musl where the package ships no
  * build and none was made here, not where addons are turned off on purpose (node --no-addons).
  */
@@ -114,7 +114,7 @@ interface NodeGypBuild {
 }
 
 function nodeGypBuild(): NodeGypBuild {
-  // eslint-disable-next-line @typescript-eslint/no-var-requires
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only when an addon is looked for (never on the forced portable path)
   return require('node-gyp-build') as NodeGypBuild
 }
 
@@ -161,7 +161,7 @@ function failureOf(error: unknown): Failure {
 function attempt(file: string, root: string): Attempt {
   const what = `${isPrebuild(file, root) ? 'the prebuild' : 'the local build'} ${path.relative(root, file)}`
   try {
-    // eslint-disable-next-line @typescript-eslint/no-var-requires
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an addon is loaded by require(), from a path known only at run time
     return { binding: require(file) as NativeBinding }
   } catch (error) {
     const failure = failureOf(error)

@@ -1,9 +1,9 @@
-// What the addon exports (native/binding/), and so what the portable path (lib/portable-binding.ts)
+// What the addon exports (native/binding/), and so what the portable path (lib/binding/portable-binding.ts)
 // implements in JavaScript for processes where no native build loads.
-import type { RseqInfo } from './types'
+import type { RseqInfo } from './rseq-info'
 
 export interface AttachResult {
-  /** What the addon decided; the call path is the JS layer's (lib/call-path.ts). */
+  /** What the addon decided; the call path is the JS layer's (lib/binding/call-path.ts). */
   info: Omit<RseqInfo, 'callPath' | 'callPathReason'>
   /** 8 bytes over cpu_id_start and cpu_id of this thread's rseq area, or null in fallback. */
   cpuWindow: ArrayBuffer | null
@@ -73,7 +73,7 @@ export interface NativeBinding {
   possibleCpus(): number
   /** Runs the add sequence with a forged slot index; returns its status (-2: rejected as out of range). */
   addWithForgedIndex(layout: NativeLayout, cell: number, value: number, index: number): number
-  /** A handle of the calling thread for `layout`'s cell `cell`, for the FFI entry points (lib/ffi-symbols.ts). */
+  /** A handle of the calling thread for `layout`'s cell `cell`, for the FFI entry points (lib/binding/ffi-symbols.ts). */
   counterHandle(layout: NativeLayout, cell: number, name: string, monotonic: boolean): number
   /** A handle for a histogram's cells from `base`, with a copy of `tail` ([resolution, ...bounds]). */
   histogramHandle(layout: NativeLayout, tail: Float64Array, base: number, caller: string): number

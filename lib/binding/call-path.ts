@@ -10,7 +10,7 @@
 // Every path runs the same per-thread sequences with the same checks: a value an entry point refuses is
 // handed to the N-API function of the same cell, whose error names it. RSEQ_CALL_PATH=napi keeps the
 // runtime's FFI unused; RSEQ_CALL_PATH=ffi insists on it, and loading fails where it cannot be had.
-import { native, nativeAbsolutePath } from './binding'
+import { native, nativeAbsolutePath } from './chosen-binding'
 import { openFfi, runtimeFfi, type FfiSymbols } from './ffi-symbols'
 
 export type CallPath = 'napi' | 'bun:ffi' | 'deno:ffi' | 'portable'

@@ -1,15 +1,15 @@
 // The binding every module of the package calls, chosen once per JS thread (each worker loads this module
-// anew): the addon where a native build loads (lib/native-loader.ts), else the portable path in plain
-// JavaScript (lib/portable-binding.ts), which RSEQ_STRATEGY=portable also forces. Where a native build was
+// anew): the addon where a native build loads (lib/binding/addon-loader.ts), else the portable path in plain
+// JavaScript (lib/binding/portable-binding.ts), which RSEQ_STRATEGY=portable also forces. Where a native build was
 // expected and none loads, or a local build was skipped for the prebuild, the process gets one warning.
 import * as path from 'node:path'
 import * as workerThreads from 'node:worker_threads'
-import type { NativeBinding } from './native-binding'
-import { loadNative, PACKAGE_ROOT } from './native-loader'
+import type { NativeBinding } from './binding-interface'
+import { loadNative, PACKAGE_ROOT } from './addon-loader'
 import { portableBinding } from './portable-binding'
 import { requestedStrategy } from './strategy-request'
 
-export type { AttachResult, MappedStoreFile, NativeBinding, NativeLayout, StoreRegion } from './native-binding'
+export type { AttachResult, MappedStoreFile, NativeBinding, NativeLayout, StoreRegion } from './binding-interface'
 
 /** RSEQ_STRATEGY as this thread sees it, checked. */
 export const requested = requestedStrategy()

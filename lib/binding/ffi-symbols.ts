@@ -2,7 +2,7 @@
 // has one that calls a C function for less than N-API does: Bun's bun:ffi and Deno's Deno.dlopen (2-3 ns a
 // call against 9-38 ns for an empty N-API call). The same shared object N-API loaded is opened again, so
 // the entry points see the same per-thread state. Node's own node:ffi measured no faster than N-API, so
-// Node keeps N-API (lib/call-path.ts).
+// Node keeps N-API (lib/binding/call-path.ts).
 
 /** The entry points, as functions of numbers: each answers 0 (done) or 1 (refused: make the N-API call). */
 export interface FfiSymbols {
@@ -48,7 +48,7 @@ export function runtimeFfi(): FfiKind | null {
 export function openFfi(kind: FfiKind, file: string): { symbols: FfiSymbols } | { problem: string } {
   try {
     if (kind === 'bun:ffi') {
-      // eslint-disable-next-line @typescript-eslint/no-var-requires
+      // eslint-disable-next-line @typescript-eslint/no-require-imports -- bun:ffi exists only in Bun, and is required only there
       const { dlopen } = require('bun:ffi') as { dlopen(path: string, symbols: object): { symbols: Raw } }
       const declared = Object.fromEntries(Object.entries(SIGNATURES).map(([name, args]) => [name, { args, returns: 'i32' }]))
       return { symbols: named(dlopen(file, declared).symbols) }

@@ -1,17 +1,17 @@
-// The portable path: the addon's interface (lib/native-binding.ts) in plain JavaScript, for processes where
+// The portable path: the addon's interface (lib/binding/binding-interface.ts) in plain JavaScript, for processes where
 // no native build loads (macOS, Windows, musl without a local build, an architecture without sequences,
 // `node --no-addons`, Deno without --allow-ffi) or RSEQ_STRATEGY=portable. It runs on the same buffers
-// with the same layout (lib/percpu-layout.ts), writing only the fallback slots with atomics as the native
+// with the same layout (lib/layout/percpu-layout.ts), writing only the fallback slots with atomics as the native
 // fallback does, and drains by atomic exchange: exact like every strategy, only slower. JavaScript cannot
 // know its CPU, so each thread writes the slot of its worker threadId (spreading threads over slots) and
 // the CPU, NUMA node and mm_cid read -1 ("unknown"). Validation and messages are the addon's.
 import { threadId } from 'node:worker_threads'
-import { toInt64 } from './integers'
-import { HEADER_BYTES, HEADER_FIELDS, HeaderField } from './percpu-header'
-import type { AttachResult, NativeBinding, NativeLayout } from './native-binding'
+import { toInt64 } from './integer-args'
+import { HEADER_BYTES, HEADER_FIELDS, HeaderField } from '../layout/percpu-layout'
+import type { AttachResult, NativeBinding, NativeLayout } from './binding-interface'
 import { readPossibleCpus } from './possible-cpus'
 import type { StrategyRequest } from './strategy-request'
-import type { RseqInfo } from './types'
+import type { RseqInfo } from './rseq-info'
 
 /** What currentCpu(), currentNumaNode(), currentMmCid() and the calibration calls answer on this path. */
 export const UNKNOWN = -1
@@ -175,7 +175,7 @@ function regionOf(region: unknown, call: string): PortableRegion {
   return region as PortableRegion
 }
 
-/** Handles serve native call paths; the portable path calls JavaScript (lib/call-path.ts never asks). */
+/** Handles serve native call paths; the portable path calls JavaScript (lib/binding/call-path.ts never asks). */
 function noHandles(): never {
   throw new TypeError('cell handles: the portable path has none (it runs no native code)')
 }

@@ -5,7 +5,7 @@
 import { spawnSync } from 'node:child_process'
 import { copyFileSync, existsSync, mkdirSync } from 'node:fs'
 import * as path from 'node:path'
-import { PACKAGE_ROOT, unsupportedPlatform } from './native-loader'
+import { PACKAGE_ROOT, unsupportedPlatform } from '../binding/addon-loader'
 
 export const NATIVE_SOURCES = path.join(PACKAGE_ROOT, 'native')
 export const LOCAL_BUILD = path.join(PACKAGE_ROOT, 'build', 'Release', 'rseq.node')

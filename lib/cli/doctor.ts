@@ -3,11 +3,11 @@
 import { readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { native, nativeFile } from './binding'
-import { describeMachine, type Machine } from './machine'
-import { formatStores, listStores, type StoreListing } from './store-listing'
-import { threadInfo } from './thread-rseq'
-import type { RseqInfo } from './types'
+import { native, nativeFile } from '../binding/chosen-binding'
+import { describeMachine, type Machine } from './host-description'
+import { formatStores, listStores, type StoreListing } from '../store/store-listing'
+import { threadInfo } from '../registration/thread-rseq'
+import type { RseqInfo } from '../binding/rseq-info'
 
 export interface ThreadDiagnosis extends RseqInfo {
   currentCpu: number
@@ -72,7 +72,8 @@ function glibcTunable(): string | null {
 /** This thread's decision and where it runs now. */
 export function diagnoseThisThread(): ThreadDiagnosis {
   // Loaded lazily so that a worker started from this file attaches in its own thread.
-  const cpu = require('./cpu') as typeof import('./cpu')
+  // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded lazily so that a worker started from this file attaches in its own thread
+  const cpu = require('../registration/current-cpu') as typeof import('../registration/current-cpu')
   return {
     ...threadInfo,
     glibc: threadInfo.glibc === null ? null : { ...threadInfo.glibc },

@@ -1,6 +1,6 @@
 // What a diagnosis or a benchmark report says about the host and the JavaScript runtime running it.
 import * as os from 'node:os'
-import { native } from './binding'
+import { native } from '../binding/chosen-binding'
 
 export interface Runtime {
   /** 'node', 'bun' or 'deno': Bun and Deno also answer process.version, with the Node version they mimic. */

@@ -10,8 +10,8 @@ import { formatTable, type Spread } from '../bench/measure'
 import { BASELINE, measureSingleThread } from '../bench/single-thread'
 import { renderChart } from '../bench/chart'
 import { measureWorkers, type WorkerMethod, type WorkersFigure } from '../bench/workers'
-import { describeMachine, describeRuntime } from '../machine'
-import { threadInfo } from '../thread-rseq'
+import { describeMachine, describeRuntime } from './host-description'
+import { threadInfo } from '../registration/thread-rseq'
 
 const USAGE = `usage: rseq-bench [--workers N] [--quick] [--json FILE] [--svg FILE]
 

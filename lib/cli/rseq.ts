@@ -26,7 +26,8 @@ async function main(argv: string[]): Promise<number> {
     return command === undefined && !parsed.values.help ? 2 : 0
   }
   if (command === 'build') {
-    const { buildFromSource } = require('../build-from-source') as typeof import('../build-from-source')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- each command loads only what it runs
+    const { buildFromSource } = require('./build-from-source') as typeof import('./build-from-source')
     return buildFromSource((line) => process.stdout.write(`${line}\n`))
   }
   if (command !== 'doctor') {
@@ -35,9 +36,10 @@ async function main(argv: string[]): Promise<number> {
   }
   // Loading the package can throw (RSEQ_STRATEGY set to something this thread cannot have): that is a
   // diagnosis too, reported as such rather than as a crash.
-  let doctor: typeof import('../doctor')
+  let doctor: typeof import('./doctor')
   try {
-    doctor = require('../doctor') as typeof import('../doctor')
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- each command loads only what it runs
+    doctor = require('./doctor') as typeof import('./doctor')
   } catch (error) {
     const message = (error as Error).message
     if (parsed.values.json) process.stdout.write(JSON.stringify({ error: message, verdict: { ok: false, text: message } }) + '\n')

@@ -7,16 +7,17 @@
 import type { CollectionResult, MetricCollectOptions, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics'
 import type { HrTime } from '@opentelemetry/api'
 import * as path from 'node:path'
-import { MetricStore, type CollectedMetric } from './metric-store'
-import { ownProperties } from './own-properties'
+import { MetricStore, type CollectedMetric } from '../store/metric-store'
+import { ownProperties } from '../binding/own-properties'
 
 function load<T>(name: string, besides?: string): T {
   try {
     // A dependency of the SDK is looked for beside the SDK too, where npm may have put it.
     const paths = besides === undefined ? undefined : [path.dirname(require.resolve(besides))]
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer dependency, resolved at run time beside the caller's copy of the SDK
     return require(require.resolve(name, paths === undefined ? undefined : { paths: [...paths, ...(require.resolve.paths(name) ?? [])] })) as T
   } catch (error) {
-    throw new Error(`rseq/opentelemetry needs the ${name} package (an optional peer dependency): npm install ${name}\n${error}`)
+    throw new Error(`rseq/opentelemetry needs the ${name} package (an optional peer dependency): npm install ${name}\n${error}`, { cause: error })
   }
 }
 
@@ -25,8 +26,8 @@ const api = load<typeof import('@opentelemetry/api')>('@opentelemetry/api')
 // The resource of a producer's result is ignored by the SDK's readers (they use their MeterProvider's);
 // an empty one keeps the result well formed.
 const resources = load<typeof import('@opentelemetry/resources')>('@opentelemetry/resources', '@opentelemetry/sdk-metrics')
-// eslint-disable-next-line @typescript-eslint/no-var-requires
-const VERSION: string = require('../package.json').version
+// eslint-disable-next-line @typescript-eslint/no-require-imports -- package.json is outside rootDir: read at run time, not compiled in
+const VERSION: string = require('../../package.json').version
 
 export interface StoreMetricProducerOptions {
   /** The instrumentation scope the store's metrics come under; default { name: 'rseq', version: this package's }. */

@@ -4,18 +4,19 @@
 // no per-worker registries to aggregate.
 // prom-client is an optional peer dependency: install it to use this module.
 import type * as PromClient from 'prom-client'
-import type { MetricStore } from './metric-store'
-import { PerCpuCounter } from './percpu-counter'
-import { PerCpuHistogram } from './percpu-histogram'
+import type { MetricStore } from '../store/metric-store'
+import { PerCpuCounter } from '../percpu/percpu-counter'
+import { PerCpuHistogram } from '../percpu/percpu-histogram'
 import { registerStoreWith, type RegistryLike, type StoreExport, type StoreExportOptions } from './prometheus-export'
 
 export type { StoreExport, StoreExportOptions } from './prometheus-export'
 
 function loadPromClient(): typeof PromClient {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- prom-client is an optional peer dependency: its absence is a message naming it, not a failed import
     return require('prom-client') as typeof PromClient
   } catch (error) {
-    throw new Error(`rseq/prom-client needs the prom-client package (an optional peer dependency): npm install prom-client\n${error}`)
+    throw new Error(`rseq/prom-client needs the prom-client package (an optional peer dependency): npm install prom-client\n${error}`, { cause: error })
   }
 }
 
@@ -38,7 +39,7 @@ export interface PerCpuMetricConfiguration {
   registers?: PromClient.Registry[]
 }
 
-function checkConfiguration(configuration: unknown, caller: string, source: unknown, sourceType: string, kind: Function): void {
+function checkConfiguration(configuration: unknown, caller: string, source: unknown, sourceType: string, kind: abstract new (...args: never[]) => object): void {
   if (configuration === null || typeof configuration !== 'object') {
     throw new TypeError(`${caller}: \`configuration\` must be an object with name and help`)
   }

@@ -1,12 +1,12 @@
 // A MetricStore's metrics in the registries of a Prometheus client library: prom-client 15 and its
 // successor @prometheus-io/client share one duck-typed registry contract (a metric is anything with a
 // `name` whose `get()` returns { name, help, type, aggregator, values }), so one implementation serves both
-// (lib/prom-client.ts, lib/prometheus-io-client.ts). A store gains metrics while it runs, in any process,
+// (lib/exporters/prom-client.ts, lib/exporters/prometheus-io-client.ts). A store gains metrics while it runs, in any process,
 // and a registry has no hook before a scrape: so each registry's reading methods are wrapped, on that
 // registry object only, to bring its families up to date with the store first. A scrape reads the store
 // and never writes it.
-import { MetricStore, type CollectedMetric } from './metric-store'
-import { ownProperties } from './own-properties'
+import { MetricStore, type CollectedMetric } from '../store/metric-store'
+import { ownProperties } from '../binding/own-properties'
 
 /** The part of a prom-client-style Registry the export uses. */
 export interface RegistryLike {

@@ -2,7 +2,7 @@
 // package prom-client's project publishes now (prometheus/client_js). Its registries are its own: a store
 // exported here does not appear in prom-client's, and the other way round (export it to both to serve both).
 // @prometheus-io/client is an optional peer dependency: install it to use this module.
-import type { MetricStore } from './metric-store'
+import type { MetricStore } from '../store/metric-store'
 import { registerStoreWith, type RegistryLike, type StoreExport, type StoreExportOptions } from './prometheus-export'
 
 export type { StoreExport, StoreExportOptions } from './prometheus-export'
@@ -14,9 +14,10 @@ interface Library {
 
 function loadLibrary(): Library {
   try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- @prometheus-io/client is an optional peer dependency: its absence is a message naming it, not a failed import
     return require('@prometheus-io/client') as Library
   } catch (error) {
-    throw new Error(`rseq/prometheus-io-client needs the @prometheus-io/client package (an optional peer dependency): npm install @prometheus-io/client\n${error}`)
+    throw new Error(`rseq/prometheus-io-client needs the @prometheus-io/client package (an optional peer dependency): npm install @prometheus-io/client\n${error}`, { cause: error })
   }
 }
 

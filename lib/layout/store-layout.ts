@@ -1,10 +1,10 @@
-// The memory layout of a metric store (lib/metric-store.ts), the same in a SharedArrayBuffer (an
+// The memory layout of a metric store (lib/store/metric-store.ts), the same in a SharedArrayBuffer (an
 // in-process store) and in a file (a host-wide store); all words little-endian:
 //   [0, 256)         header: fixed fields (u32, and the creation time as a float64), then a checksum of
 //                    them; from byte 128, the allocation
 //                    words that change (cells, directory bytes, series and metrics used), on their own line
 //   table            `tableSlots` u32 words, the directory's hash table: 0 for empty, else a record's
-//                    offset in the records area / 8 + 1 (lib/store-directory.ts)
+//                    offset in the records area / 8 + 1 (lib/store/store-directory.ts)
 //   records          `directoryBytes` of directory records, appended and never changed once published
 //   rseq slots       `slots` x `stride` bytes: each CPU's cells, written only by restartable sequences
 //   fallback slots   `slots` x `stride` bytes: the same cells written only with atomics (threads without
@@ -16,8 +16,7 @@
 // Keeping the two kinds of writers on separate slots is what keeps a store exact whichever mix of
 // processes writes it (docs/store.md). Every region starts on a 128-byte boundary; `stride` is a multiple
 // of 128, so no two CPUs share a cache line or an adjacent-line pair.
-import { native } from './binding'
-import { possibleCpus } from './percpu-layout'
+// Pure: the machine a store is checked against (its page size, its possible CPUs) is a parameter.
 
 export const STORE_MAGIC = 0x6d717372 // "rsqm" in little-endian bytes
 export const STORE_VERSION = 2
@@ -25,7 +24,7 @@ export const STORE_VERSION = 2
 export const STORE_TRAILER_BYTES = 8
 export const STORE_HEADER_BYTES = 256
 const ALIGNMENT = 128
-/** Directory records start and end on 8-byte boundaries (lib/store-directory.ts). */
+/** Directory records start and end on 8-byte boundaries (lib/store/store-directory.ts). */
 export const RECORD_ALIGNMENT = 8
 
 /** u32 word indices of the header. Fixed ones are covered by the checksum; the rest change as the store fills. */
@@ -191,7 +190,13 @@ export const headerChecksumOf = (buffer: ArrayBufferLike): number => new Uint32A
  * The geometry a store's header describes, checked against the memory it came in and this machine; throws
  * the problem as a sentence about the store (the caller names it: a file, or `buffer`).
  */
-export function readHeader(buffer: ArrayBufferLike, scope: StoreScope): StoreGeometry {
+/** The machine a store must have been laid out for: its page size (host-wide stores) and possible CPUs. */
+export interface StoreMachine {
+  pageSize: number
+  possibleCpus: number
+}
+
+export function readHeader(buffer: ArrayBufferLike, scope: StoreScope, { pageSize: machinePageSize, possibleCpus }: StoreMachine): StoreGeometry {
   const fail = (problem: string): never => {
     throw new StoreFormatError(problem)
   }
@@ -209,8 +214,8 @@ export function readHeader(buffer: ArrayBufferLike, scope: StoreScope): StoreGeo
   const index: StoreIndex = indexCode === 0 ? 'cpu' : 'mmcid'
   if (scope === 'host-wide' && index !== 'cpu') return fail('is indexed by mm_cid, which is per process; a host-wide store is indexed by CPU')
   const pageSize = header[StoreField.PageSize]
-  if (scope === 'host-wide' && pageSize !== native.storePageSize()) {
-    return fail(`was laid out for ${pageSize}-byte pages; this machine's are ${native.storePageSize()} bytes`)
+  if (scope === 'host-wide' && pageSize !== machinePageSize) {
+    return fail(`was laid out for ${pageSize}-byte pages; this machine's are ${machinePageSize} bytes`)
   }
   const slots = header[StoreField.Slots]
   if (slots !== possibleCpus) return fail(`has ${slots} CPU slots; this machine has ${possibleCpus} possible CPUs`)
@@ -273,7 +278,7 @@ function capacityProblem(capacity: StoreCapacity): string | null {
  * The capacity a caller asked for, over the defaults, from the option's own properties (a key is a capacity
  * only as an own key of the defaults: `constructor` is as unknown as a typo); RangeError/TypeError naming it.
  */
-export function readCapacity(option: unknown, caller: string): StoreCapacity {
+export function readCapacity(option: unknown, caller: string, possibleCpus: number): StoreCapacity {
   if (option === undefined) return { ...DEFAULT_CAPACITY }
   if (option === null || typeof option !== 'object') throw new TypeError(`${caller}: \`options.capacity\` must be an object`)
   const capacity = { ...DEFAULT_CAPACITY }

@@ -1,10 +1,10 @@
 // The add(n?) of every counter, per-CPU or a store's: bound to its cell once, so that a call decodes no
-// buffer, and reaching native code the way this thread does (lib/call-path.ts). add() and add(n) with a
+// buffer, and reaching native code the way this thread does (lib/binding/call-path.ts). add() and add(n) with a
 // number go the fast way; a bigint (and any value the fast way refuses, for its error) goes through the
 // counter's own N-API function, whose error names the argument.
-import { native, type NativeLayout } from './binding'
-import { ffi, ffiRefusals, holdHandle } from './call-path'
-import { numberSlot } from './number-slot'
+import { native, type NativeLayout } from '../binding/chosen-binding'
+import { ffi, ffiRefusals, holdHandle } from '../binding/call-path'
+import { numberSlot } from '../binding/number-slot'
 
 /**
  * add(n?) over `cell` of `layout`, whose errors name the value `argument` (e.g. "PerCpuCounter.add(n): `n`");

@@ -1,10 +1,10 @@
 // What a histogram is given, per-CPU or a store's: bucket bounds and the resolution of its exact sum,
 // checked the same way for both, and the observe(value) bound to its cells.
-import { native, type NativeLayout } from './binding'
-import { ffi, ffiRefusals, holdHandle } from './call-path'
-import { numberSlot } from './number-slot'
-import { ownProperties } from './own-properties'
-import { MAX_WIDTH } from './percpu-layout'
+import { native, type NativeLayout } from '../binding/chosen-binding'
+import { ffi, ffiRefusals, holdHandle } from '../binding/call-path'
+import { numberSlot } from '../binding/number-slot'
+import { ownProperties } from '../binding/own-properties'
+import { MAX_WIDTH } from '../layout/percpu-layout'
 
 export interface HistogramBucketOptions {
   /** Upper bounds of the buckets (a value v falls in the first with v <= bound), finite and increasing. */

@@ -1,9 +1,9 @@
 // `width` int64 cells per CPU, for gauges and structures of your own: add, max and compare-exchange on
 // the calling CPU's cells, reads of any CPU's.
-import { native } from './binding'
-import { ffi, ffiRefusals, holdHandle } from './call-path'
-import { toIndex, toInt64 } from './integers'
-import { MAX_WIDTH } from './percpu-layout'
+import { native } from '../binding/chosen-binding'
+import { ffi, ffiRefusals, holdHandle } from '../binding/call-path'
+import { toIndex, toInt64 } from '../binding/integer-args'
+import { MAX_WIDTH } from '../layout/percpu-layout'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
 

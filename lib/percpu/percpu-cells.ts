@@ -1,9 +1,10 @@
 // The state both per-CPU classes share: the buffer, its validated geometry, the native binding of the
 // buffer (made once), and reads over all slots with atomics.
-import { native, type NativeLayout } from './binding'
+import { native, type NativeLayout } from '../binding/chosen-binding'
 // The thread's rseq decision must be made before a buffer is bound: bind() caches what it implies.
-import './thread-rseq'
-import { HEADER_BYTES, createBuffer, readGeometry, type BufferKind, type Geometry, type IndexKind } from './percpu-layout'
+import '../registration/thread-rseq'
+import { HEADER_BYTES, createBuffer, readGeometry, type BufferKind, type Geometry, type IndexKind } from '../layout/percpu-layout'
+import { thisProcess } from './this-process'
 
 export class PerCpuCells {
   readonly buffer: SharedArrayBuffer
@@ -34,12 +35,12 @@ export class PerCpuCells {
   }
 
   static create(kind: BufferKind, width: number, index: IndexKind, tailBytes = 0): PerCpuCells {
-    const { buffer, geometry } = createBuffer(kind, width, index, tailBytes)
+    const { buffer, geometry } = createBuffer(kind, width, index, tailBytes, thisProcess)
     return new PerCpuCells(buffer, geometry)
   }
 
   static attach(buffer: unknown, kind: BufferKind, caller: string): PerCpuCells {
-    return new PerCpuCells(buffer as SharedArrayBuffer, readGeometry(buffer, kind, caller))
+    return new PerCpuCells(buffer as SharedArrayBuffer, readGeometry(buffer, kind, caller, thisProcess))
   }
 
   /**

@@ -1,5 +1,5 @@
 // The options object the per-CPU constructors take.
-import type { IndexKind } from './percpu-layout'
+import type { IndexKind } from '../layout/percpu-layout'
 
 export interface PerCpuOptions {
   /**

@@ -1,7 +1,7 @@
 // Where the calling thread runs. With rseq live each answer is one load from the thread's rseq area,
 // which the kernel rewrites before the thread returns to user space after any migration; in fallback
 // each answer is a getcpu(2) through the vDSO; on the portable path (no native build) each is -1, unknown.
-import { native } from './binding'
+import { native } from '../binding/chosen-binding'
 import { cpuWords, tailWords, threadInfo } from './thread-rseq'
 
 const CPU_ID = 1

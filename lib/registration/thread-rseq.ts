@@ -1,7 +1,7 @@
 // The calling thread's rseq state, decided when this module first loads in the thread.
-import { native, requested } from './binding'
-import { callPath, callPathReason } from './call-path'
-import type { RseqInfo } from './types'
+import { native, requested } from '../binding/chosen-binding'
+import { callPath, callPathReason } from '../binding/call-path'
+import type { RseqInfo } from '../binding/rseq-info'
 
 const attached = native.attach(requested)
 

@@ -1,21 +1,24 @@
 // MetricStore: named per-CPU series with labels in one region of memory, shared by every thread that
 // attaches it (in-process, over a SharedArrayBuffer) or by every process of one user that opens its file
 // (host-wide, a file in tmpfs). docs/store.md has the layout, the guarantees and the limits.
-import { native } from './binding'
+import { native } from '../binding/chosen-binding'
 // The thread's rseq decision must be made before cells are bound: binding caches what it implies.
-import './thread-rseq'
-import { readBounds, readResolution, type HistogramBucketOptions } from './histogram-buckets'
-import { possibleCpus } from './percpu-layout'
-import type { HistogramSnapshot } from './percpu-histogram'
+import '../registration/thread-rseq'
+import { readBounds, readResolution, type HistogramBucketOptions } from '../percpu/histogram-buckets'
+import { possibleCpus } from '../percpu/this-process'
+import type { HistogramSnapshot } from '../percpu/percpu-histogram'
 import { StoreCore } from './store-core'
 import { definitionProblem, type MetricDefinition, type MetricKind, type MetricRecord } from './store-directory'
-import { ownProperties } from './own-properties'
+import { ownProperties } from '../binding/own-properties'
 import { openStoreFile, readMode, removeStoreFile, replacedProblem, storePath, type StoreFile } from './store-file'
-import { geometryOf, readCapacity, readHeader, StoreField, StoreFormatError, writeHeader, type StoreCapacity, type StoreIndex, type StoreScope } from './store-layout'
-import { snapshotOf, StoreCounter, StoreGauge, StoreHistogram } from './store-metrics'
+import { geometryOf, readCapacity, readHeader, StoreField, StoreFormatError, writeHeader, type StoreCapacity, type StoreIndex, type StoreScope } from '../layout/store-layout'
+import { snapshotOf } from './histogram-series'
+import { StoreCounter } from './store-counter'
+import { StoreGauge } from './store-gauge'
+import { StoreHistogram } from './store-histogram'
 import { mappedWords, sharedWords } from './store-words'
 
-export type { StoreCapacity, StoreIndex, StoreScope } from './store-layout'
+export type { StoreCapacity, StoreIndex, StoreScope } from '../layout/store-layout'
 
 export interface MetricOptions {
   /** The label names every series of the metric has (Prometheus names; `le` is a histogram's own). */
@@ -261,9 +264,9 @@ function fromBuffer(buffer: unknown, caller: string): MetricStore {
   }
   let geometry
   try {
-    geometry = readHeader(buffer, 'in-process')
+    geometry = readHeader(buffer, 'in-process', { pageSize: 0, possibleCpus })
   } catch (error) {
-    if (error instanceof StoreFormatError) throw new TypeError(`${caller}: \`buffer\` ${error.message}`)
+    if (error instanceof StoreFormatError) throw new TypeError(`${caller}: \`buffer\` ${error.message}`, { cause: error })
     throw error
   }
   const region = native.storeRegionOfBuffer(new BigInt64Array(buffer))
@@ -283,7 +286,7 @@ function readOptions(options: unknown, caller: string, allowed: string[]): { cap
   const mode = readMode(given.mode, caller)
   const index = given.index ?? 'cpu'
   if (index !== 'cpu' && index !== 'mmcid') throw new TypeError(`${caller}: \`options.index\` must be 'cpu' or 'mmcid', got ${JSON.stringify(index)}`)
-  return { capacity: readCapacity(given.capacity, caller), mode, index }
+  return { capacity: readCapacity(given.capacity, caller, possibleCpus), mode, index }
 }
 
 /** A metric's definition, from the own properties of `options`. */

@@ -1,5 +1,5 @@
 // Which cells of a store the series this process has read own: one bit per cell, grown as series are read.
-// Every series owns cells of its own (lib/store-directory.ts takes them by bump allocation), so a series
+// Every series owns cells of its own (lib/store/store-directory.ts takes them by bump allocation), so a series
 // whose cells another series already owns means the store's cells-used word was rewound by another process:
 // two series would add into one cell. The directory asks here before it accepts a series record.
 

@@ -1,9 +1,9 @@
 // What a MetricStore and all its metrics and series share in one thread: the store's memory (its region,
 // words and layout of cells), its directory, and whether it is still usable. Every error about the store
 // goes through here, so each names the call and the store (its file, or "the in-process store").
-import { native, type NativeLayout, type StoreRegion } from './binding'
+import { native, type NativeLayout, type StoreRegion } from '../binding/chosen-binding'
 import { StoreDirectory, StoreFullError, type MetricDefinition, type MetricRecord, type SeriesRecord } from './store-directory'
-import { headerChecksumOf, intactness, storeEnds, StoreFormatError, type StoreDamage, type StoreEnds, type StoreGeometry } from './store-layout'
+import { headerChecksumOf, intactness, storeEnds, StoreFormatError, type StoreDamage, type StoreEnds, type StoreGeometry } from '../layout/store-layout'
 import type { StoreWords } from './store-words'
 
 export class StoreCore {
@@ -64,9 +64,10 @@ export class StoreCore {
         throw new RangeError(
           `${caller}: ${this.describe} is full: it ${error.message}; a store's capacity is fixed when it is made ` +
             '(make a new store with a larger `capacity`)',
+          { cause: error },
         )
       }
-      if (error instanceof StoreFormatError) throw new Error(`${caller}: ${this.describe} ${error.message}`)
+      if (error instanceof StoreFormatError) throw new Error(`${caller}: ${this.describe} ${error.message}`, { cause: error })
       throw error
     }
   }

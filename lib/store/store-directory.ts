@@ -21,7 +21,7 @@
 //   series' label values, in its metric's label order.
 import { Buffer } from 'node:buffer'
 import { StoreCellClaims } from './store-cell-claims'
-import { fnv1a, RECORD_ALIGNMENT, StoreField, StoreFormatError, type StoreGeometry } from './store-layout'
+import { fnv1a, RECORD_ALIGNMENT, StoreField, StoreFormatError, type StoreGeometry } from '../layout/store-layout'
 import { StoreRecordCopies } from './store-record-copies'
 import type { StoreWords } from './store-words'
 

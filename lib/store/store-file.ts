@@ -2,9 +2,9 @@
 // filled in, then named: see native/store/store_file.h), noticing when the path no longer leads to the
 // file this process mapped, and removing a store.
 import * as path from 'node:path'
-import { native, type StoreRegion } from './binding'
-import { possibleCpus } from './percpu-layout'
-import { geometryOf, readHeader, STORE_MAGIC, StoreFormatError, writeHeader, type StoreCapacity, type StoreGeometry } from './store-layout'
+import { native, type StoreRegion } from '../binding/chosen-binding'
+import { possibleCpus } from '../percpu/this-process'
+import { geometryOf, readHeader, STORE_MAGIC, StoreFormatError, writeHeader, type StoreCapacity, type StoreGeometry } from '../layout/store-layout'
 
 /** Where a store named without a directory goes: tmpfs, so that the store is memory, never disk. */
 export const DEFAULT_DIRECTORY = '/dev/shm'
@@ -78,7 +78,7 @@ export function openStoreFile(file: string, capacity: StoreCapacity, mode: numbe
       try {
         const problem = othersWriteProblem(file, opened.mode, mode)
         if (problem !== null) fail(problem)
-        return { path: file, region, buffer, geometry: readHeader(buffer, 'host-wide'), created: false }
+        return { path: file, region, buffer, geometry: readHeader(buffer, 'host-wide', { pageSize: native.storePageSize(), possibleCpus }), created: false }
       } catch (error) {
         native.storeCloseRegion(opened.region)
         if (error instanceof StoreFormatError) return fail(error.message)

@@ -4,7 +4,7 @@
 import { closeSync, constants, fstatSync, lstatSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs'
 import * as path from 'node:path'
 import { DEFAULT_DIRECTORY } from './store-file'
-import { STORE_HEADER_BYTES, STORE_MAGIC, STORE_VERSION, StoreField } from './store-layout'
+import { STORE_HEADER_BYTES, STORE_MAGIC, STORE_VERSION, StoreField } from '../layout/store-layout'
 
 export interface StoreListing {
   path: string
@@ -48,7 +48,7 @@ function mapsKey(device: number, inode: number): string {
 /** Process ids whose memory maps include each file (by device and inode, whatever name the mapping shows). */
 function processesMapping(keys: string[]): Map<string, number[]> {
   const found = new Map(keys.map((key) => [key, [] as number[]]))
-  let pids: string[] = []
+  let pids: string[]
   try {
     pids = readdirSync('/proc').filter((entry) => /^\d+$/.test(entry))
   } catch {
@@ -69,7 +69,7 @@ function processesMapping(keys: string[]): Map<string, number[]> {
 
 export function listStores(directory = DEFAULT_DIRECTORY): StoreListing[] {
   const uid = typeof process.getuid === 'function' ? process.getuid() : -1
-  let entries: string[] = []
+  let entries: string[]
   try {
     entries = readdirSync(directory)
   } catch {

@@ -1,5 +1,5 @@
 // A copy of every directory record this process has read, as it read it: records never change once
-// published (lib/store-directory.ts), so a record whose bytes in the store now differ from the copy was
+// published (lib/store/store-directory.ts), so a record whose bytes in the store now differ from the copy was
 // rewritten by another process. Comparing runs of adjacent records with one memcmp each keeps the check
 // to microseconds for thousands of records: what lets every collect() look at all of them again.
 import { Buffer } from 'node:buffer'

@@ -3,7 +3,7 @@
 // threads. A mapped file (host-wide store) reaches JavaScript as a plain ArrayBuffer, on which Atomics are
 // not specified to be atomic, while other processes update the same words: its read-modify-writes go
 // through the addon, and a fence orders what a directory word published before the records it points to.
-import { native, type StoreRegion } from './binding'
+import { native, type StoreRegion } from '../binding/chosen-binding'
 
 export interface StoreWords {
   /** The whole store as u32 words: loads (Atomics.load) and the header's fixed fields. */

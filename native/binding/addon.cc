@@ -94,7 +94,7 @@ Napi::Value Attach(const Napi::CallbackInfo& call) {
     std::string text = call[0].As<Napi::String>();
     Requested requested;
     if (!ParseRequested(text, &requested)) {
-      // lib/strategy-request.ts checks RSEQ_STRATEGY and words the error users see; only a direct call gets here.
+      // lib/binding/strategy-request.ts checks RSEQ_STRATEGY and words the error users see; only a direct call gets here.
       throw Napi::TypeError::New(env, "attach(requested): unknown strategy '" + text + "'");
     }
     std::string error;

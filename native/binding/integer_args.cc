@@ -15,7 +15,7 @@ std::string StringOf(napi_env env, napi_value value) {
   return std::string(buffer, length);
 }
 
-// As describe() in lib/integers.ts: how the rejected value is shown in the message.
+// As describe() in lib/binding/integer-args.ts: how the rejected value is shown in the message.
 std::string Describe(napi_env env, napi_value value, napi_valuetype type) {
   switch (type) {
     case napi_bigint: return StringOf(env, value) + "n";

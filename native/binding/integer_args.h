@@ -1,4 +1,4 @@
-// Reads an int64 argument the way lib/integers.ts does, with the same errors: TypeError for anything
+// Reads an int64 argument the way lib/binding/integer-args.ts does, with the same errors: TypeError for anything
 // but a number or bigint, RangeError for NaN, infinities, fractions and values outside int64. Used where
 // a native function is called by user code directly, with no TypeScript wrapper in front of it.
 #pragma once

@@ -219,7 +219,7 @@ struct BoundHistogram {
 // observeSlotNumber(): observes the number in the thread's number slot (the JS layer checked that it is
 // a number): one add of 1 to its bucket's cell, one add of its units to the sum's cell. Two sequences,
 // each committing with its single store, so an abort in either re-runs only that one and neither can
-// count twice (lib/percpu-histogram.ts).
+// count twice (lib/percpu/percpu-histogram.ts).
 napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info) {
   void* data;
   napi_get_cb_info(env, info, nullptr, nullptr, nullptr, &data);

@@ -1,6 +1,6 @@
 // The errors of the hot functions, in one place: thrown by the N-API functions bound to a cell (which the
 // FFI call path hands a value its entry point refused), so that a refusal reads the same on every call
-// path (and as lib/portable-binding.ts words it).
+// path (and as lib/binding/portable-binding.ts words it).
 #pragma once
 
 #include <node_api.h>

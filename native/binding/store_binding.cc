@@ -1,5 +1,5 @@
-// N-API surface of the metric store (lib/metric-store.ts). The layout of a store, its directory and its
-// checks live in TypeScript (lib/store-layout.ts, lib/store-directory.ts); what needs native code is here:
+// N-API surface of the metric store (lib/store/metric-store.ts). The layout of a store, its directory and its
+// checks live in TypeScript (lib/layout/store-layout.ts, lib/store/store-directory.ts); what needs native code is here:
 //   - the memory: a region over an in-process store's SharedArrayBuffer, or over a host-wide store's file,
 //     opened and created by native/store/store_file.h and guarded against SIGBUS by
 //     native/store/sigbus_guard.h;
@@ -138,7 +138,7 @@ napi_value StoreRegionOfBuffer(napi_env env, napi_callback_info info) {
 }
 
 // storeOpenFile(path) -> { region, buffer, mode } | { missing: true } | { problem }: `mode`, the file's
-// permission bits, for lib/store-file.ts to judge who besides its owner may write it
+// permission bits, for lib/store/store-file.ts to judge who besides its owner may write it
 napi_value StoreOpenFile(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);

@@ -1,4 +1,4 @@
-// The memory of one metric store as the binding holds it (lib/store-layout.ts lays it out): a
+// The memory of one metric store as the binding holds it (lib/layout/store-layout.ts lays it out): a
 // SharedArrayBuffer of an in-process store, kept alive by a reference to a view over it, or the mapping of
 // a host-wide store's file, unmapped with the region. JavaScript holds a region through an external (the
 // store's handle), through the ArrayBuffer over a mapping, and through every layout bound to its cells;

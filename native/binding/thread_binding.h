@@ -14,7 +14,7 @@ struct ThreadBinding {
   ThreadRseq rseq;
   SequenceThread sequences;
   bool attached = false;
-  // The thread's number slot (lib/number-slot.ts): a Float64Array(1) the JS layer stores a number into
+  // The thread's number slot (lib/binding/number-slot.ts): a Float64Array(1) the JS layer stores a number into
   // just before calling a function that takes it from there. A store and a load cost less than handing
   // the number over as an argument and reading it through N-API. Bound once per thread, kept alive by
   // `number_slot_ref` for the env's life.

@@ -1,7 +1,7 @@
 // Where a histogram puts one observation, decided natively so that observe(v) is one N-API call that
 // reads one number: the bucket (first bound >= v) and the value as a whole count of `resolution`. The
 // arithmetic is JavaScript's (IEEE division, Math.round), so the native side places every value exactly
-// where lib/percpu-histogram.ts documents it.
+// where lib/percpu/percpu-histogram.ts documents it.
 #pragma once
 
 #include <cmath>

@@ -1,4 +1,4 @@
-// The memory layout of a per-CPU buffer (a SharedArrayBuffer made by lib/percpu-layout.ts):
+// The memory layout of a per-CPU buffer (a SharedArrayBuffer made by lib/layout/percpu-layout.ts):
 //   [0, 128)    header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind,
 //               active set, rseq sets, baseline, tail bytes
 //   then        `rseq sets` x `slots` rseq slots, one per possible CPU (or mm_cid) in each set, written

@@ -11,7 +11,7 @@
 namespace rseq_native {
 namespace {
 
-// A store is never 4 GiB or more (lib/store-layout.ts records its size in 32 bits and caps the capacities
+// A store is never 4 GiB or more (lib/layout/store-layout.ts records its size in 32 bits and caps the capacities
 // below it), and an ArrayBuffer of that size cannot be made on every Node: anything larger is refused before
 // it is mapped.
 constexpr uint64_t kMaxStoreBytes = (1ull << 32) - 1;

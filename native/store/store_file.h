@@ -2,7 +2,7 @@
 // regular file of the calling user, and mapped whole, shared. A new store is made as an unnamed file
 // (O_TMPFILE) in the target directory, filled in by its creator, and only then given its name, so that
 // nobody can open a store that is half written; if two processes create one at once, the first name wins
-// and the other attaches to it. What the file holds is checked by the layer above (lib/store-layout.ts);
+// and the other attaches to it. What the file holds is checked by the layer above (lib/layout/store-layout.ts);
 // this layer only guarantees that what is mapped is a private, regular file of this user.
 #pragma once
 

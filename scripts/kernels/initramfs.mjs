@@ -30,7 +30,7 @@ function packageFor(arch, cxxflags, into) {
       stdio: 'pipe',
     })
   } catch (error) {
-    throw new Error(`building the ${arch} prebuild with CXXFLAGS='${cxxflags}' failed:\n${error.stdout}\n${error.stderr}`)
+    throw new Error(`building the ${arch} prebuild with CXXFLAGS='${cxxflags}' failed:\n${error.stdout}\n${error.stderr}`, { cause: error })
   }
   mkdirSync(path.join(into, 'node_modules'), { recursive: true })
   for (const entry of ['package.json', 'dist', 'prebuilds']) cpSync(path.join(work, entry), path.join(into, entry), { recursive: true })

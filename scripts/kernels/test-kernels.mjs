@@ -9,7 +9,7 @@
 // Needs qemu-system-x86, qemu-system-arm, cpio, g++-aarch64-linux-gnu, dpkg-deb and apt-get (as .ci/run
 // installs); downloads are cached in RSEQ_KERNEL_CACHE (default ~/.cache/rseq-kernels).
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'

@@ -6,7 +6,6 @@ import * as net from 'node:net'
 import * as path from 'node:path'
 import { root } from './package-copy'
 import { cleanEnvironment } from './run-node'
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { samplesOf } = require('../fixtures/exporter-samples.cjs') as { samplesOf: (text: string) => Record<string, number> }
 
 export { samplesOf }

@@ -1,4 +1,4 @@
-// The warnings the package emits as it loads (lib/binding.ts), caught in the test process instead of printed,
+// The warnings the package emits as it loads (lib/binding/chosen-binding.ts), caught in the test process instead of printed,
 // for the files that load the package in-process in more than one vitest project to assert. The project
 // `portable` loads a copy of the package that has no native build (test/setup/package-without-native-build.ts),
 // as an install without its prebuilds would be: the package warns once there, RSEQ_NATIVE_BUILD_NOT_LOADED,

@@ -1,6 +1,6 @@
 // The process warnings a child printed on its stderr, as Node prints them ("(node:<pid>) [CODE] Warning:
 // message", then a line on --trace-warnings), split from the rest of its stderr: how a test asserts the
-// warnings the package emits (lib/binding.ts) and that nothing else was printed.
+// warnings the package emits (lib/binding/chosen-binding.ts) and that nothing else was printed.
 
 export interface PrintedWarning {
   code: string

@@ -13,7 +13,6 @@ export interface Runtime {
   version: string
 }
 
-// eslint-disable-next-line @typescript-eslint/no-var-requires
 const { runtimes } = require('../../scripts/runtimes/versions.json') as { runtimes: Runtime[] }
 export { runtimes }
 

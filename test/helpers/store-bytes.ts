@@ -1,8 +1,8 @@
 // A store file's bytes as another process of its user could rewrite them: header words, directory records
 // and table slots, written in place (the page cache is what every process maps), with checksums made
-// right where the test says so. The layout is lib/store-layout.ts's and lib/store-directory.ts's.
+// right where the test says so. The layout is lib/layout/store-layout.ts's and lib/store/store-directory.ts's.
 import * as fs from 'node:fs'
-import { StoreField, fnv1a } from '../../lib/store-layout'
+import { StoreField, fnv1a } from '../../lib/layout/store-layout'
 
 /** A directory record as laid out in the records area (offsets relative to it). */
 export interface RawRecord {

@@ -1,5 +1,5 @@
 // The shape printed by fixtures/thread-report.cjs, and how tests run it.
-import type { RseqInfo } from '../../lib/types'
+import type { RseqInfo } from '../../lib/binding/rseq-info'
 import { runNodeJson, type RunOptions } from './run-node'
 
 export interface ThreadReport extends RseqInfo {

@@ -1,0 +1,42 @@
+// One gauge series of a MetricStore: a float64 for the whole store, changed atomically.
+import type { StoreCore } from './store-core'
+import type { SeriesRecord } from './store-directory'
+
+/**
+ * One gauge series: one float64 for the whole store (every thread and process), not per CPU. set() replaces
+ * it; inc() and dec() change it atomically, so concurrent changes from anywhere all count.
+ */
+export class GaugeSeries {
+  readonly labels: Readonly<Record<string, string>>
+  readonly #core: StoreCore
+  readonly #byteOffset: number
+
+  /** @internal */
+  constructor(core: StoreCore, record: SeriesRecord) {
+    this.#core = core
+    this.#byteOffset = core.gaugeByteOffset(record.firstCell)
+    this.labels = record.labels
+  }
+
+  set(value: number): void {
+    this.#core.words('GaugeSeries.set(value)').setFloat64(this.#byteOffset, finite(value, 'GaugeSeries.set(value): `value`'))
+  }
+
+  inc(amount = 1): void {
+    this.#core.words('GaugeSeries.inc(amount)').addFloat64(this.#byteOffset, finite(amount, 'GaugeSeries.inc(amount): `amount`'))
+  }
+
+  dec(amount = 1): void {
+    this.#core.words('GaugeSeries.dec(amount)').addFloat64(this.#byteOffset, -finite(amount, 'GaugeSeries.dec(amount): `amount`'))
+  }
+
+  value(): number {
+    return this.#core.words('GaugeSeries.value()').loadFloat64(this.#byteOffset)
+  }
+}
+
+function finite(value: unknown, name: string): number {
+  if (typeof value !== 'number') throw new TypeError(`${name} must be a number, got ${typeof value}`)
+  if (!Number.isFinite(value)) throw new RangeError(`${name} must be finite, got ${value}`)
+  return value
+}
