@@ -6,7 +6,12 @@ const withoutNativeBuild = path.join(import.meta.dirname, 'test', '.build', 'pac
 // Files that hold for any strategy run a second time with RSEQ_STRATEGY=fallback, and a third time on the
 // portable path: importing a copy of lib/ that has no native build beside it
 // (test/setup/package-without-native-build.ts).
-const strategyNeutral = ['test/percpu-semantics.test.ts', 'test/percpu-arguments.test.ts', 'test/hostile-input.test.ts', 'test/store-semantics.test.ts']
+const strategyNeutral = [
+  'test/percpu-semantics.test.ts',
+  'test/percpu-arguments.test.ts',
+  'test/hostile-input.test.ts',
+  'test/store-semantics.test.ts',
+]
 
 export default defineConfig({
   test: {
@@ -16,8 +21,14 @@ export default defineConfig({
     hookTimeout: 120_000,
     projects: [
       // test/deployments/ runs real servers (Prometheus, PM2): npm run test:deployments, in CI (vitest.deployments.config.mts).
-      { extends: true, test: { name: 'host', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/deployments/**'] } },
-      { extends: true, test: { name: 'fallback', include: strategyNeutral, env: { RSEQ_STRATEGY: 'fallback', RSEQ_TEST_ARRANGED_STRATEGY: 'fallback' } } },
+      {
+        extends: true,
+        test: { name: 'host', include: ['test/**/*.test.ts'], exclude: [...configDefaults.exclude, 'test/deployments/**'] },
+      },
+      {
+        extends: true,
+        test: { name: 'fallback', include: strategyNeutral, env: { RSEQ_STRATEGY: 'fallback', RSEQ_TEST_ARRANGED_STRATEGY: 'fallback' } },
+      },
       {
         extends: true,
         resolve: { alias: [{ find: /^\.\.\/lib(\/.*)?$/, replacement: `${withoutNativeBuild}/lib$1` }] },

@@ -12,8 +12,18 @@ export type { RseqInfo, Strategy } from './binding/rseq-info'
 export type { PerCpuOptions } from './percpu/percpu-options'
 export type { HistogramSnapshot, PerCpuHistogramOptions } from './percpu/percpu-histogram'
 export type {
-  CollectedCounter, CollectedGauge, CollectedHistogram, CollectedMetric, CreateStoreOptions, MetricOptions, OpenStoreOptions,
-  StoreCapacity, StoreHistogramOptions, StoreIndex, StoreScope, StoreUsage,
+  CollectedCounter,
+  CollectedGauge,
+  CollectedHistogram,
+  CollectedMetric,
+  CreateStoreOptions,
+  MetricOptions,
+  OpenStoreOptions,
+  StoreCapacity,
+  StoreHistogramOptions,
+  StoreIndex,
+  StoreScope,
+  StoreUsage,
 } from './store/metric-store'
 export type { CounterSeries } from './store/counter-series'
 export type { GaugeSeries } from './store/gauge-series'

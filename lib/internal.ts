@@ -57,7 +57,6 @@ export function auditDescriptors(): { descriptors: number; signatureMatches: num
   return native.auditDescriptors()
 }
 
-
 /**
  * Calls of the FFI entry points (Bun's and Deno's call path) this thread made again through N-API because
  * the entry point refused them: 0 after valid calls shows the FFI did the work.

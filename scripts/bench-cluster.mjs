@@ -11,7 +11,9 @@ import { createRequire } from 'node:module'
 import { parseArgs } from 'node:util'
 
 const require = createRequire(import.meta.url)
-const { values: options } = parseArgs({ options: { processes: { type: 'string', default: '2,8,32' }, scrapes: { type: 'string', default: '100' }, quick: { type: 'boolean' } } })
+const { values: options } = parseArgs({
+  options: { processes: { type: 'string', default: '2,8,32' }, scrapes: { type: 'string', default: '100' }, quick: { type: 'boolean' } },
+})
 const ROUTES = ['/', '/api', '/login', '/static']
 const BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]
 const ADDS = 10_000 // per worker: requests counted and latencies observed before the scrapes
@@ -120,27 +122,46 @@ function observeSection() {
   const { MetricStore } = require('rseq')
   const store = MetricStore.create()
   const series = store.histogram('o_seconds', { labelNames: ['route'], buckets: BUCKETS, resolution: 1e-6 }).labels({ route: '/' })
-  const promClient = new (require('prom-client').Histogram)({ name: 'o_seconds', help: 'o', labelNames: ['route'], buckets: BUCKETS, registers: [] })
-  const prometheusIo = new (require('@prometheus-io/client').Histogram)({ name: 'o_seconds', help: 'o', labelNames: ['route'], buckets: BUCKETS, registers: [] })
+  const promClient = new (require('prom-client').Histogram)({
+    name: 'o_seconds',
+    help: 'o',
+    labelNames: ['route'],
+    buckets: BUCKETS,
+    registers: [],
+  })
+  const prometheusIo = new (require('@prometheus-io/client').Histogram)({
+    name: 'o_seconds',
+    help: 'o',
+    labelNames: ['route'],
+    buckets: BUCKETS,
+    registers: [],
+  })
   const promChild = promClient.labels({ route: '/' })
   const ioChild = prometheusIo.labels({ route: '/' })
   const values = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
   let next = 0
-  const results = compare({
-    'store series observe(v) (cached labels)': returningZero(() => series.observe(values[next++ & 63])),
-    'prom-client Histogram labels(...) child observe(v)': returningZero(() => promChild.observe(values[next++ & 63])),
-    '@prometheus-io/client labels(...) child observe(v)': returningZero(() => ioChild.observe(values[next++ & 63])),
-    'prom-client observe({ route }, v)': returningZero(() => promClient.observe({ route: '/' }, values[next++ & 63])),
-    '@prometheus-io/client observe({ route }, v)': returningZero(() => prometheusIo.observe({ route: '/' }, values[next++ & 63])),
-  }, options.quick ? { iterations: 300_000, rounds: 5 } : { iterations: 1_000_000, rounds: 9 })
+  const results = compare(
+    {
+      'store series observe(v) (cached labels)': returningZero(() => series.observe(values[next++ & 63])),
+      'prom-client Histogram labels(...) child observe(v)': returningZero(() => promChild.observe(values[next++ & 63])),
+      '@prometheus-io/client labels(...) child observe(v)': returningZero(() => ioChild.observe(values[next++ & 63])),
+      'prom-client observe({ route }, v)': returningZero(() => promClient.observe({ route: '/' }, values[next++ & 63])),
+      '@prometheus-io/client observe({ route }, v)': returningZero(() => prometheusIo.observe({ route: '/' }, values[next++ & 63])),
+    },
+    options.quick ? { iterations: 300_000, rounds: 5 } : { iterations: 1_000_000, rounds: 9 },
+  )
   console.log(formatTable(results))
 }
 
 async function primary() {
   const scrapes = Number(options.quick ? 10 : options.scrapes)
   const counts = options.processes.split(',').map(Number)
-  console.log(`## cluster scrapes (node ${process.version}, ${counts.join(' / ')} worker processes, ${ADDS} requests and observations each, ${scrapes} scrapes)`)
-  console.log('| processes | exporter | scrape median ms | worst ms | CPU ms per scrape (all processes) | counted | after one worker is SIGKILLed |')
+  console.log(
+    `## cluster scrapes (node ${process.version}, ${counts.join(' / ')} worker processes, ${ADDS} requests and observations each, ${scrapes} scrapes)`,
+  )
+  console.log(
+    '| processes | exporter | scrape median ms | worst ms | CPU ms per scrape (all processes) | counted | after one worker is SIGKILLed |',
+  )
   console.log('| ---: | --- | ---: | ---: | ---: | ---: | ---: |')
   for (const processes of counts) {
     for (const mode of Object.keys(MODES)) {
@@ -150,7 +171,9 @@ async function primary() {
       const row = await measure(mode, processes, scrapes)
       MetricStore.remove(process.env.BENCH_STORE)
       if (row.seen !== row.expected) throw new Error(`${mode} with ${processes} processes counted ${row.seen} of ${row.expected}`)
-      console.log(`| ${processes} | ${mode === 'store' ? 'MetricStore (host-wide) + prom-client' : `${mode} ${mode === 'prom-client' ? 'AggregatorRegistry' : 'ClusterRegistry'}`} | ${row.medianMs.toFixed(2)} | ${row.worstMs.toFixed(2)} | ${row.cpuMs.toFixed(2)} | ${row.seen} | ${row.afterKill} of ${row.expected} |`)
+      console.log(
+        `| ${processes} | ${mode === 'store' ? 'MetricStore (host-wide) + prom-client' : `${mode} ${mode === 'prom-client' ? 'AggregatorRegistry' : 'ClusterRegistry'}`} | ${row.medianMs.toFixed(2)} | ${row.worstMs.toFixed(2)} | ${row.cpuMs.toFixed(2)} | ${row.seen} | ${row.afterKill} of ${row.expected} |`,
+      )
     }
   }
   console.log('\n## histogram observe(v), one thread (ns per call)')

@@ -57,7 +57,11 @@ function singleThreadAddSection() {
 async function workersSection() {
   console.log(`## counters hammered by workers (${cores} cores)`)
   const options = { iterations: quick ? 200_000 : 1_000_000, rounds: quick ? 3 : 7, cpus: os.cpus().length }
-  const methods = { 'PerCpuCounter.add()': 'percpu', 'shared Atomics.add': 'atomics', 'Atomics.add sharded by currentCpu()': 'sharded-atomics' }
+  const methods = {
+    'PerCpuCounter.add()': 'percpu',
+    'shared Atomics.add': 'atomics',
+    'Atomics.add sharded by currentCpu()': 'sharded-atomics',
+  }
   const rows = {}
   for (const [name, method] of Object.entries(methods)) {
     for (const workers of [1, cores]) {
@@ -108,24 +112,32 @@ async function storeSection() {
     const series = requests.labels({ method: 'GET', status: '200' })
     const seriesAdd = series.add
     const localAdd = local.counter('bench_total').labels().add
-    const latency = store.histogram('bench_latency_seconds', { buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], resolution: 1e-6 })
+    const latency = store.histogram('bench_latency_seconds', {
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      resolution: 1e-6,
+    })
     const observe = latency.labels().observe
     const counterAdd = new rseq.PerCpuCounter().add
     const labels = { method: 'GET', status: '200' }
     const values = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
     let next = 0
-    const results = compare({
-      'PerCpuCounter.add()': returningZero(() => counterAdd()),
-      'host-wide series.add()': returningZero(() => seriesAdd()),
-      'in-process series.add()': returningZero(() => localAdd()),
-      'host-wide series.add(n)': returningZero(() => seriesAdd(3)),
-      'labels({ method, status }), existing': returningZero(() => requests.labels(labels)),
-      'counter.add(1, labels), looked up per call': returningZero(() => requests.add(1, labels)),
-      'host-wide series.observe(v)': returningZero(() => observe(values[next++ & 63])),
-      'raw N-API empty call': returningZero(calibration.emptyCall),
-    }, quick ? { iterations: 500_000, rounds: 5 } : {})
+    const results = compare(
+      {
+        'PerCpuCounter.add()': returningZero(() => counterAdd()),
+        'host-wide series.add()': returningZero(() => seriesAdd()),
+        'in-process series.add()': returningZero(() => localAdd()),
+        'host-wide series.add(n)': returningZero(() => seriesAdd(3)),
+        'labels({ method, status }), existing': returningZero(() => requests.labels(labels)),
+        'counter.add(1, labels), looked up per call': returningZero(() => requests.add(1, labels)),
+        'host-wide series.observe(v)': returningZero(() => observe(values[next++ & 63])),
+        'raw N-API empty call': returningZero(calibration.emptyCall),
+      },
+      quick ? { iterations: 500_000, rounds: 5 } : {},
+    )
     console.log(formatTable(results))
-    console.log(`series.add() / PerCpuCounter.add(): ${verdict(results['host-wide series.add()'].median / results['PerCpuCounter.add()'].median, 1.1, 'lower')}`)
+    console.log(
+      `series.add() / PerCpuCounter.add(): ${verdict(results['host-wide series.add()'].median / results['PerCpuCounter.add()'].median, 1.1, 'lower')}`,
+    )
     // 1,000 series: 100 counters x 8 label sets and 20 histograms x 10, all with some counts.
     for (let metric = 0; metric < 100; metric++) {
       const counter = store.counter(`bench_c${metric}_total`, { labelNames: ['shard'] })
@@ -147,12 +159,18 @@ async function storeSection() {
         times.push(Number(process.hrtime.bigint() - start) / 1000)
       }
       times.sort((a, b) => a - b)
-      rows[`collect(), ${seriesCount} series, ${processes} process${processes > 1 ? 'es' : ''} attached`] = { median: times[times.length >> 1], min: times[0], max: times[times.length - 1] }
+      rows[`collect(), ${seriesCount} series, ${processes} process${processes > 1 ? 'es' : ''} attached`] = {
+        median: times[times.length >> 1],
+        min: times[0],
+        max: times[times.length - 1],
+      }
     }
     for (const child of attached) child.stdin.end()
     console.log(formatTable(rows).replace('median ns/op', 'median us   '))
     const worst = Math.max(...Object.values(rows).map((row) => row.median))
-    console.log(`collect() of ${seriesCount} series: ${worst.toFixed(0)} us at most (target well under 1000 us, flat in processes: ${worst < 1000 ? 'met' : 'NOT met'})\n`)
+    console.log(
+      `collect() of ${seriesCount} series: ${worst.toFixed(0)} us at most (target well under 1000 us, flat in processes: ${worst < 1000 ? 'met' : 'NOT met'})\n`,
+    )
   } finally {
     rseq.MetricStore.remove(file)
   }
@@ -189,7 +207,9 @@ function selfTestSection() {
 // under Node 24 (@prometheus-io/client and OpenTelemetry's SDK are for Node 22 and later), fetched like the
 // runtime matrix's.
 function clusterSection() {
-  const fetched = execFileSync(process.execPath, [new URL('./runtimes/fetch.mjs', import.meta.url).pathname, 'node24'], { encoding: 'utf8' })
+  const fetched = execFileSync(process.execPath, [new URL('./runtimes/fetch.mjs', import.meta.url).pathname, 'node24'], {
+    encoding: 'utf8',
+  })
   const node = fetched.trim().split('\t')[1]
   const args = [new URL('./bench-cluster.mjs', import.meta.url).pathname, ...(quick ? ['--quick'] : [])]
   console.log(execFileSync(node, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }))

@@ -29,7 +29,9 @@ function run(what, command, args) {
   process.stdout.write(`build-changed: ${what}\n`)
   const result = spawnSync(command, args, { cwd: root, stdio: 'inherit' })
   if (result.status !== 0) {
-    process.stderr.write(`build-changed: ${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}); the tests would run a stale build, so they do not run\n`)
+    process.stderr.write(
+      `build-changed: ${command} ${args.join(' ')} failed (exit ${result.status ?? result.signal}); the tests would run a stale build, so they do not run\n`,
+    )
     process.exit(1)
   }
 }
@@ -92,7 +94,9 @@ if (process.platform === 'linux') {
   const loaded = spawnSync(process.execPath, ['-e', `require(${JSON.stringify(addon)})`], { encoding: 'utf8' })
   if (loaded.status !== 0) {
     const why = (loaded.stderr || '').split('\n').find((line) => /Error/.test(line)) ?? `exit ${loaded.status ?? loaded.signal}`
-    process.stderr.write(`build-changed: ${path.relative(root, addon)} was built but does not load (${why.trim()}); the tests would run without it, so they do not run\n`)
+    process.stderr.write(
+      `build-changed: ${path.relative(root, addon)} was built but does not load (${why.trim()}); the tests would run without it, so they do not run\n`,
+    )
     process.exit(1)
   }
 }

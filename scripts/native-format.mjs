@@ -15,7 +15,10 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 const { clangFormatPath } = require('clang-format-node')
 const PATTERNS = ['native/*.cc', 'native/*.h', 'scripts/native-bench/*.cc', 'test/fixtures/*.c', 'test/fixtures/*.cc', 'test/fixtures/*.h']
 
-const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...PATTERNS], { cwd: root, encoding: 'utf8' })
+const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '--', ...PATTERNS], {
+  cwd: root,
+  encoding: 'utf8',
+})
   .split('\n')
   .filter((file) => file !== '')
 const write = process.argv.includes('--write')
@@ -32,7 +35,9 @@ for (const file of files) {
   else unformatted.push(file)
 }
 if (unformatted.length > 0) {
-  console.error(`native-format: ${unformatted.length} file(s) not formatted as .clang-format says; run \`npm run format\`:\n  ${unformatted.join('\n  ')}`)
+  console.error(
+    `native-format: ${unformatted.length} file(s) not formatted as .clang-format says; run \`npm run format\`:\n  ${unformatted.join('\n  ')}`,
+  )
   process.exit(1)
 }
 console.log(`native-format: ${files.length} C and C++ files ${write ? 'formatted' : 'checked'}`)

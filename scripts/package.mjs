@@ -58,7 +58,22 @@ export function stagePackage(stage) {
     cpSync(path.join(root, file), path.join(stage, file))
   }
   const tsc = require.resolve('typescript/bin/tsc')
-  execFileSync(process.execPath, [tsc, '-p', path.join(root, 'tsconfig.json'), '--removeComments', '--declaration', 'false', '--sourceMap', 'false', '--outDir', path.join(stage, 'dist')], { stdio: 'inherit' })
+  execFileSync(
+    process.execPath,
+    [
+      tsc,
+      '-p',
+      path.join(root, 'tsconfig.json'),
+      '--removeComments',
+      '--declaration',
+      'false',
+      '--sourceMap',
+      'false',
+      '--outDir',
+      path.join(stage, 'dist'),
+    ],
+    { stdio: 'inherit' },
+  )
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   writeFileSync(path.join(stage, 'package.json'), JSON.stringify(publishedManifest(manifest), null, 2) + '\n')
 }

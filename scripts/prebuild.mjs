@@ -57,7 +57,10 @@ function nodeDir() {
 function stagingCopy() {
   const staging = mkdtempSync(path.join(os.tmpdir(), 'rseq-prebuild-'))
   for (const entry of ['package.json', 'binding.gyp', 'native']) {
-    cpSync(path.join(root, entry), path.join(staging, entry), { recursive: true, filter: (from) => from !== path.join(root, 'native', 'build') })
+    cpSync(path.join(root, entry), path.join(staging, entry), {
+      recursive: true,
+      filter: (from) => from !== path.join(root, 'native', 'build'),
+    })
   }
   symlinkSync(path.join(root, 'node_modules'), path.join(staging, 'node_modules'))
   return staging
@@ -82,7 +85,9 @@ const staging = stagingCopy()
 try {
   for (const arch of arches) {
     if (!prebuild(arch, staging)) {
-      process.stderr.write(`npm run prebuild: building prebuilds/linux-${arch} failed (the compiler's output is above); build/ is untouched\n`)
+      process.stderr.write(
+        `npm run prebuild: building prebuilds/linux-${arch} failed (the compiler's output is above); build/ is untouched\n`,
+      )
       process.exitCode = 1
       break
     }

@@ -26,8 +26,16 @@ const LAUNCHER_SOURCE = path.join(root, 'test', 'fixtures', 'seccomp-launcher.c'
 // -fno-sanitize-recover turns every UBSan finding into an exit; ASan always stops at its first report.
 // RSEQ_TEST_DELAY widens each sequence so preemption, migration and signals land inside them.
 const FLAGS = [
-  '-std=c++17', '-O1', '-g', '-fno-omit-frame-pointer', '-pthread', '-Wall', '-Wextra',
-  '-fsanitize=address,undefined', '-fno-sanitize-recover=all', '-DRSEQ_TEST_DELAY=300',
+  '-std=c++17',
+  '-O1',
+  '-g',
+  '-fno-omit-frame-pointer',
+  '-pthread',
+  '-Wall',
+  '-Wextra',
+  '-fsanitize=address,undefined',
+  '-fno-sanitize-recover=all',
+  '-DRSEQ_TEST_DELAY=300',
 ]
 const SANITIZER_ENV = {
   ASAN_OPTIONS: 'halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1:check_initialization_order=1',
@@ -108,7 +116,9 @@ function run(configuration) {
 // Elsewhere every thread falls back and only exactness and the absence of reports can be checked.
 function expectations({ configuration, problems, summary }, hostHasRseq) {
   if (!summary || !hostHasRseq) return
-  const taken = Object.entries(summary.strategies).filter(([, count]) => count > 0).map(([name]) => name)
+  const taken = Object.entries(summary.strategies)
+    .filter(([, count]) => count > 0)
+    .map(([name]) => name)
   const unexpected = taken.filter((name) => !configuration.strategies.includes(name))
   if (unexpected.length > 0) problems.push(`strategies ${taken.join(', ')}`)
   if (configuration.drainMode && summary.drainMode !== configuration.drainMode) {
@@ -134,14 +144,23 @@ const results = runs.map((each) => finish(each, hostHasRseq))
 for (const result of results) {
   const s = result.summary
   const detail = s
-    ? `${s.workers} threads (${Object.entries(s.strategies).filter(([, n]) => n).map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+    ? `${s.workers} threads (${Object.entries(s.strategies)
+        .filter(([, n]) => n)
+        .map(([k, n]) => `${k} ${n}`)
+        .join(', ')}), ` +
       `${s.adds} added, ${s.compareStores} compare-and-stores (${s.compareFailures} failed first), ` +
       `${s.signalAdds} signal-handler adds, ${s.migrations} migrations, ${s.drains} drains (${s.drainMode}), ${s.aborts} aborts`
     : ''
   console.log(`${result.ok ? 'ok  ' : 'FAIL'} ${result.name.padEnd(15)} ${result.seconds}s  ${detail}`)
   if (!result.ok) {
     console.log(`     ${result.problems.join('; ')}`)
-    console.log(result.stderr.split('\n').slice(0, 40).map((line) => `     | ${line}`).join('\n'))
+    console.log(
+      result.stderr
+        .split('\n')
+        .slice(0, 40)
+        .map((line) => `     | ${line}`)
+        .join('\n'),
+    )
   }
 }
 console.log(`json ${JSON.stringify(results.map(({ stderr: _stderr, ...rest }) => rest))}`)

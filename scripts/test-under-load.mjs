@@ -6,9 +6,7 @@
 import { spawn } from 'node:child_process'
 import * as os from 'node:os'
 
-const hogs = Array.from({ length: os.availableParallelism() }, () =>
-  spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }),
-)
+const hogs = Array.from({ length: os.availableParallelism() }, () => spawn(process.execPath, ['-e', 'for (;;) {}'], { stdio: 'ignore' }))
 const stopHogs = () => {
   for (const hog of hogs) hog.kill('SIGKILL')
 }
@@ -17,9 +15,13 @@ process.on('SIGINT', () => process.exit(130))
 process.on('SIGTERM', () => process.exit(143))
 
 console.log(`test-under-load: ${hogs.length} busy loops running (pids ${hogs.map((hog) => hog.pid).join(', ')})`)
-const vitest = spawn(process.execPath, [new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pathname, 'run', ...process.argv.slice(2)], {
-  stdio: 'inherit',
-})
+const vitest = spawn(
+  process.execPath,
+  [new URL('../node_modules/vitest/vitest.mjs', import.meta.url).pathname, 'run', ...process.argv.slice(2)],
+  {
+    stdio: 'inherit',
+  },
+)
 vitest.on('exit', (code, signal) => {
   const stillBusy = hogs.every((hog) => hog.exitCode === null && hog.signalCode === null)
   stopHogs()

@@ -20,10 +20,11 @@ const EMULATION_SOURCES = ['test/fixtures/sequence-emulation.cc', 'native/percpu
 async function buildEmulation(compiler: string, output: string, extra: string[]): Promise<string> {
   const binary = path.join(root, 'test', '.build', output)
   mkdirSync(path.dirname(binary), { recursive: true })
-  await runCommandOk(compiler, [
-    '-O2', '-std=c++17', '-DRSEQ_TEST_DELAY=2000', ...extra, '-o', binary,
-    ...EMULATION_SOURCES.map((source) => path.join(root, source)),
-  ], { timeoutMs: 300_000 })
+  await runCommandOk(
+    compiler,
+    ['-O2', '-std=c++17', '-DRSEQ_TEST_DELAY=2000', ...extra, '-o', binary, ...EMULATION_SOURCES.map((source) => path.join(root, source))],
+    { timeoutMs: 300_000 },
+  )
   return binary
 }
 
@@ -40,10 +41,21 @@ async function runEmulation(command: string[]): Promise<EmulationReport> {
 }
 
 const EMULATION_CHECKS = [
-  'addReturnsCpu', 'addWritesThatCpu', 'armsDescriptor', 'casStoresWhenExpected', 'casRefusesOtherwise',
-  'maxNeverLowers', 'maxRaises', 'indexesByMmCid', 'addFollowsActiveSet', 'scribbledSetWordStaysInside',
-  'boundsCheckRejects', 'abortsHappen', 'signatureFound',
-  'abortedAddsLeaveNoTrace', 'continuesOnNewCpu',
+  'addReturnsCpu',
+  'addWritesThatCpu',
+  'armsDescriptor',
+  'casStoresWhenExpected',
+  'casRefusesOtherwise',
+  'maxNeverLowers',
+  'maxRaises',
+  'indexesByMmCid',
+  'addFollowsActiveSet',
+  'scribbledSetWordStaysInside',
+  'boundsCheckRejects',
+  'abortsHappen',
+  'signatureFound',
+  'abortedAddsLeaveNoTrace',
+  'continuesOnNewCpu',
 ]
 
 function expectEveryCheck(report: EmulationReport): void {
@@ -109,7 +121,9 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
   it('loads under arm64 Node in qemu-user and takes fallback with ENOSYS on every thread', async (context) => {
     if (node === undefined) return context.skip(noNodeReason)
     const report = await runNodeJson<{ main: Record<string, unknown>; firstRound: Record<string, unknown>[] }>(
-      'thread-report.cjs', ['--workers', '2', '--samples', '200'], { node, env: { RSEQ_PACKAGE: copy } },
+      'thread-report.cjs',
+      ['--workers', '2', '--samples', '200'],
+      { node, env: { RSEQ_PACKAGE: copy } },
     )
     for (const thread of [report.main, ...report.firstRound]) {
       expect(thread.arch).toBe('arm64')
@@ -129,7 +143,9 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
   it('sums exactly with 4 workers adding there', async (context) => {
     if (node === undefined) return context.skip(noNodeReason)
     const result = await runNodeJson<{ expected: string; observed: string; workerStrategies: string[] }>(
-      'percpu-workers.cjs', ['--workers', '4', '--adds', '50000'], { node, env: { RSEQ_PACKAGE: copy } },
+      'percpu-workers.cjs',
+      ['--workers', '4', '--adds', '50000'],
+      { node, env: { RSEQ_PACKAGE: copy } },
     )
     expect(result.workerStrategies).toEqual(['fallback', 'fallback', 'fallback', 'fallback'])
     expect(result.observed).toBe(result.expected)

@@ -15,7 +15,8 @@ const otherMachine = process.arch === 'x64' ? ELF_MACHINES.arm64 : ELF_MACHINES.
 describe('scripts/build-changed.mjs, in a copy of the package built as npm install builds it', () => {
   let copy: string
   // A rebuild of the addon takes most of a minute on two cores, more on a loaded machine.
-  const buildChanged = () => runCommand(process.execPath, [path.join(copy, 'scripts', 'build-changed.mjs')], { cwd: copy, timeoutMs: 600_000 })
+  const buildChanged = () =>
+    runCommand(process.execPath, [path.join(copy, 'scripts', 'build-changed.mjs')], { cwd: copy, timeoutMs: 600_000 })
 
   beforeAll(() => {
     copy = packageCopy('build-changed')
@@ -50,7 +51,10 @@ describe('scripts/build-changed.mjs, in a copy of the package built as npm insta
     const result = await buildChanged()
     expect(result.status, result.stderr).toBe(0)
     expect(result.stdout).toMatch(
-      new RegExp(`^build-changed: build/Release/rseq\\.node cannot be this machine's addon: it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}: node-gyp rebuild$`, 'm'),
+      new RegExp(
+        `^build-changed: build/Release/rseq\\.node cannot be this machine's addon: it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}: node-gyp rebuild$`,
+        'm',
+      ),
     )
     expect(readFileSync(addon).readUInt16LE(18)).toBe(thisMachine.number)
   }, 900_000)
@@ -63,7 +67,9 @@ describe('scripts/build-changed.mjs, in a copy of the package built as npm insta
     try {
       const result = await buildChanged()
       expect(result.status).toBe(1)
-      expect(result.stderr).toMatch(/^build-changed: build\/Release\/rseq\.node was built but does not load \(.*Error.*\); the tests would run without it, so they do not run$/m)
+      expect(result.stderr).toMatch(
+        /^build-changed: build\/Release\/rseq\.node was built but does not load \(.*Error.*\); the tests would run without it, so they do not run$/m,
+      )
     } finally {
       writeFileSync(addon, built)
     }

@@ -27,7 +27,7 @@ function worker(diagnosis: Diagnosis) {
 }
 
 describe('rseq doctor', () => {
-  it('on this host: kernel, glibc and both threads on glibc\'s registration, verdict OK', async () => {
+  it("on this host: kernel, glibc and both threads on glibc's registration, verdict OK", async () => {
     const diagnosis = await doctorJson()
     expect(diagnosis.kernel.release).toBe(os.release())
     expect(diagnosis.kernel.hasRseq).toBe(true)
@@ -47,14 +47,19 @@ describe('rseq doctor', () => {
   it('names the native build it loaded, and where none loads (node --no-addons) the portable path and why', async () => {
     expect((await doctorJson()).nativeBuild).toBe(path.join('build', 'Release', 'rseq.node'))
     const diagnosis = await doctorJson({ nodeArgs: ['--no-addons'] })
-    expect([diagnosis.nativeBuild, diagnosis.mainThread.strategy, worker(diagnosis).strategy, diagnosis.verdict.ok]).toEqual([null, 'portable', 'portable', false])
+    expect([diagnosis.nativeBuild, diagnosis.mainThread.strategy, worker(diagnosis).strategy, diagnosis.verdict.ok]).toEqual([
+      null,
+      'portable',
+      'portable',
+      false,
+    ])
     expect(diagnosis.verdict.text).toMatch(/^rseq is not used: no native build is loaded .* loading addons is disabled/)
     const text = (await runNode(doctorCli, ['doctor'], { nodeArgs: ['--no-addons'] })).stdout
     expect(text).toMatch(/native build\s+none loaded: the portable JavaScript path runs/)
     expect(text).toMatch(/current CPU\s+-1/)
   })
 
-  it('lists the user\'s host-wide stores in /dev/shm: size, how full, and the processes that map them', async () => {
+  it("lists the user's host-wide stores in /dev/shm: size, how full, and the processes that map them", async () => {
     const name = `rseq-doctor-${process.pid}.metrics`
     const file = path.join('/dev/shm', name)
     const script = `const s = require(${JSON.stringify(root)}).MetricStore.open(${JSON.stringify(name)}); s.counter('a_total', { labelNames: ['x'] }).add(1, { x: '1' }); s.counter('a_total', { labelNames: ['x'] }).add(1, { x: '2' }); process.stdout.write('open'); process.stdin.resume()`
@@ -62,7 +67,14 @@ describe('rseq doctor', () => {
     try {
       await new Promise((resolve) => holder.stdout.once('data', resolve))
       const listed = (await doctorJson()).stores.find((store) => store.path === file)
-      expect(listed).toEqual({ path: file, bytes: statSync(file).size, version: STORE_VERSION, series: { used: 2, capacity: 4096 }, metrics: { used: 1, capacity: 256 }, processes: [holder.pid] })
+      expect(listed).toEqual({
+        path: file,
+        bytes: statSync(file).size,
+        version: STORE_VERSION,
+        series: { used: 2, capacity: 4096 },
+        metrics: { used: 1, capacity: 256 },
+        processes: [holder.pid],
+      })
       const text = (await runNode(doctorCli, ['doctor'])).stdout
       expect(text).toContain(`${file}: ${statSync(file).size} bytes, 2/4096 series, 1/256 metrics, mapped by process ${holder.pid}`)
     } finally {
@@ -82,7 +94,7 @@ describe('rseq doctor', () => {
     expect(text).toMatch(/drain\s+no rseq fence \(Linux < 5\.10 or membarrier refused\)/)
   })
 
-  it('with glibc\'s registration off: the tunable, and own registrations on both threads', async () => {
+  it("with glibc's registration off: the tunable, and own registrations on both threads", async () => {
     const diagnosis = await doctorJson({ env: GLIBC_RSEQ_OFF })
     expect(diagnosis.glibc.tunable).toBe('0')
     expect(diagnosis.glibc.symbols?.size).toBe(0)
@@ -209,7 +221,12 @@ describe('rseq-bench --quick', () => {
     const svg = readFileSync(svgFile, 'utf8')
     expect(svg.startsWith('<svg')).toBe(true)
     expect(svg.trim().endsWith('</svg>')).toBe(true)
-    for (const name of ['PerCpuCounter.add (rseq)', 'PerCpuCounter.add (fallback)', 'shared Atomics.add', 'Atomics.add sharded by currentCpu()']) {
+    for (const name of [
+      'PerCpuCounter.add (rseq)',
+      'PerCpuCounter.add (fallback)',
+      'shared Atomics.add',
+      'Atomics.add sharded by currentCpu()',
+    ]) {
       expect(svg).toContain(`data-series="${name}"`)
     }
     expect(svg).toMatch(/workers adding at once/)

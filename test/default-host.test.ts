@@ -11,7 +11,7 @@ describe('on a default glibc host', () => {
     threads = [report.main, ...report.firstRound]
   })
 
-  it('uses glibc\'s registration on the main thread and in workers', async () => {
+  it("uses glibc's registration on the main thread and in workers", async () => {
     expect(report.firstRound).toHaveLength(2)
     for (const thread of threads) {
       expect(thread.strategy).toBe('glibc')
@@ -21,7 +21,7 @@ describe('on a default glibc host', () => {
     }
   })
 
-  it('reports glibc\'s symbols and the architecture', async () => {
+  it("reports glibc's symbols and the architecture", async () => {
     const { main } = report
     expect(main.glibc).not.toBeNull()
     expect(main.glibc!.size).toBeGreaterThanOrEqual(20)
@@ -29,7 +29,7 @@ describe('on a default glibc host', () => {
     expect(main.arch).toBe(process.arch)
   })
 
-  it('reports the signature the kernel holds glibc\'s registration under, on every thread', async () => {
+  it("reports the signature the kernel holds glibc's registration under, on every thread", async () => {
     for (const thread of threads) {
       expect(thread.kernelAnswers).toEqual({ reported: 'EBUSY', other: 'EPERM' })
     }

@@ -22,14 +22,17 @@ describe('the link check (scripts/check-links.mjs)', () => {
   it('names a missing file, a missing anchor and an anchor into a file that is not Markdown', async () => {
     const page = path.join(scratch, 'page.md')
     writeFileSync(path.join(scratch, 'other.md'), '# Other page\n\n## `info()` and friends\n\n<a id="explicit"></a>\n')
-    writeFileSync(page, [
-      '# Page',
-      '[fine](other.md#info-and-friends) [fine too](other.md#explicit) [here](#page) [site](https://example.com/x#y)',
-      '[gone](missing.md) [no anchor](other.md#nowhere) [not markdown](other.json#x)',
-      '```',
-      '[inside code](nowhere.md)',
-      '```',
-    ].join('\n'))
+    writeFileSync(
+      page,
+      [
+        '# Page',
+        '[fine](other.md#info-and-friends) [fine too](other.md#explicit) [here](#page) [site](https://example.com/x#y)',
+        '[gone](missing.md) [no anchor](other.md#nowhere) [not markdown](other.json#x)',
+        '```',
+        '[inside code](nowhere.md)',
+        '```',
+      ].join('\n'),
+    )
     writeFileSync(path.join(scratch, 'other.json'), '{}')
     const result = await runCommand(process.execPath, [checkLinks, page])
     expect(result.status).toBe(1)

@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { earlyAdopterLibrary } from './helpers/native-fixtures'
 import { GLIBC_RSEQ_OFF, agreesWithGetcpuSyscall, threadReport, type ProcessReport } from './helpers/thread-report'
 
-describe('with an early adopter preloaded and glibc\'s registration off', () => {
+describe("with an early adopter preloaded and glibc's registration off", () => {
   let report: ProcessReport
   beforeAll(async () => {
     report = await threadReport({ env: { ...GLIBC_RSEQ_OFF, LD_PRELOAD: earlyAdopterLibrary() }, workers: 2 })
@@ -30,7 +30,7 @@ describe('with an early adopter preloaded and glibc\'s registration off', () => 
   })
 })
 
-describe('with an early adopter preloaded and glibc\'s registration on', () => {
+describe("with an early adopter preloaded and glibc's registration on", () => {
   it('prefers glibc, whose registration the early adopter could not override', async () => {
     const report = await threadReport({ env: { LD_PRELOAD: earlyAdopterLibrary() }, workers: 1 })
     expect(report.main.strategy).toBe('glibc')

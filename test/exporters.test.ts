@@ -4,7 +4,14 @@
 // (The runtime matrix runs the same comparison in every runtime: test/runtimes.test.ts.)
 import * as fs from 'node:fs'
 import * as path from 'node:path'
-import { AggregationTemporality, DataPointType, InMemoryMetricExporter, MeterProvider, PeriodicExportingMetricReader, type ResourceMetrics } from '@opentelemetry/sdk-metrics'
+import {
+  AggregationTemporality,
+  DataPointType,
+  InMemoryMetricExporter,
+  MeterProvider,
+  PeriodicExportingMetricReader,
+  type ResourceMetrics,
+} from '@opentelemetry/sdk-metrics'
 import { PrometheusExporter } from '@opentelemetry/exporter-prometheus'
 import * as prometheusIo from '@prometheus-io/client'
 import * as promClient from 'prom-client'
@@ -26,7 +33,7 @@ const libraries = [
 ]
 
 describe.each(libraries)('registerStore() for $name', ({ library, registerStore }) => {
-  it('puts the store\'s series next to the registry\'s own metrics, exactly', async () => {
+  it("puts the store's series next to the registry's own metrics, exactly", async () => {
     const store = MetricStore.create()
     fillStore(store)
     const registry = new library.Registry()
@@ -41,7 +48,7 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     expect(json.map((metric) => metric.name).sort()).toEqual(['app_starts_total', 'http_requests_total', 'latency_seconds', 'queue_depth'])
   })
 
-  it('joins the library\'s default registry when given no registries, until unregister()', async () => {
+  it("joins the library's default registry when given no registries, until unregister()", async () => {
     const store = MetricStore.create()
     store.counter('rseq_default_registry_total').add(5)
     const exported = registerStore(store)
@@ -61,7 +68,11 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     expect(await registry.metrics()).not.toContain('requests_total')
     await runNodeJson('store-writer.cjs', [file, 'add', '64'])
     const samples = samplesOf(await registry.metrics())
-    expect(Object.entries(samples).filter(([key]) => key.startsWith('requests_total')).reduce((sum, [, value]) => sum + value, 0)).toBe(64)
+    expect(
+      Object.entries(samples)
+        .filter(([key]) => key.startsWith('requests_total'))
+        .reduce((sum, [, value]) => sum + value, 0),
+    ).toBe(64)
     store.close()
   })
 
@@ -99,7 +110,9 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     const free = new library.Registry()
     const taken = new library.Registry()
     new library.Counter({ name: 'jobs_total', help: 'mine', registers: [taken] }).inc(7)
-    expect(() => registerStore(store, { registers: [free, taken] })).toThrow('registerStore(store, options): the registry already has a metric named jobs_total, which the store exports too')
+    expect(() => registerStore(store, { registers: [free, taken] })).toThrow(
+      'registerStore(store, options): the registry already has a metric named jobs_total, which the store exports too',
+    )
     for (const registry of [free, taken]) expect(Object.prototype.hasOwnProperty.call(registry, 'metrics')).toBe(false)
     expect(samplesOf(await taken.metrics())).toEqual({ jobs_total: 7 })
     expect(samplesOf(await free.metrics())).toEqual({})
@@ -110,7 +123,7 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     store.counter('early_total').add()
     const registry = new library.Registry()
     const exported = registerStore(store, { registers: [registry] })
-    new library.Counter({ name: 'late_total', help: 'the app\'s', registers: [registry] }).inc(4)
+    new library.Counter({ name: 'late_total', help: "the app's", registers: [registry] }).inc(4)
     store.counter('late_total').add(100)
     const warnings: Error[] = []
     const onWarning = (warning: Error) => warnings.push(warning)
@@ -123,7 +136,9 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
       process.off('warning', onWarning)
       exported.unregister()
     }
-    expect(warnings.map((warning) => warning.message)).toEqual([expect.stringContaining('the registry already has a metric named late_total, made after the store was exported')])
+    expect(warnings.map((warning) => warning.message)).toEqual([
+      expect.stringContaining('the registry already has a metric named late_total, made after the store was exported'),
+    ])
   })
 
   it('rejects a read when the store cannot be read (a promise, never a throw), until the store is unregistered', async () => {
@@ -166,7 +181,10 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     }
   })
 
-  it.each([['the first', 0], ['the second', 1]])('lets two stores share a registry, %s unregistering first', async (_, leaving) => {
+  it.each([
+    ['the first', 0],
+    ['the second', 1],
+  ])('lets two stores share a registry, %s unregistering first', async (_, leaving) => {
     const stores = [MetricStore.create(), MetricStore.create()]
     stores.forEach((store, at) => store.counter(`store${at}_total`).add(at + 1))
     const registry = new library.Registry()
@@ -174,10 +192,16 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     const staying = 1 - leaving
     exports[leaving].unregister()
     stores.forEach((store, at) => store.counter(`store${at}_later_total`).add(10 * (at + 1)))
-    expect(samplesOf(await registry.metrics())).toEqual({ [`store${staying}_total`]: staying + 1, [`store${staying}_later_total`]: 10 * (staying + 1) })
+    expect(samplesOf(await registry.metrics())).toEqual({
+      [`store${staying}_total`]: staying + 1,
+      [`store${staying}_later_total`]: 10 * (staying + 1),
+    })
     // The store that left is never read again: closing it does not break the registry's reads.
     stores[leaving].close()
-    expect(samplesOf(await registry.metrics())).toEqual({ [`store${staying}_total`]: staying + 1, [`store${staying}_later_total`]: 10 * (staying + 1) })
+    expect(samplesOf(await registry.metrics())).toEqual({
+      [`store${staying}_total`]: staying + 1,
+      [`store${staying}_later_total`]: 10 * (staying + 1),
+    })
     exports[staying].unregister()
     expect(Object.prototype.hasOwnProperty.call(registry, 'metrics')).toBe(false)
     expect(samplesOf(await registry.metrics())).toEqual({})
@@ -226,7 +250,9 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
 
   it('names what is wrong with its arguments', () => {
     expect(() => registerStore({} as MetricStore)).toThrow('registerStore(store, options): `store` must be a MetricStore')
-    expect(() => registerStore(MetricStore.create(), { registers: [{}] as never })).toThrow(/`options.registers` must be an array of .* Registry objects/)
+    expect(() => registerStore(MetricStore.create(), { registers: [{}] as never })).toThrow(
+      /`options.registers` must be an array of .* Registry objects/,
+    )
   })
 })
 
@@ -242,23 +268,27 @@ function storeOfInheritedNames(): MetricStore {
 }
 
 describe('registerStore() for @prometheus-io/client, whose registry keeps metrics in a Map', () => {
-  it('exports metrics named as Object.prototype\'s members (constructor, toString, hasOwnProperty, __proto__) like any other', async () => {
+  it("exports metrics named as Object.prototype's members (constructor, toString, hasOwnProperty, __proto__) like any other", async () => {
     const registry = new prometheusIo.Registry()
     const exported = prometheusIoExport.registerStore(storeOfInheritedNames(), { registers: [registry] })
     const text = await registry.metrics()
-    INHERITED_NAMES.forEach((name, at) => expect(text).toContain(`# HELP ${name} named ${name}\n# TYPE ${name} counter\n${name} ${at + 1}\n`))
+    INHERITED_NAMES.forEach((name, at) =>
+      expect(text).toContain(`# HELP ${name} named ${name}\n# TYPE ${name} counter\n${name} ${at + 1}\n`),
+    )
     expect(text).toContain('ordinary_total 9\n')
     expect(registry.getMetricsAsArray()).toHaveLength(5)
     exported.unregister()
     expect(registry.getMetricsAsArray()).toHaveLength(0)
     // A metric of the registry's own under such a name still takes it.
-    new prometheusIo.Counter({ name: 'toString', help: 'the app\'s', registers: [registry] })
-    expect(() => prometheusIoExport.registerStore(storeOfInheritedNames(), { registers: [registry] })).toThrow('registerStore(store, options): the registry already has a metric named toString')
+    new prometheusIo.Counter({ name: 'toString', help: "the app's", registers: [registry] })
+    expect(() => prometheusIoExport.registerStore(storeOfInheritedNames(), { registers: [registry] })).toThrow(
+      'registerStore(store, options): the registry already has a metric named toString',
+    )
   })
 })
 
 describe('registerStore() for prom-client, whose registry keeps metrics in a plain object', () => {
-  it('leaves out, with one warning each, metrics named as Object.prototype\'s members (which it cannot hold), and exports the rest', async () => {
+  it("leaves out, with one warning each, metrics named as Object.prototype's members (which it cannot hold), and exports the rest", async () => {
     const registry = new promClient.Registry()
     const warnings: Array<Error & { code?: string }> = []
     const onWarning = (warning: Error) => warnings.push(warning)
@@ -267,7 +297,8 @@ describe('registerStore() for prom-client, whose registry keeps metrics in a pla
       // Every process that exports such a store, a registry each.
       for (const store of [storeOfInheritedNames(), storeOfInheritedNames()]) {
         const exported = promClientExport.registerStore(store, { registers: [registry] })
-        for (let scrape = 0; scrape < 2; scrape++) expect(await registry.metrics()).toBe('# HELP ordinary_total ordinary_total\n# TYPE ordinary_total counter\nordinary_total 9\n')
+        for (let scrape = 0; scrape < 2; scrape++)
+          expect(await registry.metrics()).toBe('# HELP ordinary_total ordinary_total\n# TYPE ordinary_total counter\nordinary_total 9\n')
         expect(Object.getPrototypeOf((registry as unknown as { _metrics: object })._metrics)).toBe(Object.prototype)
         exported.unregister()
       }
@@ -275,17 +306,19 @@ describe('registerStore() for prom-client, whose registry keeps metrics in a pla
     } finally {
       process.off('warning', onWarning)
     }
-    const expected = [...INHERITED_NAMES].sort().map((name) => [
-      'RSEQ_EXPORT_NAME_INHERITED',
-      `registerStore(store, options): the store's metric ${name} stays out of this registry, which keeps its metrics in a plain object: ` +
-        `every plain object answers for ${name} (it inherits it from Object.prototype), so the registry can hold no metric of that name; rename the metric to export it here`,
-    ])
+    const expected = [...INHERITED_NAMES]
+      .sort()
+      .map((name) => [
+        'RSEQ_EXPORT_NAME_INHERITED',
+        `registerStore(store, options): the store's metric ${name} stays out of this registry, which keeps its metrics in a plain object: ` +
+          `every plain object answers for ${name} (it inherits it from Object.prototype), so the registry can hold no metric of that name; rename the metric to export it here`,
+      ])
     expect(warnings.map((warning) => [warning.code, warning.message])).toEqual([...expected, ...expected])
   })
 })
 
 describe('prom-client and @prometheus-io/client installed side by side', () => {
-  it('keep separate registries: a store exported to one is not in the other\'s, and can be exported to both', async () => {
+  it("keep separate registries: a store exported to one is not in the other's, and can be exported to both", async () => {
     const store = MetricStore.create()
     store.counter('both_total').add(2)
     const exported = promClientExport.registerStore(store)
@@ -313,15 +346,26 @@ interface ClusterScrape {
 }
 
 describe('a host-wide store under the cluster registries, every worker exporting it', () => {
-  it.each(['prom-client', '@prometheus-io/client'])('%s aggregates it once (each worker reports the same whole), not once per worker', async (name) => {
-    const result = await runNodeJson<ClusterScrape>('exporter-cluster.cjs', [path.join(directory, `cluster-${name.replace(/\W/g, '')}.metrics`), name], { timeoutMs: 60_000 })
-    expect(result.aggregated).toEqual(result.expected)
-  })
+  it.each(['prom-client', '@prometheus-io/client'])(
+    '%s aggregates it once (each worker reports the same whole), not once per worker',
+    async (name) => {
+      const result = await runNodeJson<ClusterScrape>(
+        'exporter-cluster.cjs',
+        [path.join(directory, `cluster-${name.replace(/\W/g, '')}.metrics`), name],
+        { timeoutMs: 60_000 },
+      )
+      expect(result.aggregated).toEqual(result.expected)
+    },
+  )
 })
 
 async function otelCollect(store: MetricStore): Promise<ResourceMetrics> {
   const exporter = new InMemoryMetricExporter(AggregationTemporality.CUMULATIVE)
-  const reader = new PeriodicExportingMetricReader({ exporter, exportIntervalMillis: 60_000, metricProducers: [new StoreMetricProducer(store)] })
+  const reader = new PeriodicExportingMetricReader({
+    exporter,
+    exportIntervalMillis: 60_000,
+    metricProducers: [new StoreMetricProducer(store)],
+  })
   const provider = new MeterProvider({ readers: [reader] })
   provider.getMeter('app').createCounter('app_starts').add(1)
   await reader.forceFlush()
@@ -331,7 +375,7 @@ async function otelCollect(store: MetricStore): Promise<ResourceMetrics> {
 }
 
 describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
-  it('gives cumulative monotonic sums, gauges and explicit-bucket histograms with exact sum and count, next to the SDK\'s own metrics', async () => {
+  it("gives cumulative monotonic sums, gauges and explicit-bucket histograms with exact sum and count, next to the SDK's own metrics", async () => {
     const store = MetricStore.create()
     fillStore(store)
     const exported = await otelCollect(store)
@@ -340,7 +384,11 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     expect(scope.scope.version).toBe(require('../package.json').version)
     const byName = Object.fromEntries(scope.metrics.map((metric) => [metric.descriptor.name, metric]))
     const requests = byName.http_requests_total
-    expect(requests).toMatchObject({ dataPointType: DataPointType.SUM, isMonotonic: true, aggregationTemporality: AggregationTemporality.CUMULATIVE })
+    expect(requests).toMatchObject({
+      dataPointType: DataPointType.SUM,
+      isMonotonic: true,
+      aggregationTemporality: AggregationTemporality.CUMULATIVE,
+    })
     expect(requests.descriptor.description).toBe('Requests by route')
     expect(requests.dataPoints.map((point) => [point.attributes, point.value])).toEqual([
       [{ method: 'GET', route: '/' }, 1000],
@@ -360,7 +408,7 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     expect(startMs(requests.dataPoints[0])).toBe(store.createdAt)
   })
 
-  it('reports a store it cannot read among the collection\'s errors instead of failing the SDK\'s own metrics', async () => {
+  it("reports a store it cannot read among the collection's errors instead of failing the SDK's own metrics", async () => {
     const store = MetricStore.create()
     store.counter('c_total').add()
     store.close()
@@ -370,16 +418,25 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     // Through a reader: the SDK exports its own metrics from the same collection.
     const exported = await otelCollect(store)
     expect(exported.scopeMetrics.map((scope) => scope.scope.name)).toEqual(['app'])
-    expect(exported.scopeMetrics[0].metrics.map((metric) => [metric.descriptor.name, metric.dataPoints[0].value])).toEqual([['app_starts', 1]])
+    expect(exported.scopeMetrics[0].metrics.map((metric) => [metric.descriptor.name, metric.dataPoints[0].value])).toEqual([
+      ['app_starts', 1],
+    ])
   })
 
-  it('serves, through the SDK\'s Prometheus exporter, the values prom-client and @prometheus-io/client serve', async () => {
+  it("serves, through the SDK's Prometheus exporter, the values prom-client and @prometheus-io/client serve", async () => {
     const store = MetricStore.create()
     fillStore(store)
-    const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true, metricProducers: [new StoreMetricProducer(store)] })
+    const exporter = new PrometheusExporter({
+      preventServerStart: true,
+      withoutScopeInfo: true,
+      withoutTargetInfo: true,
+      metricProducers: [new StoreMetricProducer(store)],
+    })
     const provider = new MeterProvider({ readers: [exporter] })
     // The handler answers through response.end() once its collection is done.
-    const text = await new Promise<string>((resolve) => exporter.getMetricsRequestHandler({} as never, { statusCode: 0, setHeader() {}, end: resolve } as never))
+    const text = await new Promise<string>((resolve) =>
+      exporter.getMetricsRequestHandler({} as never, { statusCode: 0, setHeader() {}, end: resolve } as never),
+    )
     await provider.shutdown()
     const fromOpenTelemetry = storeSamples(samplesOf(text))
     for (const { library, registerStore } of libraries) {
@@ -390,20 +447,34 @@ describe('StoreMetricProducer, through the OpenTelemetry SDK', () => {
     expect(fromOpenTelemetry).toEqual(EXPECTED)
   })
 
-  it('carries metrics named as Object.prototype\'s members (constructor, toString, hasOwnProperty, __proto__) like any other', async () => {
+  it("carries metrics named as Object.prototype's members (constructor, toString, hasOwnProperty, __proto__) like any other", async () => {
     const exported = await otelCollect(storeOfInheritedNames())
-    const metrics = exported.scopeMetrics[1].metrics.map((metric) => [metric.descriptor.name, metric.descriptor.description, metric.dataPoints[0].value])
-    expect(metrics).toEqual([...INHERITED_NAMES.map((name, at) => [name, `named ${name}`, at + 1]), ['ordinary_total', '', 9]].sort(([a], [b]) => (a < b ? -1 : 1)))
+    const metrics = exported.scopeMetrics[1].metrics.map((metric) => [
+      metric.descriptor.name,
+      metric.descriptor.description,
+      metric.dataPoints[0].value,
+    ])
+    expect(metrics).toEqual(
+      [...INHERITED_NAMES.map((name, at) => [name, `named ${name}`, at + 1]), ['ordinary_total', '', 9]].sort(([a], [b]) =>
+        a < b ? -1 : 1,
+      ),
+    )
   })
 
   it('names what is wrong with its arguments', () => {
-    expect(() => new StoreMetricProducer({} as MetricStore)).toThrow('new StoreMetricProducer(store, options): `store` must be a MetricStore')
-    expect(() => new StoreMetricProducer(MetricStore.create(), { scope: { name: '' } })).toThrow(/`options.scope` must be an object with a non-empty `name`/)
+    expect(() => new StoreMetricProducer({} as MetricStore)).toThrow(
+      'new StoreMetricProducer(store, options): `store` must be a MetricStore',
+    )
+    expect(() => new StoreMetricProducer(MetricStore.create(), { scope: { name: '' } })).toThrow(
+      /`options.scope` must be an object with a non-empty `name`/,
+    )
   })
 
-  it('reads its options as own properties only: an inherited scope, or a scope\'s inherited name, is none', async () => {
+  it("reads its options as own properties only: an inherited scope, or a scope's inherited name, is none", async () => {
     const result = await new StoreMetricProducer(MetricStore.create(), Object.create({ scope: { name: 'inherited' } })).collect()
     expect(result.resourceMetrics.scopeMetrics[0].scope.name).toBe('rseq')
-    expect(() => new StoreMetricProducer(MetricStore.create(), { scope: Object.create({ name: 'inherited' }) })).toThrow(/`options.scope` must be an object with a non-empty `name`/)
+    expect(() => new StoreMetricProducer(MetricStore.create(), { scope: Object.create({ name: 'inherited' }) })).toThrow(
+      /`options.scope` must be an object with a non-empty `name`/,
+    )
   })
 })

@@ -21,13 +21,13 @@ describe('RSEQ_STRATEGY', () => {
     expect(result.stderr).toMatch(/GLIBC_TUNABLES=glibc\.pthread\.rseq=0/)
   })
 
-  it('=own with glibc\'s registration off is honoured', async () => {
+  it("=own with glibc's registration off is honoured", async () => {
     const report = await threadReport({ env: { ...GLIBC_RSEQ_OFF, RSEQ_STRATEGY: 'own' }, workers: 1 })
     expect(report.main.strategy).toBe('own')
     expect(report.firstRound[0].strategy).toBe('own')
   })
 
-  it('=glibc with glibc\'s registration off fails to load, naming what the thread would use', async () => {
+  it("=glibc with glibc's registration off fails to load, naming what the thread would use", async () => {
     const result = await runNode('thread-report.cjs', [], { env: { ...GLIBC_RSEQ_OFF, RSEQ_STRATEGY: 'glibc' } })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/RSEQ_STRATEGY=glibc cannot be honoured on this thread, which would use 'own'/)
@@ -42,7 +42,9 @@ describe('RSEQ_STRATEGY', () => {
   it('rejects an unknown value with a TypeError listing the valid ones', async () => {
     const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'fastest' } })
     expect(result.status).not.toBe(0)
-    expect(result.stderr).toMatch(/TypeError: RSEQ_STRATEGY must be one of glibc, own, legacy, fallback, portable \(or unset\); got 'fastest'/)
+    expect(result.stderr).toMatch(
+      /TypeError: RSEQ_STRATEGY must be one of glibc, own, legacy, fallback, portable \(or unset\); got 'fastest'/,
+    )
   })
 
   it('=portable takes the portable path on every thread although the native build would load', async () => {
@@ -53,7 +55,7 @@ describe('RSEQ_STRATEGY', () => {
     }
   })
 
-  it('=glibc where no addon can load (node --no-addons) fails to load, naming the loader\'s error', async () => {
+  it("=glibc where no addon can load (node --no-addons) fails to load, naming the loader's error", async () => {
     const result = await runNode('thread-report.cjs', [], { env: { RSEQ_STRATEGY: 'glibc' }, nodeArgs: ['--no-addons'] })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toMatch(/Error: RSEQ_STRATEGY=glibc needs the native build, which is not loaded: .*loading addons is disabled/)
@@ -62,13 +64,18 @@ describe('RSEQ_STRATEGY', () => {
   it('=fallback where no addon can load takes the portable path, which has no rseq either, and says so', async () => {
     const report = await threadReport({ env: { RSEQ_STRATEGY: 'fallback' }, nodeArgs: ['--no-addons'], workers: 1 })
     expect([report.main.strategy, report.firstRound[0].strategy]).toEqual(['portable', 'portable'])
-    expect(report.main.reason).toMatch(/^RSEQ_STRATEGY=fallback asks for no rseq; with no native build loaded, the portable JavaScript path runs/)
+    expect(report.main.reason).toMatch(
+      /^RSEQ_STRATEGY=fallback asks for no rseq; with no native build loaded, the portable JavaScript path runs/,
+    )
   })
 })
 
 describe('RSEQ_CALL_PATH', () => {
   const callPathOf = async (env: Record<string, string>) =>
-    runNode('thread-report.cjs', [], { env: { ...env } }).then((result) => ({ ...result, path: /"callPath":"([^"]+)"/.exec(result.stdout)?.[1] }))
+    runNode('thread-report.cjs', [], { env: { ...env } }).then((result) => ({
+      ...result,
+      path: /"callPath":"([^"]+)"/.exec(result.stdout)?.[1],
+    }))
 
   it('is N-API in Node, with or without =napi', async () => {
     expect((await callPathOf({})).path).toBe('napi')
@@ -78,7 +85,9 @@ describe('RSEQ_CALL_PATH', () => {
   it('=ffi in Node fails to load, saying why Node has no FFI path', async () => {
     const result = await callPathOf({ RSEQ_CALL_PATH: 'ffi' })
     expect(result.status).not.toBe(0)
-    expect(result.stderr).toContain("RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's node:ffi measured no faster than N-API, so Node uses N-API")
+    expect(result.stderr).toContain(
+      "RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's node:ffi measured no faster than N-API, so Node uses N-API",
+    )
   })
 
   it('refuses a value it does not know, naming the ones it does', async () => {

@@ -123,7 +123,10 @@ describe('PerCpuArray with anything', () => {
 
   it('rejects every bad cpu in get(), naming `cpu`', () => {
     const array = new PerCpuArray(1)
-    fc.assert(fc.property(notAnIndex(possibleCpus), (cpu) => rejects(() => array.get(cpu as number, 0), /`cpu`/)), { numRuns: 200 })
+    fc.assert(
+      fc.property(notAnIndex(possibleCpus), (cpu) => rejects(() => array.get(cpu as number, 0), /`cpu`/)),
+      { numRuns: 200 },
+    )
   })
 
   it('rejects bad options, naming them', () => {
@@ -199,7 +202,9 @@ describe('the functions without arguments', () => {
         const call = (f: (...a: unknown[]) => unknown) => f(...args)
         if (info().strategy === 'portable') {
           // -1 is "unknown": JavaScript cannot know its CPU without the addon.
-          expect([call(currentCpu as () => number), call(currentMmCid as () => number), call(currentNumaNode as () => number)]).toEqual([-1, -1, -1])
+          expect([call(currentCpu as () => number), call(currentMmCid as () => number), call(currentNumaNode as () => number)]).toEqual([
+            -1, -1, -1,
+          ])
         } else {
           expect(call(currentCpu as () => number)).toBeGreaterThanOrEqual(0)
           expect(call(currentMmCid as () => number)).toBeGreaterThanOrEqual(-1)

@@ -58,7 +58,12 @@ describe('the same under AddressSanitizer (the addon built with -fsanitize=addre
     asan = await instrumentedPackage('-fsanitize=address -fno-omit-frame-pointer', '-fsanitize=address')
   }, 600_000)
 
-  it.each(KINDS.flatMap((kind) => [[kind, 'fallback'], [kind, 'auto']]))('%s, strategy %s: no report, exit 0', async (kind, strategy) => {
+  it.each(
+    KINDS.flatMap((kind) => [
+      [kind, 'fallback'],
+      [kind, 'auto'],
+    ]),
+  )('%s, strategy %s: no report, exit 0', async (kind, strategy) => {
     const env = { RSEQ_PACKAGE: asan, LD_PRELOAD: libasan, ASAN_OPTIONS: 'detect_leaks=0:halt_on_error=1', RSEQ_STRATEGY: strategy }
     const { status, stderr, kept } = await keep(kind, env)
     expect(stderr).not.toMatch(/AddressSanitizer/)
@@ -72,7 +77,7 @@ describe('the native bind() the classes are built on', () => {
   it('refuses a view over a plain ArrayBuffer, whose memory transfer() could free under a kept reference', () => {
     const shared = new rseq.PerCpuCounter().buffer
     const plain = new ArrayBuffer(shared.byteLength)
-    new Uint8Array(plain).set(new Uint8Array(shared))  // a valid header, in memory that can be detached
+    new Uint8Array(plain).set(new Uint8Array(shared)) // a valid header, in memory that can be detached
     expect(() => native.bind(new BigInt64Array(plain))).toThrow(/bind\(view\): `view` must be over a SharedArrayBuffer/)
     expect(() => native.bind(new BigInt64Array(shared))).not.toThrow()
   })

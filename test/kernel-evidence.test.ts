@@ -5,7 +5,15 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, unlinkSync, writeFileSync
 import * as os from 'node:os'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { headCommit, inputFiles, MATRIX_INPUTS, RECORD_COMMAND, sourcesHash, staleness, uncommittedInputs } from '../scripts/kernels/evidence.mjs'
+import {
+  headCommit,
+  inputFiles,
+  MATRIX_INPUTS,
+  RECORD_COMMAND,
+  sourcesHash,
+  staleness,
+  uncommittedInputs,
+} from '../scripts/kernels/evidence.mjs'
 import { root } from './helpers/package-copy'
 import { runCommandOk } from './helpers/run-node'
 
@@ -25,14 +33,18 @@ describe('the staleness check (staleness(matrix))', () => {
 
   it('finds a matrix recorded from other sources stale, and says what is hashed and how to re-record', async () => {
     const stale = await staleness({ ...matrix, sources: '0'.repeat(64), commit: 'c0ffee' })
-    expect(stale).toMatch(/^docs\/kernel-matrix\.json was recorded from sources hashing to 0{64} \(commit c0ffee\), but they now hash to [0-9a-f]{64}\./)
+    expect(stale).toMatch(
+      /^docs\/kernel-matrix\.json was recorded from sources hashing to 0{64} \(commit c0ffee\), but they now hash to [0-9a-f]{64}\./,
+    )
     for (const input of MATRIX_INPUTS) expect(stale).toContain(input)
     expect(stale).toContain(`re-record with \`${RECORD_COMMAND}\` on a committed tree`)
   })
 
   it('finds a matrix without a sources hash stale: missing evidence is no evidence', async () => {
     const { sources: _, ...unhashed } = matrix
-    expect(await staleness(unhashed)).toMatch(/^docs\/kernel-matrix\.json records no `sources` hash .* so nothing ties its results to the code\./)
+    expect(await staleness(unhashed)).toMatch(
+      /^docs\/kernel-matrix\.json records no `sources` hash .* so nothing ties its results to the code\./,
+    )
   })
 })
 
@@ -60,7 +72,10 @@ describe('the sources hash (sourcesHash)', () => {
     mkdirSync(path.dirname(path.join(scratch, file)), { recursive: true })
     writeFileSync(path.join(scratch, file), text)
   }
-  const git = (...args: string[]) => runCommandOk('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], { cwd: scratch })
+  const git = (...args: string[]) =>
+    runCommandOk('git', ['-c', 'user.name=test', '-c', 'user.email=test@example.com', '-c', 'commit.gpgsign=false', ...args], {
+      cwd: scratch,
+    })
 
   beforeAll(async () => {
     for (const [file, text] of Object.entries(files)) write(file, text)
@@ -71,7 +86,9 @@ describe('the sources hash (sourcesHash)', () => {
   afterAll(() => rmSync(scratch, { recursive: true, force: true }))
 
   it('covers every file under native/ and the named inputs, in sorted order, and nothing else', async () => {
-    const inputs = Object.keys(files).filter((file) => !/judge|tables|^docs\//.test(file)).sort()
+    const inputs = Object.keys(files)
+      .filter((file) => !/judge|tables|^docs\//.test(file))
+      .sort()
     expect(await inputFiles(scratch)).toEqual(inputs)
     expect(await sourcesHash(scratch)).toBe(await sourcesHash(scratch))
     expect(await uncommittedInputs(scratch)).toEqual([])

@@ -15,7 +15,10 @@ const matrix: { rows: Boot[] } = JSON.parse(readFileSync(path.join(root, 'docs',
 const RUNS = ['default', 'own', 'pinned', 'instrumented', 'signals']
 
 function recorded(arch: string, release: string, suite: string): Boot {
-  const row = matrix.rows.find((candidate) => candidate.arch === arch && candidate.kernel?.startsWith(release) && !candidate.cmdline && candidate.userland.suite === suite)
+  const row = matrix.rows.find(
+    (candidate) =>
+      candidate.arch === arch && candidate.kernel?.startsWith(release) && !candidate.cmdline && candidate.userland.suite === suite,
+  )
   if (!row) throw new Error(`docs/kernel-matrix.json has no ${arch} ${release} boot with the ${suite} userland`)
   return row
 }
@@ -72,13 +75,17 @@ describe('the kernel judge on recorded boots', () => {
   })
 
   it('passes every boot of docs/kernel-matrix.json, given what the current checks print besides', () => {
-    for (const row of matrix.rows) expect([row.kernel, row.userland.suite, problemsOf(asPrintedNow(row))]).toEqual([row.kernel, row.userland.suite, []])
+    for (const row of matrix.rows)
+      expect([row.kernel, row.userland.suite, problemsOf(asPrintedNow(row))]).toEqual([row.kernel, row.userland.suite, []])
   })
 })
 
 describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, glibc 2.43)', () => {
   it('fails a drain that took nothing while the adders added', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => (boot.results.default.drain.taken = 0)), /^default\.drain\.taken 0, expected more than 0 while the adders added \d+/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => (boot.results.default.drain.taken = 0)),
+      /^default\.drain\.taken 0, expected more than 0 while the adders added \d+/,
+    )
   })
 
   it('fails drains that took one less than was added', () => {
@@ -86,16 +93,19 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
     expectProblem(problems, /^own\.drain\.takenPlusLeft \d+, expected \d+ \(own\.drain\.added\)$/)
   })
 
-  it.each(['exchange', 'snapshot'])("fails drain mode '%s': membarrier's rseq commands make it 'fence' on every kernel of the matrix", (mode) => {
-    const problems = problemsAfter(x64Kernel7, (boot) => {
-      boot.results.default.drain.mode = mode
-      boot.results.default.main.drain = mode
-      boot.results.own.main.drain = mode
-    })
-    for (const where of ['default.drain.mode', 'default.main.drain', 'own.main.drain']) {
-      expectProblem(problems, new RegExp(`^${where.replaceAll('.', '\\.')} '${mode}', expected 'fence' \\(membarrier has rseq commands`))
-    }
-  })
+  it.each(['exchange', 'snapshot'])(
+    "fails drain mode '%s': membarrier's rseq commands make it 'fence' on every kernel of the matrix",
+    (mode) => {
+      const problems = problemsAfter(x64Kernel7, (boot) => {
+        boot.results.default.drain.mode = mode
+        boot.results.default.main.drain = mode
+        boot.results.own.main.drain = mode
+      })
+      for (const where of ['default.drain.mode', 'default.main.drain', 'own.main.drain']) {
+        expectProblem(problems, new RegExp(`^${where.replaceAll('.', '\\.')} '${mode}', expected 'fence' \\(membarrier has rseq commands`))
+      }
+    },
+  )
 
   it("fails glibc 2.43 registering 32 bytes where the kernel's feature size is 33", () => {
     const problems = problemsAfter(x64Kernel7, (boot) => (boot.results.default.main.registration = { length: 32, mode: 'historical' }))
@@ -103,7 +113,10 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
   })
 
   it("fails glibc 2.36 registering the kernel's 33 bytes: before 2.41 glibc registers 32", () => {
-    const problems = problemsAfter(x64Kernel7Bookworm, (boot) => (boot.results.default.main.registration = { length: 33, mode: 'extended' }))
+    const problems = problemsAfter(
+      x64Kernel7Bookworm,
+      (boot) => (boot.results.default.main.registration = { length: 33, mode: 'extended' }),
+    )
     expectProblem(problems, /^default\.main\.registration\.length 33, expected 32 \(glibc 2\.36, feature size 33\)$/)
   })
 
@@ -117,9 +130,15 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
     expectProblem(problems, /^own\.main\.registration\.length 33, expected 64 \(strategy own, feature size 33, alignment 64\)$/)
   })
 
-  it.each(['count', 'drain', 'histogram', 'compareAndMax', 'ownRegistrations', 'mmCidCount'])('fails a run that printed no %s, instead of skipping it', (field) => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.default[field]), new RegExp(`^default\\.${field}: missing from the results$`))
-  })
+  it.each(['count', 'drain', 'histogram', 'compareAndMax', 'ownRegistrations', 'mmCidCount'])(
+    'fails a run that printed no %s, instead of skipping it',
+    (field) => {
+      expectProblem(
+        problemsAfter(x64Kernel7, (boot) => delete boot.results.default[field]),
+        new RegExp(`^default\\.${field}: missing from the results$`),
+      )
+    },
+  )
 
   it.each([
     ['count', 'observed'],
@@ -132,15 +151,24 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
   })
 
   it('fails a test build whose count printed no aborts where the kernel restarts sequences', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.instrumented.count.aborts), /^instrumented\.count\.aborts: missing from the results$/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => delete boot.results.instrumented.count.aborts),
+      /^instrumented\.count\.aborts: missing from the results$/,
+    )
   })
 
-  it("fails a boot whose doctor printed no feature size, which the registration lengths depend on", () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.doctor.kernel.featureSize), /^doctor\.kernel\.featureSize: missing from the results$/)
+  it('fails a boot whose doctor printed no feature size, which the registration lengths depend on', () => {
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => delete boot.results.doctor.kernel.featureSize),
+      /^doctor\.kernel\.featureSize: missing from the results$/,
+    )
   })
 
   it('fails a drain result without what the drains took', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.results.default.drain.taken), /^default\.drain\.taken missing, expected more than 0/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => delete boot.results.default.drain.taken),
+      /^default\.drain\.taken missing, expected more than 0/,
+    )
   })
 
   it('fails info().mmCid false on a 6.3+ kernel where rseq is live', () => {
@@ -155,7 +183,10 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
   })
 
   it('fails a counter indexed by mm_cid that lost one update', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => (boot.results.default.mmCidCount.observed -= 1)), /^default\.mmCidCount\.observed \d+, expected \d+ \(default\.mmCidCount\.expected\)$/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => (boot.results.default.mmCidCount.observed -= 1)),
+      /^default\.mmCidCount\.observed \d+, expected \d+ \(default\.mmCidCount\.expected\)$/,
+    )
   })
 
   it('fails a count off by one', () => {
@@ -169,11 +200,17 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
   })
 
   it('fails an instrumented build that shows no aborts where the kernel restarts sequences', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => (boot.results.instrumented.count.aborts = 0)), /^instrumented\.count\.aborts 0, expected more than 0/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => (boot.results.instrumented.count.aborts = 0)),
+      /^instrumented\.count\.aborts 0, expected more than 0/,
+    )
   })
 
   it('fails a test build under SIGPROF that shows no aborts where the kernel restarts sequences', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => (boot.results.signals.count.aborts = 0)), /^signals\.count\.aborts 0, expected more than 0/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => (boot.results.signals.count.aborts = 0)),
+      /^signals\.count\.aborts 0, expected more than 0/,
+    )
   })
 
   it('fails a boot whose checks did not finish, or whose run exited non-zero', () => {
@@ -186,7 +223,10 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
   })
 
   it('fails a record without the exit codes of its runs', () => {
-    expectProblem(problemsAfter(x64Kernel7, (boot) => delete boot.exits), /^exits: missing from the record/)
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => delete boot.exits),
+      /^exits: missing from the record/,
+    )
   })
 })
 
@@ -209,8 +249,14 @@ describe('the kernel judge and mm_cid by kernel release', () => {
 
 describe('the kernel judge on a kernel that does not restart sequences (arm64 7.0.13)', () => {
   it('fails an instrumented build with the self-test skipped that loses no updates', () => {
-    const problems = problemsAfter(arm64Regression, (boot) => (boot.results.instrumented.count.observed = boot.results.instrumented.count.expected))
-    expectProblem(problems, /^instrumented\.count\.observed \d+, expected fewer than \d+: with the self-test skipped this kernel loses updates/)
+    const problems = problemsAfter(
+      arm64Regression,
+      (boot) => (boot.results.instrumented.count.observed = boot.results.instrumented.count.expected),
+    )
+    expectProblem(
+      problems,
+      /^instrumented\.count\.observed \d+, expected fewer than \d+: with the self-test skipped this kernel loses updates/,
+    )
   })
 
   it('fails a worker that kept rseq where the self-test found the kernel does not restart', () => {

@@ -7,14 +7,14 @@ import { runCommand, runNodeJson } from './helpers/run-node'
 const root = path.join(__dirname, '..')
 
 describe('module formats', () => {
-  it('require(\'rseq\') gives the API', async () => {
+  it("require('rseq') gives the API", async () => {
     const rseq = require(root)
     expect(typeof rseq.info).toBe('function')
     expect(typeof rseq.currentCpu).toBe('function')
     expect(rseq.info().strategy).toMatch(/^(glibc|own|legacy|fallback)$/)
   })
 
-  it('import { info } from \'rseq\' gives the same functions as the default import', async () => {
+  it("import { info } from 'rseq' gives the same functions as the default import", async () => {
     const result = await runNodeJson<{ namedTypes: Record<string, string>; sameAsDefault: boolean; promClient: string[]; cpu: number }>(
       'esm-consumer.mjs',
     )

@@ -11,7 +11,16 @@ import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { detectLibc, interpreterOf, libcOfMaps, type LibcFinding } from '../lib/binding/libc-detection'
-import { ELF_MACHINES, elfMismatch, loadNative, matchingPrebuild, PACKAGE_ROOT, prebuildLibc, refusalOf, unsupportedPlatform } from '../lib/binding/addon-loader'
+import {
+  ELF_MACHINES,
+  elfMismatch,
+  loadNative,
+  matchingPrebuild,
+  PACKAGE_ROOT,
+  prebuildLibc,
+  refusalOf,
+  unsupportedPlatform,
+} from '../lib/binding/addon-loader'
 import { emulationRequired } from './helpers/emulation'
 import { root } from './helpers/package-copy'
 
@@ -29,7 +38,7 @@ describe('the C library of this process', () => {
     expect(readFileSync('/proc/self/maps', 'utf8')).toContain(found.evidence.split(' ')[0])
   })
 
-  it('would be told by the program interpreter of node: glibc\'s dynamic loader', () => {
+  it("would be told by the program interpreter of node: glibc's dynamic loader", () => {
     expect(interpreterOf(process.execPath)).toMatch(/\/ld-linux[\w.-]*\.so\.\d$/)
   })
 })
@@ -45,7 +54,10 @@ describe.skipIf(muslMissing !== null && !emulationRequired)(`a musl process${mus
     if (muslMissing !== null) throw new Error(muslMissing)
     mkdirSync(built, { recursive: true })
     const source = path.join(root, 'test', 'fixtures', 'waits-for-stdin.c')
-    for (const [name, flags] of [['dynamic', []], ['static', ['-static']]] as const) {
+    for (const [name, flags] of [
+      ['dynamic', []],
+      ['static', ['-static']],
+    ] as const) {
       const result = spawnSync(muslGcc, ['-O2', '-o', path.join(built, name), source, ...flags], { encoding: 'utf8' })
       if (result.status !== 0) throw new Error(`musl-gcc ${name} failed: ${result.stderr}`)
     }
@@ -71,10 +83,12 @@ describe.skipIf(muslMissing !== null && !emulationRequired)(`a musl process${mus
     const found = detectLibc(await running('dynamic'))
     expect(found.libc).toBe('musl')
     expect(found.evidence).toMatch(/musl.* is mapped into the process$/)
-    expect(refusalOf(prebuild('rseq.glibc.node'), found)).toMatch(/^this process runs on musl libc \(.*musl.* is mapped into the process\) and the prebuild rseq\.glibc\.node is for glibc$/)
+    expect(refusalOf(prebuild('rseq.glibc.node'), found)).toMatch(
+      /^this process runs on musl libc \(.*musl.* is mapped into the process\) and the prebuild rseq\.glibc\.node is for glibc$/,
+    )
   })
 
-  it('names musl\'s loader as its program interpreter', () => {
+  it("names musl's loader as its program interpreter", () => {
     expect(interpreterOf(path.join(built, 'dynamic'))).toMatch(/^\/lib\/ld-musl-[\w-]+\.so\.1$/)
   })
 
@@ -99,7 +113,9 @@ describe('the mapped files that name a C library', () => {
   })
 
   it('are not the anonymous mappings, the vDSO or other libraries', () => {
-    expect(libcOfMaps('7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0   [vdso]\n7f00-7f01 r-xp 0 08:01 7   /usr/lib/libstdc++.so.6\n')).toBeNull()
+    expect(
+      libcOfMaps('7ffd00000000-7ffd00002000 r-xp 00000000 00:00 0   [vdso]\n7f00-7f01 r-xp 0 08:01 7   /usr/lib/libstdc++.so.6\n'),
+    ).toBeNull()
   })
 
   it('count only when mapped executable: a data file of that name is no C library', () => {
@@ -120,14 +136,17 @@ describe('the program interpreter of a file that is not a whole ELF executable',
 
   it.each([
     ['a 54-byte 64-bit ELF header', Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]), Buffer.alloc(47)])],
-    ['program headers said to be 8 bytes long', (() => {
-      const head = Buffer.alloc(128)
-      Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(head)
-      head.writeBigUInt64LE(64n, 32) // e_phoff
-      head.writeUInt16LE(8, 54) // e_phentsize
-      head.writeUInt16LE(4, 56) // e_phnum
-      return head
-    })()],
+    [
+      'program headers said to be 8 bytes long',
+      (() => {
+        const head = Buffer.alloc(128)
+        Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1]).copy(head)
+        head.writeBigUInt64LE(64n, 32) // e_phoff
+        head.writeUInt16LE(8, 54) // e_phentsize
+        head.writeUInt16LE(4, 56) // e_phnum
+        return head
+      })(),
+    ],
     ['a text file', Buffer.from('#!/bin/sh\necho hello\n')],
   ])('is none for %s, without throwing', (name, bytes) => {
     const file = path.join(scratch, name.replace(/\W+/g, '-'))
@@ -152,7 +171,9 @@ describe('which build may load', () => {
 
   it('refuses a prebuild that does not say its C library, and any prebuild where the C library is unknown', () => {
     expect(refusalOf(prebuild('rseq.node'), glibc)).toBe('the prebuild rseq.node does not say which C library it was built against')
-    expect(refusalOf(prebuild('rseq.glibc.node'), unknown)).toMatch(/^could not tell which C library this process runs on \(\/proc\/self\/maps could not be read\)/)
+    expect(refusalOf(prebuild('rseq.glibc.node'), unknown)).toMatch(
+      /^could not tell which C library this process runs on \(\/proc\/self\/maps could not be read\)/,
+    )
   })
 
   it('takes a local build on any C library: it was compiled on this machine', () => {
@@ -182,7 +203,12 @@ describe('loadNative() in a package whose only native build is a glibc prebuild'
   })
 
   it('does not load it where the C library cannot be told, even when telling throws, and still expected one', () => {
-    const loaded = loadNative({ root: withPrebuild, findLibc: () => { throw new Error('EACCES') } })
+    const loaded = loadNative({
+      root: withPrebuild,
+      findLibc: () => {
+        throw new Error('EACCES')
+      },
+    })
     expect(!loaded.binding && loaded.reason).toMatch(/^could not tell which C library this process runs on \(reading it failed: EACCES\)/)
     expect(!loaded.binding && loaded.expected).toBe(true)
   })
@@ -197,7 +223,7 @@ describe('loadNative() in a package whose only native build is a glibc prebuild'
     })
   })
 
-  it('names musl where there is no build at all on musl, and node-gyp-build\'s answer elsewhere, where one was expected', () => {
+  it("names musl where there is no build at all on musl, and node-gyp-build's answer elsewhere, where one was expected", () => {
     expect(loadNative({ root: empty, findLibc: () => musl })).toEqual({
       binding: null,
       reason: expect.stringMatching(/^this process runs on musl libc .* and the package has no musl prebuild; build the addon here/),
@@ -205,7 +231,9 @@ describe('loadNative() in a package whose only native build is a glibc prebuild'
     })
     expect(loadNative({ root: empty, findLibc: () => glibc })).toEqual({
       binding: null,
-      reason: expect.stringMatching(/^no native build was found \(No native build was found for platform=linux arch=\w+ .*\); reinstall rseq, or build the addon here/),
+      reason: expect.stringMatching(
+        /^no native build was found \(No native build was found for platform=linux arch=\w+ .*\); reinstall rseq, or build the addon here/,
+      ),
       expected: true,
     })
   })
@@ -232,8 +260,12 @@ describe('the ELF header of a build', () => {
   }
 
   it(`names the machine of a build made for another one: ${otherMachine.name} here, on ${thisMachine.name}`, () => {
-    expect(elfMismatch(file('other.node', elfHeaderFor(otherMachine.number)))).toBe(`it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}`)
-    expect(elfMismatch(file('riscv.node', elfHeaderFor(243)))).toBe(`it is built for ELF machine 243, and this machine is ${thisMachine.name}`)
+    expect(elfMismatch(file('other.node', elfHeaderFor(otherMachine.number)))).toBe(
+      `it is built for ${otherMachine.name}, and this machine is ${thisMachine.name}`,
+    )
+    expect(elfMismatch(file('riscv.node', elfHeaderFor(243)))).toBe(
+      `it is built for ELF machine 243, and this machine is ${thisMachine.name}`,
+    )
   })
 
   it('says a file that is not an ELF object is none, whatever its length', () => {
@@ -242,7 +274,7 @@ describe('the ELF header of a build', () => {
     expect(elfMismatch(file('long-text.node', Buffer.from('#!/bin/sh\n'.repeat(10))))).toBe('it is not an ELF shared object')
   })
 
-  it('has nothing to say of this machine\'s build, of a file it cannot read, or for an architecture the package does not build for', () => {
+  it("has nothing to say of this machine's build, of a file it cannot read, or for an architecture the package does not build for", () => {
     expect(elfMismatch(localBuild)).toBeNull()
     expect(elfMismatch(file('this.node', elfHeaderFor(thisMachine.number)))).toBeNull()
     expect(elfMismatch(path.join(scratch, 'never-made.node'))).toBeNull()
@@ -277,7 +309,9 @@ describe('loadNative() in a package whose local build does not load', () => {
     expect(loadNative({ root: withPrebuild, findLibc: () => glibc })).toEqual({
       binding: null,
       reason: expect.stringMatching(
-        new RegExp(`${skippedLocal}, and the prebuild prebuilds/linux-\\w+/rseq\\.glibc\\.node could not be loaded \\(it is not an ELF shared object; .+\\); reinstall rseq, or build the addon here with \`npx rseq build\``),
+        new RegExp(
+          `${skippedLocal}, and the prebuild prebuilds/linux-\\w+/rseq\\.glibc\\.node could not be loaded \\(it is not an ELF shared object; .+\\); reinstall rseq, or build the addon here with \`npx rseq build\``,
+        ),
       ),
       expected: true,
     })
@@ -286,7 +320,11 @@ describe('loadNative() in a package whose local build does not load', () => {
   it('holds that prebuild to the C library rules, and a local build made here still makes a native build expected on musl', () => {
     expect(loadNative({ root: withPrebuild, findLibc: () => musl })).toEqual({
       binding: null,
-      reason: expect.stringMatching(new RegExp(`${skippedLocal}, and this process runs on musl libc \\(.+\\) and the prebuild rseq\\.glibc\\.node is for glibc; build the addon here`)),
+      reason: expect.stringMatching(
+        new RegExp(
+          `${skippedLocal}, and this process runs on musl libc \\(.+\\) and the prebuild rseq\\.glibc\\.node is for glibc; build the addon here`,
+        ),
+      ),
       expected: true,
     })
   })
@@ -296,7 +334,9 @@ describe('loadNative() in a package whose local build does not load', () => {
     expect(loadNative({ root: withoutPrebuild, findLibc: () => glibc })).toEqual({
       binding: null,
       reason: expect.stringMatching(
-        new RegExp(`${skippedLocal}, and the package has no prebuild for linux-${process.arch} to load instead; rebuild it for this machine with \`npx rseq build\``),
+        new RegExp(
+          `${skippedLocal}, and the package has no prebuild for linux-${process.arch} to load instead; rebuild it for this machine with \`npx rseq build\``,
+        ),
       ),
       expected: true,
     })
@@ -313,7 +353,10 @@ describe('platforms without a native build', () => {
     expect(unsupportedPlatform(platform, arch)).toMatch(reason)
   })
 
-  it.each([['linux', 'x64'], ['linux', 'arm64']])('%s-%s may have one', (platform, arch) => {
+  it.each([
+    ['linux', 'x64'],
+    ['linux', 'arm64'],
+  ])('%s-%s may have one', (platform, arch) => {
     expect(unsupportedPlatform(platform, arch)).toBeNull()
   })
 })

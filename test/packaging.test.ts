@@ -25,8 +25,13 @@ const arches = missingCrossTools() === null ? [process.arch, otherArch] : [proce
 const noTarball = arches.length < 2 && !emulationRequired
 const MAX_TARBALL_BYTES = 300_000
 
-
-interface NpmRelease { name: string; version: string; package: string; kind: 'node'; binary: string }
+interface NpmRelease {
+  name: string
+  version: string
+  package: string
+  kind: 'node'
+  binary: string
+}
 const versions = require('../scripts/runtimes/versions.json') as { npm: NpmRelease[]; installs: { node: string; npm: string }[] }
 const installs = versions.installs.map(({ node, npm }) => ({
   node: runtimes.find((runtime) => runtime.name === node)!,
@@ -43,7 +48,9 @@ beforeAll(async () => {
   await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), ...args], { cwd: copy, timeoutMs: 600_000 })
   rmSync(path.join(copy, 'build'), { recursive: true, force: true })
   if (!noTarball) {
-    const out = await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'package.mjs'), '--out', path.join(copy, 'out')], { cwd: copy })
+    const out = await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'package.mjs'), '--out', path.join(copy, 'out')], {
+      cwd: copy,
+    })
     tarball = out.trim()
   }
 }, 600_000)
@@ -75,9 +82,18 @@ describe.skipIf(noTarball)('npm run package', () => {
 
   it(`makes a tarball under ${MAX_TARBALL_BYTES / 1000} kB with both prebuilds, dist/ and the native sources`, () => {
     expect(statSync(tarball).size).toBeLessThan(MAX_TARBALL_BYTES)
-    expect(entries.filter((entry) => entry.endsWith('.node')).sort()).toEqual((PREBUILDS as string[]).map((file) => `package/${file}`).sort())
+    expect(entries.filter((entry) => entry.endsWith('.node')).sort()).toEqual(
+      (PREBUILDS as string[]).map((file) => `package/${file}`).sort(),
+    )
     expect(entries.filter((entry) => entry.endsWith('.map'))).toEqual([])
-    for (const file of ['package/dist/index.js', 'package/dist/index.d.ts', 'package/native/binding.gyp', 'package/native/registration/thread_rseq.cc', 'package/README.md', 'package/LICENSE']) {
+    for (const file of [
+      'package/dist/index.js',
+      'package/dist/index.d.ts',
+      'package/native/binding.gyp',
+      'package/native/registration/thread_rseq.cc',
+      'package/README.md',
+      'package/LICENSE',
+    ]) {
       expect(entries).toContain(file)
     }
   })
@@ -90,7 +106,13 @@ describe.skipIf(noTarball)('npm run package', () => {
   })
 
   it('installs everywhere npm runs: no os or cpu restriction, not private, nothing only the checkout needs', () => {
-    expect([manifest.os, manifest.cpu, manifest.private, manifest.devDependencies, manifest.allowScripts]).toEqual([undefined, undefined, undefined, undefined, undefined])
+    expect([manifest.os, manifest.cpu, manifest.private, manifest.devDependencies, manifest.allowScripts]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ])
     expect(manifest.name).toBe('rseq')
   })
 })
@@ -105,81 +127,88 @@ function readmeExample(): string {
 
 const NPM_NOISE = /install.script|allowScripts|node-gyp|gyp |prebuild|warn/i
 
-describe.skipIf(noTarball).each(installs)('installing the tarball with npm $npm.version under Node $node.version, no compiler on PATH', ({ node, npm }) => {
-  let project: string
-  let npmCli: string
-  let env: NodeJS.ProcessEnv
+describe.skipIf(noTarball).each(installs)(
+  'installing the tarball with npm $npm.version under Node $node.version, no compiler on PATH',
+  ({ node, npm }) => {
+    let project: string
+    let npmCli: string
+    let env: NodeJS.ProcessEnv
 
-  const npmRun = (args: string[]) => runCommand(path.join(project, 'bin', 'node'), [npmCli, ...args], { cwd: project, env, timeoutMs: 300_000 })
-  const runExample = () => runCommand(path.join(project, 'bin', 'node'), ['example.js'], { cwd: project, env, timeoutMs: 120_000 })
+    const npmRun = (args: string[]) =>
+      runCommand(path.join(project, 'bin', 'node'), [npmCli, ...args], { cwd: project, env, timeoutMs: 300_000 })
+    const runExample = () => runCommand(path.join(project, 'bin', 'node'), ['example.js'], { cwd: project, env, timeoutMs: 120_000 })
 
-  beforeAll(async () => {
-    const nodeExecutable = await fetchRuntime(node)
-    npmCli = await fetchRuntime(npm as never)
-    project = path.join(root, 'test', '.build', `install-${node.name}-${npm.name}`)
-    rmSync(project, { recursive: true, force: true })
-    mkdirSync(path.join(project, 'bin'), { recursive: true })
-    symlinkSync(nodeExecutable, path.join(project, 'bin', 'node'))
-    writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
-    writeFileSync(path.join(project, 'example.js'), readmeExample())
-    const config = path.join(root, 'test', '.build', 'npm-config')
-    mkdirSync(config, { recursive: true })
-    for (const file of ['user', 'global']) writeFileSync(path.join(config, file), '')
-    env = {
-      ...cleanEnvironment(),
-      // Only node itself: no cc, g++, make or python3 for anything to build with.
-      PATH: path.join(project, 'bin'),
-      // This machine's npm settings are not a user's: an empty configuration and a cache of the tests' own.
-      npm_config_userconfig: path.join(config, 'user'),
-      npm_config_globalconfig: path.join(config, 'global'),
-      npm_config_cache: path.join(root, 'test', '.build', 'npm-cache'),
-      npm_config_update_notifier: 'false',
-      npm_config_fund: 'false',
-      npm_config_audit: 'false',
-    }
-    for (const name of Object.keys(env)) if (/^npm_(?!config_(userconfig|globalconfig|cache|update_notifier|fund|audit)$)/i.test(name)) delete env[name]
-  }, 600_000)
+    beforeAll(async () => {
+      const nodeExecutable = await fetchRuntime(node)
+      npmCli = await fetchRuntime(npm as never)
+      project = path.join(root, 'test', '.build', `install-${node.name}-${npm.name}`)
+      rmSync(project, { recursive: true, force: true })
+      mkdirSync(path.join(project, 'bin'), { recursive: true })
+      symlinkSync(nodeExecutable, path.join(project, 'bin', 'node'))
+      writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
+      writeFileSync(path.join(project, 'example.js'), readmeExample())
+      const config = path.join(root, 'test', '.build', 'npm-config')
+      mkdirSync(config, { recursive: true })
+      for (const file of ['user', 'global']) writeFileSync(path.join(config, file), '')
+      env = {
+        ...cleanEnvironment(),
+        // Only node itself: no cc, g++, make or python3 for anything to build with.
+        PATH: path.join(project, 'bin'),
+        // This machine's npm settings are not a user's: an empty configuration and a cache of the tests' own.
+        npm_config_userconfig: path.join(config, 'user'),
+        npm_config_globalconfig: path.join(config, 'global'),
+        npm_config_cache: path.join(root, 'test', '.build', 'npm-cache'),
+        npm_config_update_notifier: 'false',
+        npm_config_fund: 'false',
+        npm_config_audit: 'false',
+      }
+      for (const name of Object.keys(env))
+        if (/^npm_(?!config_(userconfig|globalconfig|cache|update_notifier|fund|audit)$)/i.test(name)) delete env[name]
+    }, 600_000)
 
-  it('installs and reinstalls with `npm ci` without a warning, with nothing on PATH but node', async () => {
-    for (const tool of ['cc', 'gcc', 'g++', 'make', 'python3']) expect(existsSync(path.join(project, 'bin', tool))).toBe(false)
-    const installed = await npmRun(['install', tarball])
-    expect(installed.status, installed.stderr).toBe(0)
-    expect(installed.stdout + installed.stderr).not.toMatch(NPM_NOISE)
-    rmSync(path.join(project, 'node_modules'), { recursive: true })
-    const cleanInstall = await npmRun(['ci'])
-    expect(cleanInstall.status, cleanInstall.stderr).toBe(0)
-    expect(cleanInstall.stdout + cleanInstall.stderr).not.toMatch(NPM_NOISE)
-    expect(existsSync(path.join(project, 'node_modules', 'rseq', 'build'))).toBe(false)
-  })
+    it('installs and reinstalls with `npm ci` without a warning, with nothing on PATH but node', async () => {
+      for (const tool of ['cc', 'gcc', 'g++', 'make', 'python3']) expect(existsSync(path.join(project, 'bin', tool))).toBe(false)
+      const installed = await npmRun(['install', tarball])
+      expect(installed.status, installed.stderr).toBe(0)
+      expect(installed.stdout + installed.stderr).not.toMatch(NPM_NOISE)
+      rmSync(path.join(project, 'node_modules'), { recursive: true })
+      const cleanInstall = await npmRun(['ci'])
+      expect(cleanInstall.status, cleanInstall.stderr).toBe(0)
+      expect(cleanInstall.stdout + cleanInstall.stderr).not.toMatch(NPM_NOISE)
+      expect(existsSync(path.join(project, 'node_modules', 'rseq', 'build'))).toBe(false)
+    })
 
-  it('runs the README example on the prebuild: glibc on every thread, exact', async () => {
-    const ran = await runExample()
-    expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 0, stderr: '' })
-    const lines = ran.stdout.trim().split('\n')
-    expect([lines[0], lines.at(-2), lines.at(-1)]).toEqual(['glibc', 'worker glibc', '1000006'])
-  })
-
-  it('runs the README example on the portable path, exact, with the prebuilds hidden, and warns once that no native build loaded', async () => {
-    const prebuilds = path.join(project, 'node_modules', 'rseq', 'prebuilds')
-    renameSync(prebuilds, `${prebuilds}.hidden`)
-    try {
+    it('runs the README example on the prebuild: glibc on every thread, exact', async () => {
       const ran = await runExample()
-      const { warnings, otherOutput } = printedWarnings(ran.stderr)
-      // One for the process, though its worker loads the package too.
-      expect({ status: ran.status, otherOutput, codes: warnings.map((warning) => warning.code) }).toEqual({
-        status: 0,
-        otherOutput: '',
-        codes: ['RSEQ_NATIVE_BUILD_NOT_LOADED'],
-      })
-      expect(warnings[0].message).toMatch(/: no native build was found \(.*\); reinstall rseq, or build the addon here with `npx rseq build`/)
+      expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 0, stderr: '' })
       const lines = ran.stdout.trim().split('\n')
-      expect([lines[0], lines.at(-2), lines.at(-1)]).toEqual(['portable', 'worker portable', '1000006'])
-      expect(lines[1]).toMatch(/^The portable JavaScript path runs .* because no native build was found/)
-    } finally {
-      renameSync(`${prebuilds}.hidden`, prebuilds)
-    }
-  })
-})
+      expect([lines[0], lines.at(-2), lines.at(-1)]).toEqual(['glibc', 'worker glibc', '1000006'])
+    })
+
+    it('runs the README example on the portable path, exact, with the prebuilds hidden, and warns once that no native build loaded', async () => {
+      const prebuilds = path.join(project, 'node_modules', 'rseq', 'prebuilds')
+      renameSync(prebuilds, `${prebuilds}.hidden`)
+      try {
+        const ran = await runExample()
+        const { warnings, otherOutput } = printedWarnings(ran.stderr)
+        // One for the process, though its worker loads the package too.
+        expect({ status: ran.status, otherOutput, codes: warnings.map((warning) => warning.code) }).toEqual({
+          status: 0,
+          otherOutput: '',
+          codes: ['RSEQ_NATIVE_BUILD_NOT_LOADED'],
+        })
+        expect(warnings[0].message).toMatch(
+          /: no native build was found \(.*\); reinstall rseq, or build the addon here with `npx rseq build`/,
+        )
+        const lines = ran.stdout.trim().split('\n')
+        expect([lines[0], lines.at(-2), lines.at(-1)]).toEqual(['portable', 'worker portable', '1000006'])
+        expect(lines[1]).toMatch(/^The portable JavaScript path runs .* because no native build was found/)
+      } finally {
+        renameSync(`${prebuilds}.hidden`, prebuilds)
+      }
+    })
+  },
+)
 
 describe.skipIf(noTarball)('npx rseq build, in an application that installed the tarball', () => {
   it('compiles the shipped sources into build/Release/rseq.node, which then loads before any prebuild', async () => {
@@ -189,7 +218,11 @@ describe.skipIf(noTarball)('npx rseq build, in an application that installed the
     writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
     const npmCli = await fetchRuntime(versions.npm.find((release) => release.name === 'npm10.8') as never)
     const nodedir = nodeDirArgs()[0]?.replace('--nodedir=', '')
-    const env = { ...cleanEnvironment(), npm_config_cache: path.join(root, 'test', '.build', 'npm-cache'), ...(nodedir ? { npm_config_nodedir: nodedir } : {}) }
+    const env = {
+      ...cleanEnvironment(),
+      npm_config_cache: path.join(root, 'test', '.build', 'npm-cache'),
+      ...(nodedir ? { npm_config_nodedir: nodedir } : {}),
+    }
     await runCommandOk(process.execPath, [npmCli, 'install', '--no-audit', '--no-fund', tarball], { cwd: project, env })
     const installed = path.join(project, 'node_modules', 'rseq')
     rmSync(path.join(installed, 'prebuilds'), { recursive: true })
@@ -197,7 +230,9 @@ describe.skipIf(noTarball)('npx rseq build, in an application that installed the
     expect(built.status, built.stdout + built.stderr).toBe(0)
     expect(built.stdout).toMatch(/a new process now chooses glibc: /)
     expect(existsSync(path.join(installed, 'build', 'Release', 'rseq.node'))).toBe(true)
-    const doctor = JSON.parse(await runCommandOk(process.execPath, [path.join(installed, 'dist', 'cli', 'rseq.js'), 'doctor', '--json'], { cwd: project, env }))
+    const doctor = JSON.parse(
+      await runCommandOk(process.execPath, [path.join(installed, 'dist', 'cli', 'rseq.js'), 'doctor', '--json'], { cwd: project, env }),
+    )
     expect([doctor.nativeBuild, doctor.mainThread.strategy]).toEqual([path.join('build', 'Release', 'rseq.node'), 'glibc'])
   }, 900_000)
 })

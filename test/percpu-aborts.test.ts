@@ -26,7 +26,7 @@ describe('a test build with a delay inside every critical section', () => {
     expect(result.observed).toBe(result.expected)
   })
 
-  it('aborts and stays exact on the package\'s own registrations, indexed by mm_cid', async () => {
+  it("aborts and stays exact on the package's own registrations, indexed by mm_cid", async () => {
     const result = await addFromWorkers(['--workers', oversubscribed, '--adds', '100000', '--kind', 'array', '--index', 'mmcid'], {
       env: { RSEQ_PACKAGE: instrumented, GLIBC_TUNABLES: 'glibc.pthread.rseq=0' },
     })

@@ -33,7 +33,7 @@ function expectExact(result: DrainResult): void {
 }
 
 describe('PerCpuCounter.drain() with 4 workers adding and a fifth draining 1,000 times', () => {
-  it('is exact behind the rseq fence on glibc\'s registrations', async () => {
+  it("is exact behind the rseq fence on glibc's registrations", async () => {
     const result = await drainWhileAdding()
     expect(result.fence).toBe(true)
     expect(result.drain).toBe('fence')
@@ -41,7 +41,7 @@ describe('PerCpuCounter.drain() with 4 workers adding and a fifth draining 1,000
     expectExact(result)
   })
 
-  it('is exact on the package\'s own registrations', async () => {
+  it("is exact on the package's own registrations", async () => {
     const result = await drainWhileAdding([], { env: GLIBC_RSEQ_OFF })
     expect(result.strategies).toEqual(['own', 'own', 'own', 'own', 'own'])
     expectExact(result)

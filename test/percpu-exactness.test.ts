@@ -8,7 +8,7 @@ import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 const FOUR_BY_250K = ['--workers', '4', '--adds', '250000']
 
 describe('4 workers x 250,000 add() on one PerCpuCounter attached with from()', () => {
-  it('sums exactly on glibc\'s registration, indexed by CPU', async () => {
+  it("sums exactly on glibc's registration, indexed by CPU", async () => {
     const result = await addFromWorkers(FOUR_BY_250K)
     expect(result.workerStrategies).toEqual(['glibc', 'glibc', 'glibc', 'glibc'])
     expect(result.observed).toBe(result.expected)
@@ -20,7 +20,7 @@ describe('4 workers x 250,000 add() on one PerCpuCounter attached with from()', 
     expect(result.observed).toBe(result.expected)
   })
 
-  it('sums exactly on the package\'s own registrations (glibc\'s off)', async () => {
+  it("sums exactly on the package's own registrations (glibc's off)", async () => {
     const result = await addFromWorkers(FOUR_BY_250K, { env: GLIBC_RSEQ_OFF })
     expect(result.workerStrategies).toEqual(['own', 'own', 'own', 'own'])
     expect(result.observed).toBe(result.expected)
@@ -51,7 +51,9 @@ describe('4 workers x 250,000 add() on one PerCpuCounter attached with from()', 
   it('refuses to attach a portable worker to a buffer laid out for the rseq fence, saying why', async () => {
     const result = await runNode('percpu-workers.cjs', [...FOUR_BY_250K, '--worker-strategy', 'portable'])
     expect(result.status).not.toBe(0)
-    expect(result.stderr).toMatch(/`buffer` was laid out for another drain mode than this thread's 'exchange' \(.*the native build is loaded while this one runs the portable path/)
+    expect(result.stderr).toMatch(
+      /`buffer` was laid out for another drain mode than this thread's 'exchange' \(.*the native build is loaded while this one runs the portable path/,
+    )
   })
 
   it('sums exactly when the main thread falls back and workers run rseq on the same buffer', async () => {

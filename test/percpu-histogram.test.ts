@@ -49,8 +49,26 @@ describe('a PerCpuHistogram', () => {
     }
     // Halves both ways (Math.round takes -2.5 to -2), the largest double below 0.5, values on the bounds and
     // a hair beside them, -0, and a spread of others.
-    const tricky = [0.25, -0.25, 0.05, -0.05, 0.15, -0.15, 0.49999999999999994, -0.49999999999999994, -0, 0,
-      -1.5, -1.5000000000000002, 0.1 + 0.2, 0.3, 2.5, 2.5000000000000004, 1e14, -1e14]
+    const tricky = [
+      0.25,
+      -0.25,
+      0.05,
+      -0.05,
+      0.15,
+      -0.15,
+      0.49999999999999994,
+      -0.49999999999999994,
+      -0,
+      0,
+      -1.5,
+      -1.5000000000000002,
+      0.1 + 0.2,
+      0.3,
+      2.5,
+      2.5000000000000004,
+      1e14,
+      -1e14,
+    ]
     const spread = Array.from({ length: 200 }, (_, i) => Math.sin(i * 12.9898) * 10)
     for (const value of [...tricky, ...spread]) {
       const histogram = new PerCpuHistogram({ buckets: bounds, resolution })
@@ -128,16 +146,19 @@ describe('PerCpuHistogram arguments', () => {
 
 describe('4 workers x 100,000 observe() on one PerCpuHistogram attached with from()', () => {
   it.each([
-    ['glibc\'s registrations', [], {}, 'glibc'],
-    ['the package\'s own registrations', [], { env: GLIBC_RSEQ_OFF }, 'own'],
+    ["glibc's registrations", [], {}, 'glibc'],
+    ["the package's own registrations", [], { env: GLIBC_RSEQ_OFF }, 'own'],
     ['mm_cid indexing', ['--index', 'mmcid'], {}, 'glibc'],
     ['fallback (RSEQ_STRATEGY=fallback)', [], { env: { RSEQ_STRATEGY: 'fallback' } }, 'fallback'],
     ['the portable path (node --no-addons: no addon can load)', [], { nodeArgs: ['--no-addons'] }, 'portable'],
-  ] as Array<[string, string[], RunOptions, string]>)('merges every bucket and the sum exactly on %s', async (_, args, options, strategy) => {
-    const result = await observeFromWorkers(args, options)
-    expect(result.workerStrategies).toEqual([strategy, strategy, strategy, strategy])
-    expect(result.observed).toEqual(result.expected)
-  })
+  ] as Array<[string, string[], RunOptions, string]>)(
+    'merges every bucket and the sum exactly on %s',
+    async (_, args, options, strategy) => {
+      const result = await observeFromWorkers(args, options)
+      expect(result.workerStrategies).toEqual([strategy, strategy, strategy, strategy])
+      expect(result.observed).toEqual(result.expected)
+    },
+  )
 
   describe('with sequences widened so that preemption aborts them', () => {
     let delayed: string

@@ -172,7 +172,7 @@ describe(`PerCpuArray (${strategy})`, () => {
     for (const cell of [0, 1, 2]) expect(array.sum(cell)).toBe(0n)
   })
 
-  it('drainCell() returns one cell\'s sum, leaves it zero and every other cell alone', () => {
+  it("drainCell() returns one cell's sum, leaves it zero and every other cell alone", () => {
     const array = new PerCpuArray(3)
     array.add(0, 5)
     array.add(1, 7)

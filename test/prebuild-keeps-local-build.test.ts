@@ -17,10 +17,12 @@ const arches = missingCrossTools() === null ? ['x64', 'arm64'] : [process.arch]
 function filesWithTimes(dir: string): Record<string, string> {
   const entries = readdirSync(dir, { recursive: true }).map(String)
   return Object.fromEntries(
-    entries.filter((entry) => statSync(path.join(dir, entry)).isFile()).map((entry) => {
-      const stat = statSync(path.join(dir, entry))
-      return [entry, `${stat.size} bytes, modified at ${stat.mtimeMs}`]
-    }),
+    entries
+      .filter((entry) => statSync(path.join(dir, entry)).isFile())
+      .map((entry) => {
+        const stat = statSync(path.join(dir, entry))
+        return [entry, `${stat.size} bytes, modified at ${stat.mtimeMs}`]
+      }),
   )
 }
 

@@ -114,7 +114,7 @@ describe('without prom-client installed', () => {
     writeFileSync(
       hide,
       "const Module = require('node:module')\nconst resolve = Module._resolveFilename\n" +
-        "Module._resolveFilename = function (request, ...rest) {\n" +
+        'Module._resolveFilename = function (request, ...rest) {\n' +
         "  if (request === 'prom-client') throw Object.assign(new Error(\"Cannot find module 'prom-client'\"), { code: 'MODULE_NOT_FOUND' })\n" +
         '  return resolve.call(this, request, ...rest)\n}\n',
     )
@@ -123,7 +123,9 @@ describe('without prom-client installed', () => {
       "try { require('rseq/prom-client') } catch (error) { console.log(error.message.split('\\n')[0]) }"
     const child = spawnSync(process.execPath, ['--require', hide, '-e', script], { cwd: root, encoding: 'utf8' })
     expect(child.status, child.stderr).toBe(0)
-    expect(child.stdout.trim()).toBe('rseq/prom-client needs the prom-client package (an optional peer dependency): npm install prom-client')
+    expect(child.stdout.trim()).toBe(
+      'rseq/prom-client needs the prom-client package (an optional peer dependency): npm install prom-client',
+    )
   })
 })
 

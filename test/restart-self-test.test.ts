@@ -124,7 +124,9 @@ describe('a self-test that fails closed', () => {
 
   it('tries again, and after 3 inconclusive attempts every thread takes fallback, saying why and how to override it', async () => {
     for (const reason of await fallbackOnEveryThread(timesOut, 'inconclusive')) {
-      expect(reason).toMatch(/could not prove that this kernel restarts interrupted critical sections \(the self-test's sequence was never scheduled out on CPU \d+ in 3 attempts\)/)
+      expect(reason).toMatch(
+        /could not prove that this kernel restarts interrupted critical sections \(the self-test's sequence was never scheduled out on CPU \d+ in 3 attempts\)/,
+      )
       expect(reason).toMatch(/start with RSEQ_STRATEGY=glibc to use rseq anyway/)
     }
   })

@@ -25,8 +25,8 @@ function answersReport(refusals: string): Promise<AnswersReport> {
   })
 }
 
-describe('registering glibc\'s area of the main thread again', () => {
-  it('answering EBUSY confirms it: the thread shares glibc\'s registration', async () => {
+describe("registering glibc's area of the main thread again", () => {
+  it("answering EBUSY confirms it: the thread shares glibc's registration", async () => {
     const report = await answersReport('rseq-main-area:EBUSY')
     expect(report.info.strategy).toBe('glibc')
     expect(report.info.errno).toBeNull()
@@ -60,7 +60,7 @@ describe('registering glibc\'s area of the main thread again', () => {
   })
 })
 
-describe('the process\'s answer decides both whether sequences run and how drains work', () => {
+describe("the process's answer decides both whether sequences run and how drains work", () => {
   it('rseq(2) refused to every call and no rseq fence: fallback and exchange drains, never sequences with them', async () => {
     const report = await answersReport('rseq:ENOSYS,membarrier:ENOSYS')
     expect(report.info.strategy).toBe('fallback')
@@ -76,7 +76,7 @@ describe('the process\'s answer decides both whether sequences run and how drain
     expect(report.counted).toBe(report.expected)
   })
 
-  it('the fence refused alone: glibc\'s registration with snapshot drains', async () => {
+  it("the fence refused alone: glibc's registration with snapshot drains", async () => {
     const report = await answersReport('membarrier:ENOSYS')
     expect(report.info.strategy).toBe('glibc')
     expect(report.info.drain).toBe('snapshot')
@@ -85,7 +85,7 @@ describe('the process\'s answer decides both whether sequences run and how drain
 })
 
 describe('a registration rseq(2) reports as done', () => {
-  it('counts only if the kernel then writes the area: faked by a filter (glibc\'s off), the thread falls back', async () => {
+  it("counts only if the kernel then writes the area: faked by a filter (glibc's off), the thread falls back", async () => {
     const report = await runNodeJson<AnswersReport>('answers-report.cjs', [], {
       env: { RSEQ_LATE_SECCOMP: library, RSEQ_TEST_LATE_REFUSALS: 'rseq-registrations:0', GLIBC_TUNABLES: 'glibc.pthread.rseq=0' },
     })

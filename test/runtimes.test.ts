@@ -11,7 +11,15 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { printedWarnings } from './helpers/printed-warnings'
 import { PUBLIC_API_TYPES } from './helpers/public-api'
 import { cleanEnvironment, runCommand, type RunResult } from './helpers/run-node'
-import { commandLine, consumerFolder, DENO_CLI_PERMISSIONS, DENO_LIBRARY_PERMISSIONS, fetchRuntime, runtimes, type Runtime } from './helpers/runtimes'
+import {
+  commandLine,
+  consumerFolder,
+  DENO_CLI_PERMISSIONS,
+  DENO_LIBRARY_PERMISSIONS,
+  fetchRuntime,
+  runtimes,
+  type Runtime,
+} from './helpers/runtimes'
 import { delayedPackage } from './helpers/instrumented-package'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
@@ -27,7 +35,13 @@ interface Check {
   exporters: { expected: unknown; promClient: unknown; prometheusIo: unknown; openTelemetry: unknown }
   refusals: Record<string, unknown>
   ffiRefusals: { validCalls: number; refusedCalls: number }
-  churn: { workers: number; expected: string; observed: string; strategies: string[]; liveOwnRegistrations: { before: number; after: number } }
+  churn: {
+    workers: number
+    expected: string
+    observed: string
+    strategies: string[]
+    liveOwnRegistrations: { before: number; after: number }
+  }
 }
 
 const REFUSALS = {
@@ -35,7 +49,8 @@ const REFUSALS = {
   beyondInt64: 'RangeError: PerCpuCounter.add(n): `n` must fit in a signed 64-bit integer, got 18446744073709552000',
   negativeSeries: 'RangeError: CounterSeries.add(n): `n` must not be negative: a counter only goes up (a gauge goes both ways), got -1',
   observeNaN: 'RangeError: PerCpuHistogram.observe(value): `value` must be finite and within 9007199254740991 x resolution, got NaN',
-  seriesObserveInfinity: 'RangeError: HistogramSeries.observe(value): `value` must be finite and within 9007199254740991 x resolution, got Infinity',
+  seriesObserveInfinity:
+    'RangeError: HistogramSeries.observe(value): `value` must be finite and within 9007199254740991 x resolution, got Infinity',
   arrayFraction: 'RangeError: PerCpuArray.max(cell, v): `v` must be an integer, got 0.5',
   closed: "Error: this series' MetricStore is closed (store.close() was called): open the store again",
   untouched: ['0', '0', '0'],
@@ -107,11 +122,16 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.histogram.observed).toEqual(report.histogram.expected)
     expect(report.store.inProcess).toEqual(report.store.expected)
     // A host-wide store maps a file, which needs the native build: the portable path says so.
-    if (strategy === 'portable') expect(report.store.hostWide).toEqual({ refused: expect.stringMatching(/cannot be mapped: a host-wide store needs the native build/) })
+    if (strategy === 'portable')
+      expect(report.store.hostWide).toEqual({
+        refused: expect.stringMatching(/cannot be mapped: a host-wide store needs the native build/),
+      })
     else expect(report.store.hostWide).toEqual(report.store.expected)
     // prom-client 15, @prometheus-io/client and OpenTelemetry's SDK (with its Prometheus exporter) all load
     // here and show the same store with the same exact values.
-    expect([report.exporters.promClient, report.exporters.prometheusIo, report.exporters.openTelemetry]).toEqual(Array(3).fill(report.exporters.expected))
+    expect([report.exporters.promClient, report.exporters.prometheusIo, report.exporters.openTelemetry]).toEqual(
+      Array(3).fill(report.exporters.expected),
+    )
     expect(report.churn).toMatchObject({ workers: 8, observed: report.churn.expected, strategies: [strategy] })
     // Every call path refuses the same values with the same words, and changes nothing when it does.
     expect(report.refusals).toEqual(REFUSALS)
@@ -123,7 +143,7 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)
   }
 
-  it('shares glibc\'s registration on every thread, counts, drains and merges exactly, and exits cleanly', async () => {
+  it("shares glibc's registration on every thread, counts, drains and merges exactly, and exits cleanly", async () => {
     const report = cleanReport<Check>(await check())
     expectExact(report, 'glibc')
     expect(report.main.info.reason).toMatch(/with the standard signature/)
@@ -142,9 +162,14 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
 
     it(`runs the sequences through ${runtime.kind}'s FFI: a test build spinning inside each one is aborted and stays exact`, async () => {
       const [command, ...args] = commandLine(runtime, executable, 'ffi-aborts.mjs')
-      const report = cleanReport<{ callPath: string; strategy: string; expected: string; observed: string; aborts: number[]; ffiRefusals: number[] }>(
-        await runCommand(command, args, { cwd: delayedConsumer, env: cleanEnvironment(), timeoutMs: 180_000 }),
-      )
+      const report = cleanReport<{
+        callPath: string
+        strategy: string
+        expected: string
+        observed: string
+        aborts: number[]
+        ffiRefusals: number[]
+      }>(await runCommand(command, args, { cwd: delayedConsumer, env: cleanEnvironment(), timeoutMs: 180_000 }))
       expect([report.callPath, report.strategy]).toEqual([expectedPath('glibc'), 'glibc'])
       expect(report.observed).toBe(report.expected)
       expect(report.aborts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0)
@@ -153,7 +178,7 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     })
   }
 
-  it('keeps each copy\'s counts apart when the package is loaded twice on one thread (a module-cache reset)', async () => {
+  it("keeps each copy's counts apart when the package is loaded twice on one thread (a module-cache reset)", async () => {
     const [command, ...args] = commandLine(runtime, executable, 'package-reload.cjs')
     const report = cleanReport<{ reloaded: boolean; callPaths: string[]; counts: unknown; ffiRefusals: number[] }>(
       await runCommand(command, args, { cwd: consumer, env: cleanEnvironment(), timeoutMs: 60_000 }),
@@ -183,9 +208,13 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     const { report, warning } = reportWarnedOnce<Check>(await check({}, portableConsumer))
     expectExact(report, 'portable')
     expect(report.main.info.reason).toMatch(
-      new RegExp(`^The portable JavaScript path runs .* because no native build was found \\(No native build was found for platform=linux arch=${process.arch}`),
+      new RegExp(
+        `^The portable JavaScript path runs .* because no native build was found \\(No native build was found for platform=linux arch=${process.arch}`,
+      ),
     )
-    expect(warning).toMatch(/^rseq could not load its native build .*: no native build was found \(.*\); reinstall rseq, or build the addon here with `npx rseq build`/)
+    expect(warning).toMatch(
+      /^rseq could not load its native build .*: no native build was found \(.*\); reinstall rseq, or build the addon here with `npx rseq build`/,
+    )
   })
 
   it('takes the portable path under RSEQ_STRATEGY=portable with the native build present', async () => {
@@ -196,7 +225,13 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
 
   if (runtime.kind === 'deno') {
     it('takes the portable path where Deno is not allowed to load the addon (no --allow-ffi), and warns once to allow it', async () => {
-      const { report, warning } = reportWarnedOnce<Check>(await check({}, consumer, DENO_LIBRARY_PERMISSIONS.filter((flag) => flag !== '--allow-ffi')))
+      const { report, warning } = reportWarnedOnce<Check>(
+        await check(
+          {},
+          consumer,
+          DENO_LIBRARY_PERMISSIONS.filter((flag) => flag !== '--allow-ffi'),
+        ),
+      )
       expectExact(report, 'portable')
       expect(report.main.info.reason).toMatch(/could not be loaded \(.*--allow-ffi/)
       expect(warning).toMatch(/could not be loaded \(.*\); run Deno with --allow-ffi, which it needs to load the native build\. /)
@@ -206,9 +241,12 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
   it('runs `rseq doctor --json`, naming the runtime', async () => {
     const cli = path.join(consumer, 'node_modules', 'rseq', 'dist', 'cli', 'rseq.js')
     const [command, ...args] = commandLine(runtime, executable, cli, ['doctor', '--json'], DENO_CLI_PERMISSIONS)
-    const diagnosis = cleanReport<{ machine: { runtime: unknown }; mainThread: { strategy: string }; worker: { strategy: string }; verdict: { ok: boolean } }>(
-      await runCommand(command, args, { cwd: consumer, env: cleanEnvironment() }),
-    )
+    const diagnosis = cleanReport<{
+      machine: { runtime: unknown }
+      mainThread: { strategy: string }
+      worker: { strategy: string }
+      verdict: { ok: boolean }
+    }>(await runCommand(command, args, { cwd: consumer, env: cleanEnvironment() }))
     expect(diagnosis.machine.runtime).toEqual({ name: runtime.kind, version: runtime.version })
     expect([diagnosis.mainThread.strategy, diagnosis.worker.strategy, diagnosis.verdict.ok]).toEqual(['glibc', 'glibc', true])
   })

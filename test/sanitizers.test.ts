@@ -51,7 +51,7 @@ describe('the native core under AddressSanitizer and UndefinedBehaviorSanitizer'
       expect(summary!.workers, name).toBeGreaterThan(2)
       expect(summary!.descriptors, name).toBeGreaterThan(0)
       expect(summary!.drains, name).toBeGreaterThan(0)
-      if (summary!.rseqSyscall !== 'EINVAL') continue  // no rseq in this kernel: nothing restarts
+      if (summary!.rseqSyscall !== 'EINVAL') continue // no rseq in this kernel: nothing restarts
       // The restart path ran: the kernel aborted sequences, threads moved, handlers ran sequences.
       expect(summary!.aborts, name).toBeGreaterThan(0)
       expect(summary!.migrations, name).toBeGreaterThan(0)

@@ -23,7 +23,7 @@ describe.each([
     }
   })
 
-  it('found glibc\'s registration refused too', async () => {
+  it("found glibc's registration refused too", async () => {
     expect(report.main.glibc?.size).toBe(0)
   })
 

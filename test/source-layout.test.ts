@@ -9,7 +9,16 @@ import { root } from './helpers/package-copy'
 const lib = path.join(root, 'lib')
 
 /** The folders of lib/, lowest first: a module may import from its own folder and from those before it. */
-const FOLDERS_BY_LEVEL: ReadonlyArray<readonly string[]> = [['layout'], ['binding'], ['registration'], ['percpu'], ['store'], ['exporters'], ['bench'], ['cli']]
+const FOLDERS_BY_LEVEL: ReadonlyArray<readonly string[]> = [
+  ['layout'],
+  ['binding'],
+  ['registration'],
+  ['percpu'],
+  ['store'],
+  ['exporters'],
+  ['bench'],
+  ['cli'],
+]
 const ROOT_MODULES = ['index.ts', 'internal.ts']
 
 const levelOf = (folder: string): number => FOLDERS_BY_LEVEL.findIndex((level) => level.includes(folder))
@@ -30,11 +39,16 @@ function importsOf(module: string): string[] {
 
 describe('lib/', () => {
   it('holds index.ts and internal.ts at its root and everything else in the folders named as native/ names them', () => {
-    const rootFiles = readdirSync(lib, { withFileTypes: true }).filter((entry) => entry.isFile()).map((entry) => entry.name)
+    const rootFiles = readdirSync(lib, { withFileTypes: true })
+      .filter((entry) => entry.isFile())
+      .map((entry) => entry.name)
     expect(rootFiles.filter((name) => name.endsWith('.ts')).sort()).toEqual(ROOT_MODULES)
-    const folders = readdirSync(lib, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)
+    const folders = readdirSync(lib, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory())
+      .map((entry) => entry.name)
     expect(folders.sort()).toEqual(FOLDERS_BY_LEVEL.flat().sort())
-    for (const folder of ['binding', 'registration', 'percpu', 'store']) expect(readdirSync(path.join(root, 'native')).includes(folder), folder).toBe(true)
+    for (const folder of ['binding', 'registration', 'percpu', 'store'])
+      expect(readdirSync(path.join(root, 'native')).includes(folder), folder).toBe(true)
   })
 
   it('opens each folder with a README that names every module in it', () => {
@@ -67,7 +81,10 @@ describe('lib/', () => {
 
   it('keeps the pure memory layouts free of imports from any other folder', () => {
     for (const module of modules().filter((file) => file.startsWith(`layout${path.sep}`))) {
-      expect(importsOf(module).filter((target) => !target.startsWith(`layout${path.sep}`)), module).toEqual([])
+      expect(
+        importsOf(module).filter((target) => !target.startsWith(`layout${path.sep}`)),
+        module,
+      ).toEqual([])
       expect(readFileSync(path.join(lib, module), 'utf8'), module).not.toMatch(/from 'node:/)
     }
   })

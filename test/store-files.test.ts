@@ -102,7 +102,11 @@ describe('MetricStore.open(path)', () => {
     }
     // The mode given allows the write bits it has, and only those.
     fs.chmodSync(file, 0o660)
-    expect(MetricStore.open(file, { mode: 0o660 }).counter('made_total', { labelNames: ['a'] }).value({ a: 'x' })).toBe(5)
+    expect(
+      MetricStore.open(file, { mode: 0o660 })
+        .counter('made_total', { labelNames: ['a'] })
+        .value({ a: 'x' }),
+    ).toBe(5)
     expect(() => MetricStore.open(file, { mode: 0o640 })).toThrow(`${file} has mode 0o660, which lets users other than its owner write it`)
     fs.chmodSync(file, 0o666)
     expect(() => MetricStore.open(file, { mode: 0o660 })).toThrow(`${file} has mode 0o666, which lets users other than its owner write it`)
@@ -130,7 +134,7 @@ describe('MetricStore.open(path)', () => {
     }
   })
 
-  it('keeps an existing store\'s capacity: the one asked for applies to creation only', () => {
+  it("keeps an existing store's capacity: the one asked for applies to creation only", () => {
     const file = at('capacity.metrics')
     MetricStore.open(file, { capacity: { series: 2 } })
     expect(MetricStore.open(file, { capacity: { series: 4000 } }).usage().series.capacity).toBe(2)
@@ -139,7 +143,9 @@ describe('MetricStore.open(path)', () => {
   it('refuses a symbolic link, even to a store', () => {
     const file = madeStore('target.metrics')
     fs.symlinkSync(file, at('link.metrics'))
-    expect(() => MetricStore.open(at('link.metrics'))).toThrow(`MetricStore.open(path, options): ${at('link.metrics')} is a symbolic link, which a store is never reached through`)
+    expect(() => MetricStore.open(at('link.metrics'))).toThrow(
+      `MetricStore.open(path, options): ${at('link.metrics')} is a symbolic link, which a store is never reached through`,
+    )
   })
 
   it('refuses what is not a regular file', async () => {
@@ -159,7 +165,9 @@ describe('MetricStore.open(path)', () => {
     const file = madeStore('private.metrics')
     fs.chmodSync(directory, 0o755)
     const asNobody = (script: string) =>
-      runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { env: cleanEnvironment() })
+      runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], {
+        env: cleanEnvironment(),
+      })
     const store = await asNobody(`require(${JSON.stringify(path.join(__dirname, '..'))}).MetricStore.open(${JSON.stringify(file)})`)
     expect(store.status).not.toBe(0)
     expect(store.stderr).toContain(`${file} cannot be opened for reading and writing by this user`)
@@ -172,7 +180,9 @@ describe('MetricStore.open(path)', () => {
     const file = path.join('/dev/shm', name)
     // Another user makes the store first, and lets anyone write it.
     const script = `require(${JSON.stringify(path.join(__dirname, '..'))}).MetricStore.open(${JSON.stringify(name)}, { mode: 0o666 })`
-    const squatter = await runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], { env: cleanEnvironment() })
+    const squatter = await runCommand('setpriv', ['--reuid=nobody', '--regid=nogroup', '--clear-groups', process.execPath, '-e', script], {
+      env: cleanEnvironment(),
+    })
     try {
       expect(squatter.stderr).toBe('')
       const refusal = `${file} belongs to uid 65534, not to this process's user (uid 0)`
@@ -185,18 +195,38 @@ describe('MetricStore.open(path)', () => {
   })
 
   it.each([
-    ['another format version', (file: string) => rewriteHeader(file, StoreField.Version, STORE_VERSION + 1, false), `has store format version ${STORE_VERSION + 1}; this package reads version ${STORE_VERSION}`],
+    [
+      'another format version',
+      (file: string) => rewriteHeader(file, StoreField.Version, STORE_VERSION + 1, false),
+      `has store format version ${STORE_VERSION + 1}; this package reads version ${STORE_VERSION}`,
+    ],
     ['another CPU count', (file: string) => rewriteHeader(file, StoreField.Slots, 4097), 'has 4097 CPU slots; this machine has'],
     ['another page size', (file: string) => rewriteHeader(file, StoreField.PageSize, 65536), 'was laid out for 65536-byte pages'],
-    ['a changed header field', (file: string) => rewriteHeader(file, StoreField.Stride, 256, false), 'has a corrupted header (its checksum does not match)'],
-    ['a header that does not add up', (file: string) => rewriteHeader(file, StoreField.TableSlots, 32), 'has a header whose tableSlots (32) does not follow from its capacity'],
+    [
+      'a changed header field',
+      (file: string) => rewriteHeader(file, StoreField.Stride, 256, false),
+      'has a corrupted header (its checksum does not match)',
+    ],
+    [
+      'a header that does not add up',
+      (file: string) => rewriteHeader(file, StoreField.TableSlots, 32),
+      'has a header whose tableSlots (32) does not follow from its capacity',
+    ],
     ['a truncated file', (file: string) => fs.truncateSync(file, 8192), 'is 8192 bytes but its header describes'],
-    ['a file cut inside its header', (file: string) => fs.truncateSync(file, 100), 'shorter than a store\'s 256-byte header'],
+    ['a file cut inside its header', (file: string) => fs.truncateSync(file, 100), "shorter than a store's 256-byte header"],
     ['an empty file', (file: string) => fs.truncateSync(file, 0), 'is 0 bytes long, which no metric store is'],
     ['a file that is no store', (file: string) => fs.writeFileSync(file, Buffer.alloc(8192, 7)), 'is not a metric store'],
-    ['a directory record changed', (file: string) => flipRecordByte(file, 20), 'is corrupted: the directory record at byte 0 fails its checksum'],
+    [
+      'a directory record changed',
+      (file: string) => flipRecordByte(file, 20),
+      'is corrupted: the directory record at byte 0 fails its checksum',
+    ],
     ['a directory word pointing outside', (file: string) => writeTableWord(file, 0xfffffff0), 'lies outside the directory'],
-    ['an impossible allocation count', (file: string) => rewriteHeader(file, StoreField.CellsUsed, 1 << 30, false), 'is corrupted: it counts 1073741824 cells used of 16384'],
+    [
+      'an impossible allocation count',
+      (file: string) => rewriteHeader(file, StoreField.CellsUsed, 1 << 30, false),
+      'is corrupted: it counts 1073741824 cells used of 16384',
+    ],
   ])('refuses %s with an error naming the file', (_what, damage, problem) => {
     const file = madeStore(`damaged-${_what.replace(/ /g, '-')}.metrics`)
     damage(file)
@@ -219,7 +249,9 @@ describe('MetricStore.open(path)', () => {
     bytes.writeUInt32LE(series - records, series + 12)
     fixRecordChecksum(bytes, series)
     fs.writeFileSync(file, bytes)
-    expect(() => MetricStore.open(file)).toThrow(`${file} is corrupted: the directory record at byte ${series - records} points to a metric record that cannot be its metric`)
+    expect(() => MetricStore.open(file)).toThrow(
+      `${file} is corrupted: the directory record at byte ${series - records} points to a metric record that cannot be its metric`,
+    )
   })
 
   it('says a record is corrupt at every read, never skipping it or the records after it', () => {
@@ -235,7 +267,8 @@ describe('MetricStore.open(path)', () => {
     const fd = fs.openSync(file, 'r+')
     fs.writeSync(fd, Buffer.from([bytes[records + used - 3] ^ 0xff]), 0, 1, records + used - 3)
     fs.closeSync(fd)
-    for (const repeat of [1, 2]) expect(() => reader.collect(), `read ${repeat}`).toThrow(/is corrupted: the directory record at byte \d+ fails its checksum/)
+    for (const repeat of [1, 2])
+      expect(() => reader.collect(), `read ${repeat}`).toThrow(/is corrupted: the directory record at byte \d+ fails its checksum/)
   })
 
   it('never crashes or accepts a damaged store silently: random bytes changed anywhere in its header and directory', () => {
@@ -244,23 +277,26 @@ describe('MetricStore.open(path)', () => {
     const directoryEnd = header[StoreField.RecordsOffset] + header[StoreField.DirectoryBytesUsed]
     const file = at('fuzzed-copy.metrics')
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.nat(directoryEnd - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }), (changes) => {
-        const bytes = Buffer.from(pristine)
-        for (const [offset, xor] of changes) bytes[offset] ^= xor
-        fs.writeFileSync(file, bytes, { mode: 0o600 })
-        let store: MetricStore | undefined
-        try {
-          store = MetricStore.open(file)
-        } catch (error) {
-          expect((error as Error).message).toContain(file)
-          return
-        }
-        // A change the checks cannot see (an allocation word, a table slot's unused bytes) leaves a store
-        // that still reads and writes within itself.
-        store.counter('made_total', { labelNames: ['a'] }).add(1, { a: 'x' })
-        store.collect()
-        store.close()
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.nat(directoryEnd - 1), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 4 }),
+        (changes) => {
+          const bytes = Buffer.from(pristine)
+          for (const [offset, xor] of changes) bytes[offset] ^= xor
+          fs.writeFileSync(file, bytes, { mode: 0o600 })
+          let store: MetricStore | undefined
+          try {
+            store = MetricStore.open(file)
+          } catch (error) {
+            expect((error as Error).message).toContain(file)
+            return
+          }
+          // A change the checks cannot see (an allocation word, a table slot's unused bytes) leaves a store
+          // that still reads and writes within itself.
+          store.counter('made_total', { labelNames: ['a'] }).add(1, { a: 'x' })
+          store.collect()
+          store.close()
+        },
+      ),
       { numRuns: 300 },
     )
   })
@@ -274,22 +310,28 @@ describe('MetricStore.open(path)', () => {
     const file = at('fuzzed-deep-copy.metrics')
     let opened = 0
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: records + 8, max: records + used - 1 }), fc.integer({ min: 1, max: 255 })), { minLength: 1, maxLength: 3 }), (changes) => {
-        const bytes = Buffer.from(pristine)
-        for (const [offset, xor] of changes) if (offset % 8 !== 4 || offset - records >= 8) bytes[offset] ^= xor
-        // Lengths stay as written, so each record's checksum can be made right again over what changed.
-        for (const start of starts) if (bytes.readUInt32LE(start) === pristine.readUInt32LE(start)) fixRecordChecksum(bytes, start)
-        fs.writeFileSync(file, bytes, { mode: 0o600 })
-        try {
-          const store = MetricStore.open(file)
-          opened++
-          store.collect()
-          store.close()
-        } catch (error) {
-          expect(error).toBeInstanceOf(Error)
-          expect((error as Error).message).toContain(file)
-        }
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: records + 8, max: records + used - 1 }), fc.integer({ min: 1, max: 255 })), {
+          minLength: 1,
+          maxLength: 3,
+        }),
+        (changes) => {
+          const bytes = Buffer.from(pristine)
+          for (const [offset, xor] of changes) if (offset % 8 !== 4 || offset - records >= 8) bytes[offset] ^= xor
+          // Lengths stay as written, so each record's checksum can be made right again over what changed.
+          for (const start of starts) if (bytes.readUInt32LE(start) === pristine.readUInt32LE(start)) fixRecordChecksum(bytes, start)
+          fs.writeFileSync(file, bytes, { mode: 0o600 })
+          try {
+            const store = MetricStore.open(file)
+            opened++
+            store.collect()
+            store.close()
+          } catch (error) {
+            expect(error).toBeInstanceOf(Error)
+            expect((error as Error).message).toContain(file)
+          }
+        },
+      ),
       { numRuns: 300 },
     )
     // Some changes (in a help text, a label value, a bound) leave a valid store: those were read whole.
@@ -321,9 +363,16 @@ function writeTableWord(file: string, ref: number): void {
 }
 
 /** Runs store-writer.cjs until-told on `file`, does `act` once it is adding, then tells it to go on. */
-function writerTold(file: string, act: () => void, env: Record<string, string> = {}): Promise<{ status: number | null; result: Record<string, unknown>; stderr: string }> {
+function writerTold(
+  file: string,
+  act: () => void,
+  env: Record<string, string> = {},
+): Promise<{ status: number | null; result: Record<string, unknown>; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [path.join(fixturesDir, 'store-writer.cjs'), file, 'until-told'], { env: cleanEnvironment(env), stdio: ['pipe', 'pipe', 'pipe'] })
+    const child = spawn(process.execPath, [path.join(fixturesDir, 'store-writer.cjs'), file, 'until-told'], {
+      env: cleanEnvironment(env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    })
     let stdout = ''
     let stderr = ''
     child.stderr.on('data', (chunk) => (stderr += chunk))
@@ -343,21 +392,21 @@ function writerTold(file: string, act: () => void, env: Record<string, string> =
 }
 
 describe('a store file changed under a running process', () => {
-  it.each([['glibc', {}], ['fallback', { RSEQ_STRATEGY: 'fallback' }]])(
-    'shrunk to nothing (%s): the writer goes on without SIGBUS and its collect() says the store was truncated',
-    async (strategy, env) => {
-      const file = madeStore(`shrunk-${strategy}.metrics`)
-      const run = await writerTold(file, () => fs.truncateSync(file, 0), env)
-      expect(run.stderr).toBe('')
-      expect(run.status).toBe(0)
-      expect(run.result.strategy).toBe(strategy)
-      expect(run.result.added).toBeGreaterThanOrEqual(2000)
-      expect(run.result.collect).toBe(
-        `MetricStore.collect(): ${file} was truncated by another process while this one had it mapped; this process's view of it ` +
-          'was replaced by empty memory (adds since went nowhere): remove the file (MetricStore.remove(path)) and open the store again',
-      )
-    },
-  )
+  it.each([
+    ['glibc', {}],
+    ['fallback', { RSEQ_STRATEGY: 'fallback' }],
+  ])('shrunk to nothing (%s): the writer goes on without SIGBUS and its collect() says the store was truncated', async (strategy, env) => {
+    const file = madeStore(`shrunk-${strategy}.metrics`)
+    const run = await writerTold(file, () => fs.truncateSync(file, 0), env)
+    expect(run.stderr).toBe('')
+    expect(run.status).toBe(0)
+    expect(run.result.strategy).toBe(strategy)
+    expect(run.result.added).toBeGreaterThanOrEqual(2000)
+    expect(run.result.collect).toBe(
+      `MetricStore.collect(): ${file} was truncated by another process while this one had it mapped; this process's view of it ` +
+        'was replaced by empty memory (adds since went nowhere): remove the file (MetricStore.remove(path)) and open the store again',
+    )
+  })
 
   it('removed: the writer goes on and its collect() says the path no longer leads to its store', async () => {
     const file = madeStore('removed.metrics')
@@ -377,10 +426,12 @@ describe('a store file changed under a running process', () => {
     expect(run.result.collect).toMatch(/was replaced by another file after this process opened it/)
   })
 
-  it('truncated to nothing: what the writer\'s collect() then advises works, remove() takes the file and open() makes a new store', async () => {
+  it("truncated to nothing: what the writer's collect() then advises works, remove() takes the file and open() makes a new store", async () => {
     const file = madeStore('truncated-then-removed.metrics')
     const run = await writerTold(file, () => fs.truncateSync(file, 0))
-    expect(run.result.collect).toMatch(/was truncated by another process while this one had it mapped; .*: remove the file \(MetricStore\.remove\(path\)\) and open the store again$/)
+    expect(run.result.collect).toMatch(
+      /was truncated by another process while this one had it mapped; .*: remove the file \(MetricStore\.remove\(path\)\) and open the store again$/,
+    )
     expect(MetricStore.remove(file)).toBe(true)
     const store = MetricStore.open(file)
     expect(store.collect()).toEqual([])
@@ -407,7 +458,11 @@ describe('a closed host-wide store', () => {
     store.close()
     expect(() => series.add()).toThrow("this series' MetricStore is closed (store.close() was called): open the store again")
     const result = await runNodeJson<{ total: string }>('store-writer.cjs', [file, 'add', '16'])
-    expect(MetricStore.open(file).counter('made_total', { labelNames: ['a'] }).value({ a: 'x' })).toBe(7)
+    expect(
+      MetricStore.open(file)
+        .counter('made_total', { labelNames: ['a'] })
+        .value({ a: 'x' }),
+    ).toBe(7)
     expect(result.total).toBe('16')
   })
 })
@@ -419,7 +474,9 @@ describe('a SIGBUS that is no fault of a store', () => {
     const child = spawn(process.execPath, ['-e', script], { env: cleanEnvironment(), stdio: ['ignore', 'pipe', 'pipe'] })
     let stdout = ''
     child.stdout.on('data', (chunk) => (stdout += chunk))
-    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) => child.once('close', (...args) => resolve(args as [number | null, string | null])))
+    const [code, signal] = await new Promise<[number | null, string | null]>((resolve) =>
+      child.once('close', (...args) => resolve(args as [number | null, string | null])),
+    )
     expect([code, signal, stdout]).toEqual([null, 'SIGBUS', ''])
   })
 })
@@ -436,7 +493,9 @@ describe('MetricStore.remove(path)', () => {
     fs.writeFileSync(at('notes.txt'), 'not a store')
     expect(() => MetricStore.remove(at('notes.txt'))).toThrow(`${at('notes.txt')} is not a metric store; it was not removed`)
     fs.symlinkSync(madeStore('kept.metrics'), at('kept-link.metrics'))
-    expect(() => MetricStore.remove(at('kept-link.metrics'))).toThrow('is a symbolic link, which a store is never reached through; it was not removed')
+    expect(() => MetricStore.remove(at('kept-link.metrics'))).toThrow(
+      'is a symbolic link, which a store is never reached through; it was not removed',
+    )
     expect(fs.existsSync(at('kept.metrics'))).toBe(true)
   })
 
@@ -452,20 +511,29 @@ describe('MetricStore.remove(path)', () => {
     const foreign = madeStore('truncated-foreign.metrics')
     fs.truncateSync(foreign, 0)
     fs.chownSync(foreign, 65534, 65534)
-    expect(() => MetricStore.remove(foreign)).toThrow(`${foreign} belongs to uid 65534, not to this process's user (uid ${process.getuid!()}); it was not removed`)
+    expect(() => MetricStore.remove(foreign)).toThrow(
+      `${foreign} belongs to uid 65534, not to this process's user (uid ${process.getuid!()}); it was not removed`,
+    )
     fs.writeFileSync(at('empty.metrics'), '')
     fs.symlinkSync(at('empty.metrics'), at('empty-link.metrics'))
-    expect(() => MetricStore.remove(at('empty-link.metrics'))).toThrow('is a symbolic link, which a store is never reached through; it was not removed')
+    expect(() => MetricStore.remove(at('empty-link.metrics'))).toThrow(
+      'is a symbolic link, which a store is never reached through; it was not removed',
+    )
     fs.mkdirSync(at('kept-directory'))
-    expect(() => MetricStore.remove(at('kept-directory'))).toThrow(`${at('kept-directory')} is not a regular file (a store is always one); it was not removed`)
-    for (const kept of ['four-bytes.txt', 'truncated-foreign.metrics', 'empty.metrics', 'kept-directory']) expect(fs.existsSync(at(kept)), kept).toBe(true)
+    expect(() => MetricStore.remove(at('kept-directory'))).toThrow(
+      `${at('kept-directory')} is not a regular file (a store is always one); it was not removed`,
+    )
+    for (const kept of ['four-bytes.txt', 'truncated-foreign.metrics', 'empty.metrics', 'kept-directory'])
+      expect(fs.existsSync(at(kept)), kept).toBe(true)
   })
 })
 
 describe('a series kept without its store', () => {
   it('keeps the file mapped: its add, called after the store was collected, lands in the file', async () => {
     const file = madeStore('kept-series.metrics')
-    const result = await runNodeJson<{ storeCollected: boolean; value: string }>('store-writer.cjs', [file, 'kept', '5000'], { nodeArgs: ['--expose-gc'] })
+    const result = await runNodeJson<{ storeCollected: boolean; value: string }>('store-writer.cjs', [file, 'kept', '5000'], {
+      nodeArgs: ['--expose-gc'],
+    })
     expect(result).toEqual({ storeCollected: true, value: '5000' })
   })
 })

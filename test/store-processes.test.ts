@@ -27,14 +27,17 @@ interface ThreadsResult {
 }
 
 describe('an in-process store shared by workers', () => {
-  it.each([['cpu'], ['mmcid']])('is exact with rseq, fallback and portable workers adding and observing at once (index %s)', async (index) => {
-    const result = await runNodeJson<ThreadsResult>('store-threads.cjs', ['--adds', '100000', '--index', index])
-    expect(result.strategies).toEqual(['glibc', 'fallback', 'portable', 'glibc'])
-    expect(result.observed).toBe(result.expected)
-    expect(result.observations).toBe(result.expectedObservations)
-    expect(result.sum).toBe(result.expectedSum)
-    expect(result.series).toBe(4)
-  })
+  it.each([['cpu'], ['mmcid']])(
+    'is exact with rseq, fallback and portable workers adding and observing at once (index %s)',
+    async (index) => {
+      const result = await runNodeJson<ThreadsResult>('store-threads.cjs', ['--adds', '100000', '--index', index])
+      expect(result.strategies).toEqual(['glibc', 'fallback', 'portable', 'glibc'])
+      expect(result.observed).toBe(result.expected)
+      expect(result.observations).toBe(result.expectedObservations)
+      expect(result.sum).toBe(result.expectedSum)
+      expect(result.series).toBe(4)
+    },
+  )
 })
 
 interface ClusterResult {
@@ -48,7 +51,9 @@ interface ClusterResult {
 
 describe('8 node:cluster workers adding to one host-wide store, read by the primary with no IPC', () => {
   it('count every add exactly, in the 4 series all of them made at once', async () => {
-    const result = await runNodeJson<ClusterResult>('store-cluster.cjs', [at('cluster.metrics'), '--workers', '8', '--adds', '100000'], { timeoutMs: 120_000 })
+    const result = await runNodeJson<ClusterResult>('store-cluster.cjs', [at('cluster.metrics'), '--workers', '8', '--adds', '100000'], {
+      timeoutMs: 120_000,
+    })
     expect(result.strategies).toEqual(Array(8).fill('glibc'))
     expect(result.observed).toBe(800_000)
     expect(result.series).toEqual(['/', '/a', '/b', '/c'])
@@ -56,9 +61,17 @@ describe('8 node:cluster workers adding to one host-wide store, read by the prim
 
   it.each([
     ['one of them SIGKILLed halfway', ['--kill-one'], [...Array(7).fill('glibc')]],
-    ['one SIGKILLed and one on atomics (RSEQ_STRATEGY=fallback)', ['--kill-one', '--fallback-one'], [...Array(6).fill('glibc'), 'fallback']],
+    [
+      'one SIGKILLed and one on atomics (RSEQ_STRATEGY=fallback)',
+      ['--kill-one', '--fallback-one'],
+      [...Array(6).fill('glibc'), 'fallback'],
+    ],
   ])('keep every add the killed worker completed, with %s', async (_name, flags, strategies) => {
-    const result = await runNodeJson<ClusterResult>('store-cluster.cjs', [at(`cluster-${flags.join('')}.metrics`), '--workers', '8', '--adds', '100000', ...flags], { timeoutMs: 120_000 })
+    const result = await runNodeJson<ClusterResult>(
+      'store-cluster.cjs',
+      [at(`cluster-${flags.join('')}.metrics`), '--workers', '8', '--adds', '100000', ...flags],
+      { timeoutMs: 120_000 },
+    )
     expect(result.victimSignal).toBe('SIGKILL')
     expect(result.strategies).toEqual(['killed', ...strategies])
     expect(result.acked).toBeGreaterThanOrEqual(50_000)
@@ -84,7 +97,7 @@ describe('processes opening a store that does not exist yet, all at once', () =>
 })
 
 describe('processes making the same new series at the same moment', () => {
-  it('make each one series: whoever loses the race for a directory slot finds the winner\'s record there', async () => {
+  it("make each one series: whoever loses the race for a directory slot finds the winner's record there", async () => {
     const file = at('series-race.metrics')
     MetricStore.open(file)
     const startAt = String(Date.now() + 1500)
@@ -105,17 +118,25 @@ describe('processes making the same new series at the same moment', () => {
 describe('a process killed in the middle of making a series', () => {
   it.each(['before', 'after'])('%s publishing it leaves a store every other process uses, with that series once at most', async (when) => {
     const file = at(`die-creating-${when}.metrics`)
-    MetricStore.open(file).counter('requests_total', { labelNames: ['shard'] }).add(1, { shard: 'existing' })
+    MetricStore.open(file)
+      .counter('requests_total', { labelNames: ['shard'] })
+      .add(1, { shard: 'existing' })
     const died = await runNode('store-writer.cjs', [file, 'die-creating', when])
     expect(died.status).toBeNull()
-    const shards = () => MetricStore.open(file).collect()[0].series.map((series) => [series.labels.shard, series.value])
+    const shards = () =>
+      MetricStore.open(file)
+        .collect()[0]
+        .series.map((series) => [series.labels.shard, series.value])
     // Killed before the compare-and-exchange: nobody can reach its record. After: its series is there, empty.
     const doomed = when === 'before' ? [] : [['doomed', 0n]]
     expect(shards().filter(([shard]) => !/^\d+$/.test(String(shard)))).toEqual([['existing', 1n], ...doomed])
     await runNode('store-writer.cjs', [file, 'add', '16'])
     const store = MetricStore.open(file)
     store.counter('requests_total', { labelNames: ['shard'] }).add(5, { shard: 'doomed' })
-    expect(shards().filter(([shard]) => !/^\d+$/.test(String(shard)))).toEqual([['existing', 1n], ['doomed', 5n]])
+    expect(shards().filter(([shard]) => !/^\d+$/.test(String(shard)))).toEqual([
+      ['existing', 1n],
+      ['doomed', 5n],
+    ])
   })
 })
 
@@ -127,7 +148,10 @@ interface Writer {
 }
 
 function startWriter(file: string, env: Record<string, string>): Writer & { strategy: Promise<string> } {
-  const child = spawn(process.execPath, [path.join(fixturesDir, 'store-writer.cjs'), file, 'acked'], { env: cleanEnvironment(env), stdio: ['ignore', 'pipe', 'pipe'] })
+  const child = spawn(process.execPath, [path.join(fixturesDir, 'store-writer.cjs'), file, 'acked'], {
+    env: cleanEnvironment(env),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
   let stderr = ''
   let told: (strategy: string) => void
   const writer = { child, acked: 0, done: Promise.resolve(), strategy: new Promise<string>((resolve) => (told = resolve)) }
@@ -138,7 +162,9 @@ function startWriter(file: string, env: Record<string, string>): Writer & { stra
   })
   child.stdout!.on('data', (chunk: Buffer) => (writer.acked += chunk.length))
   writer.done = new Promise((resolve, reject) => {
-    child.once('close', (_code, signal) => (signal === 'SIGKILL' ? resolve() : reject(new Error(`writer ended with ${_code ?? signal}:\n${stderr}`))))
+    child.once('close', (_code, signal) =>
+      signal === 'SIGKILL' ? resolve() : reject(new Error(`writer ended with ${_code ?? signal}:\n${stderr}`)),
+    )
   })
   return writer
 }
@@ -151,10 +177,15 @@ describe('writers SIGKILLed at random times while adding and creating series', (
     // Every writer makes a series every 64 adds: room enough for however fast this machine adds.
     MetricStore.open(file, { capacity: { series: 1 << 20, cells: 1 << 20, directoryBytes: 1 << 26 } })
     // Four lanes, each restarted after every kill: two on glibc's rseq, one on the package's own, one on atomics.
-    const lanes: Array<[Record<string, string>, string]> = [[{}, 'glibc'], [{}, 'glibc'], [GLIBC_RSEQ_OFF, 'own'], [{ RSEQ_STRATEGY: 'fallback' }, 'fallback']]
+    const lanes: Array<[Record<string, string>, string]> = [
+      [{}, 'glibc'],
+      [{}, 'glibc'],
+      [GLIBC_RSEQ_OFF, 'own'],
+      [{ RSEQ_STRATEGY: 'fallback' }, 'fallback'],
+    ]
     const finished: Writer[] = []
     let random = 0x2545f491
-    const nextRandom = () => ((random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32)
+    const nextRandom = () => (random = (Math.imul(random, 1103515245) + 12345) >>> 0) / 2 ** 32
     await Promise.all(
       lanes.map(async ([env, strategy]) => {
         for (let round = 0; round < 6; round++) {
@@ -179,7 +210,9 @@ describe('writers SIGKILLed at random times while adding and creating series', (
     // One series per label set, however many processes made it at once or died making it.
     const labelSets = requests.series.map((series) => series.labels.shard)
     expect(new Set(labelSets).size).toBe(labelSets.length)
-    expect(labelSets.filter((shard) => !shard.includes('-')).sort((a, b) => Number(a) - Number(b))).toEqual(Array.from({ length: 16 }, (_, shard) => String(shard)))
+    expect(labelSets.filter((shard) => !shard.includes('-')).sort((a, b) => Number(a) - Number(b))).toEqual(
+      Array.from({ length: 16 }, (_, shard) => String(shard)),
+    )
     // Still usable: a new series and adds by a new process, read back exactly.
     const after = await runNodeJson<{ total: string }>('store-writer.cjs', [file, 'add', '1000'])
     expect(BigInt(after.total)).toBe(BigInt(total) + 1000n)

@@ -41,7 +41,13 @@ function thrown(action: () => unknown): string {
 }
 
 const counted = (store: MetricStore) =>
-  Object.fromEntries(store.collect().flatMap((metric) => metric.series.map((series) => [`${metric.name}${JSON.stringify(series.labels)}`, 'value' in series ? series.value : series.count])))
+  Object.fromEntries(
+    store
+      .collect()
+      .flatMap((metric) =>
+        metric.series.map((series) => [`${metric.name}${JSON.stringify(series.labels)}`, 'value' in series ? series.value : series.count]),
+      ),
+  )
 
 describe('allocation words rewound by another process', () => {
   it('all four set to 0: a new series or metric is refused naming the file, and the counts already there stay right', () => {
@@ -56,7 +62,11 @@ describe('allocation words rewound by another process', () => {
     expect(a.value()).toBe(1000)
     expect(counted(store)).toEqual({ 'c_total{"k":"a"}': 1000n, 'g{}': 5 })
     // A process opening it now finds the published series beyond what the words count.
-    expect(thrown(() => MetricStore.open(file))).toMatch(new RegExp(`^MetricStore\\.open\\(path, options\\): ${file} is corrupted: the directory record at byte \\d+ .*\\(the count was rewound\\)$`))
+    expect(thrown(() => MetricStore.open(file))).toMatch(
+      new RegExp(
+        `^MetricStore\\.open\\(path, options\\): ${file} is corrupted: the directory record at byte \\d+ .*\\(the count was rewound\\)$`,
+      ),
+    )
     store.close()
   })
 
@@ -68,9 +78,15 @@ describe('allocation words rewound by another process', () => {
     )
     // Whichever series a reader meets first (table order) is beyond the count.
     const series = rawRecords(fs.readFileSync(file)).filter((record) => record.type === 'series')
-    const named = series.map((record) => `the directory record at byte ${record.offset} has cells up to ${record.firstCell}, beyond the 0 cells`)
+    const named = series.map(
+      (record) => `the directory record at byte ${record.offset} has cells up to ${record.firstCell}, beyond the 0 cells`,
+    )
     const problem = thrown(() => MetricStore.open(file))
-    expect(named.map((text) => `MetricStore.open(path, options): ${file} is corrupted: ${text} the store counts as used (the count was rewound)`)).toContain(problem)
+    expect(
+      named.map(
+        (text) => `MetricStore.open(path, options): ${file} is corrupted: ${text} the store counts as used (the count was rewound)`,
+      ),
+    ).toContain(problem)
     // What was taken for the refused series was given back: the words are as the other process left them.
     expect(headerWord(file, StoreField.SeriesUsed)).toBe(2)
     store.close()
@@ -93,7 +109,7 @@ describe('allocation words rewound by another process', () => {
 })
 
 describe('directory records forged with their checksums made right', () => {
-  it('a series whose cells are another series\' is refused at open, naming both the record and the cell', () => {
+  it("a series whose cells are another series' is refused at open, naming both the record and the cell", () => {
     const { file, store, counter } = storeWithCounts()
     counter.labels({ k: 'b' }).add(7)
     store.close()
@@ -103,8 +119,13 @@ describe('directory records forged with their checksums made right', () => {
     fixRecordChecksum(bytes, b.offset)
     fs.writeFileSync(file, bytes)
     // The one of the two a reader meets second (table order) is the one refused.
-    expect([a, b].map((record) => `MetricStore.open(path, options): ${file} is corrupted: the directory record at byte ${record.offset} has cell ${a.firstCell}, ` +
-      'which another series has too (the cells-used count was rewound, so two series were given one cell)')).toContain(thrown(() => MetricStore.open(file)))
+    expect(
+      [a, b].map(
+        (record) =>
+          `MetricStore.open(path, options): ${file} is corrupted: the directory record at byte ${record.offset} has cell ${a.firstCell}, ` +
+          'which another series has too (the cells-used count was rewound, so two series were given one cell)',
+      ),
+    ).toContain(thrown(() => MetricStore.open(file)))
   })
 
   it('a chain of series records filling the directory, each pointing to the one before: refused at open without exhausting the stack', () => {
@@ -148,7 +169,7 @@ describe('directory records forged with their checksums made right', () => {
     )
   })
 
-  it('a record with fewer strings than it holds is refused: a record\'s strings fill it exactly', () => {
+  it("a record with fewer strings than it holds is refused: a record's strings fill it exactly", () => {
     const file = newFile()
     const made = MetricStore.open(file)
     made.counter('labelled_total', { labelNames: ['k', 'l'] })
@@ -160,7 +181,9 @@ describe('directory records forged with their checksums made right', () => {
     fixRecordChecksum(bytes, metric.offset)
     fs.writeFileSync(file, bytes)
     expect(thrown(() => MetricStore.open(file))).toMatch(
-      new RegExp(`^MetricStore\\.open\\(path, options\\): ${file} is corrupted: the directory record at byte ${metric.offset} holds \\d+ bytes after its 3 strings; a record ends with its last string, padded with zeros to 8 bytes$`),
+      new RegExp(
+        `^MetricStore\\.open\\(path, options\\): ${file} is corrupted: the directory record at byte ${metric.offset} holds \\d+ bytes after its 3 strings; a record ends with its last string, padded with zeros to 8 bytes$`,
+      ),
     )
   })
 })
@@ -174,7 +197,9 @@ describe('label names beyond what a record holds', () => {
     expect(thrown(() => store.counter('wide_total', { labelNames: names(65_536) }))).toBe(
       `MetricStore.counter(name, options): the metric has 65536 label names; a metric has at most ${MAX_LABEL_NAMES}`,
     )
-    expect(thrown(() => store.counter('wide_total', { labelNames: names(MAX_LABEL_NAMES + 1) }))).toContain(`a metric has at most ${MAX_LABEL_NAMES}`)
+    expect(thrown(() => store.counter('wide_total', { labelNames: names(MAX_LABEL_NAMES + 1) }))).toContain(
+      `a metric has at most ${MAX_LABEL_NAMES}`,
+    )
     expect(store.usage()).toEqual(before)
     expect(store.collect().map((metric) => metric.name)).toEqual(['c_total', 'g'])
     const widest = store.counter('widest_total', { labelNames: names(MAX_LABEL_NAMES) })
@@ -198,7 +223,10 @@ describe('what a live process notices at its next collect()', () => {
     fixRecordChecksum(bytes, series.offset)
     writeRange(file, bytes, recordsOffset(bytes) + series.offset, recordsOffset(bytes) + series.offset + series.length)
     for (const repeat of [1, 2]) {
-      expect(thrown(() => store.collect()), `collect ${repeat}`).toBe(
+      expect(
+        thrown(() => store.collect()),
+        `collect ${repeat}`,
+      ).toBe(
         `MetricStore.collect(): ${file} is corrupted: the directory record at byte ${series.offset} was rewritten after it was published (records never change)`,
       )
     }
@@ -214,7 +242,9 @@ describe('what a live process notices at its next collect()', () => {
     const ref = bytes.readUInt32LE(table + slot * 4)
     bytes.writeUInt32LE(0, table + slot * 4)
     writeRange(file, bytes, table + slot * 4, table + slot * 4 + 4)
-    expect(thrown(() => store.collect())).toBe(`MetricStore.collect(): ${file} is corrupted: its directory table slot ${slot} was rewritten after it was published (it held ${ref}, now 0)`)
+    expect(thrown(() => store.collect())).toBe(
+      `MetricStore.collect(): ${file} is corrupted: its directory table slot ${slot} was rewritten after it was published (it held ${ref}, now 0)`,
+    )
     store.close()
   })
 
@@ -234,7 +264,8 @@ describe('a file shrunk and grown back between two calls (no access in between, 
     const size = fs.statSync(file).size
     fs.truncateSync(file, 0)
     fs.truncateSync(file, size)
-    const problem = `${file} was emptied by another process while this one had it open (and perhaps grown back since): its counts and its header are gone; ` +
+    const problem =
+      `${file} was emptied by another process while this one had it open (and perhaps grown back since): its counts and its header are gone; ` +
       'delete the file (`rm` it: without its header MetricStore.remove() cannot tell it from a file that is no store) and open the store again'
     expect(thrown(() => a.value())).toBe(`CounterSeries.value(): ${problem}`)
     expect(thrown(() => store.collect())).toBe(`MetricStore.collect(): ${problem}`)
@@ -250,7 +281,8 @@ describe('a file shrunk and grown back between two calls (no access in between, 
     const size = fs.statSync(file).size
     fs.truncateSync(file, 8192)
     fs.truncateSync(file, size)
-    const problem = `${file} was shrunk by another process while this one had it open (and perhaps grown back since): the counts in the part cut off are gone, ` +
+    const problem =
+      `${file} was shrunk by another process while this one had it open (and perhaps grown back since): the counts in the part cut off are gone, ` +
       'and the file no longer holds the store it was: remove the file (MetricStore.remove(path)) and open the store again'
     expect(thrown(() => store.collect())).toBe(`MetricStore.collect(): ${problem}`)
     expect(thrown(() => counter.labels({ k: 'b' }))).toBe(`c_total.labels(values): ${problem}`)
@@ -269,7 +301,10 @@ describe('the store under random rewrites of what its checksums do not cover, an
   it('either keeps every count it held, new series included, or refuses with an error naming the file', () => {
     const base = storeWithCounts()
     for (const k of ['b', 'c', 'd']) base.counter.labels({ k }).add(k.charCodeAt(0))
-    base.store.histogram('h_seconds', { buckets: [1, 2] }).labels().observe(1)
+    base.store
+      .histogram('h_seconds', { buckets: [1, 2] })
+      .labels()
+      .observe(1)
     const expected = counted(base.store)
     base.store.close()
     const pristine = fs.readFileSync(base.file)
@@ -285,7 +320,9 @@ describe('the store under random rewrites of what its checksums do not cover, an
     // real one: what is checked is that no two series share a cell, so at most one series is moved a run.
     const rewrite = fc.record({
       // Allocation words set anywhere within their limits: rewound, unaligned, or ahead.
-      words: fc.array(fc.record({ field: fc.constantFrom(...ALLOCATION_WORDS), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }), { maxLength: 4 }),
+      words: fc.array(fc.record({ field: fc.constantFrom(...ALLOCATION_WORDS), fraction: fc.double({ min: 0, max: 1, noNaN: true }) }), {
+        maxLength: 4,
+      }),
       // A series given another series' first cell (overlapping cells).
       overlap: fc.option(fc.record({ from: fc.nat(series.length - 1), to: fc.nat(series.length - 1) })),
       // A series pointed at another record as its metric (a chain, or a series of a series).

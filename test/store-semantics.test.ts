@@ -28,8 +28,14 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(ok.labels).toEqual({ method: 'GET', status: '200' })
     expect(store.collect()).toEqual([
       {
-        name: 'http_requests_total', help: 'Requests served', labelNames: ['method', 'status'], kind: 'counter',
-        series: [{ labels: { method: 'GET', status: '200' }, value: 1041n + 2n ** 40n }, { labels: { method: 'POST', status: '500' }, value: 4n }],
+        name: 'http_requests_total',
+        help: 'Requests served',
+        labelNames: ['method', 'status'],
+        kind: 'counter',
+        series: [
+          { labels: { method: 'GET', status: '200' }, value: 1041n + 2n ** 40n },
+          { labels: { method: 'POST', status: '500' }, value: 4n },
+        ],
       },
     ])
   })
@@ -50,7 +56,9 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     const series = store.counter('up_total').labels()
     series.add(5)
     expect(() => series.add(-1)).toThrow(RangeError)
-    expect(() => series.add(-2n)).toThrow('CounterSeries.add(n): `n` must not be negative: a counter only goes up (a gauge goes both ways), got -2')
+    expect(() => series.add(-2n)).toThrow(
+      'CounterSeries.add(n): `n` must not be negative: a counter only goes up (a gauge goes both ways), got -2',
+    )
     expect(() => store.counter('up_total').add(-3)).toThrow(/must not be negative/)
     expect(series.value()).toBe(5)
     store.gauge('down').dec(3)
@@ -69,7 +77,10 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(depth.value({ queue: 'b' })).toBe(-6.25)
     const collected = store.collect()[0]
     expect(collected.kind).toBe('gauge')
-    expect(collected.series).toEqual([{ labels: { queue: 'a' }, value: 2.5 }, { labels: { queue: 'b' }, value: -6.25 }])
+    expect(collected.series).toEqual([
+      { labels: { queue: 'a' }, value: 2.5 },
+      { labels: { queue: 'b' }, value: -6.25 },
+    ])
   })
 
   it('places histogram observations in their buckets with an exact sum in units of the resolution', () => {
@@ -93,7 +104,9 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     const store = MetricStore.create()
     const first = store.counter('events_total', { labelNames: ['kind'] })
     expect(store.counter('events_total', { labelNames: ['kind'] })).toBe(first)
-    expect(() => store.gauge('events_total', { labelNames: ['kind'] })).toThrow(/events_total is a counter with labels \[kind\] in the in-process store, declared here as a gauge/)
+    expect(() => store.gauge('events_total', { labelNames: ['kind'] })).toThrow(
+      /events_total is a counter with labels \[kind\] in the in-process store, declared here as a gauge/,
+    )
     expect(() => store.counter('events_total', { labelNames: ['type'] })).toThrow(/declared here as a counter with labels \[type\]/)
     store.histogram('h', { buckets: [1, 2] })
     expect(() => store.histogram('h', { buckets: [1, 3] })).toThrow(/buckets \[1, 2\].*buckets \[1, 3\]/)
@@ -115,7 +128,7 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(store.collect()[0].series).toHaveLength(2)
   })
 
-  it('totals a series over every CPU slot, the sequences\' and the atomics\' alike', () => {
+  it("totals a series over every CPU slot, the sequences' and the atomics' alike", () => {
     const store = MetricStore.create()
     const series = store.counter('spread_total').labels()
     series.add(7)
@@ -143,7 +156,9 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     store.gauge('b')
     expect(() => store.gauge('c')).toThrow(/no room left for 1 more metrics/)
     expect(store.usage()).toEqual({
-      series: { used: 3, capacity: 3 }, metrics: { used: 2, capacity: 2 }, cells: { used: 3, capacity: 8 },
+      series: { used: 3, capacity: 3 },
+      metrics: { used: 2, capacity: 2 },
+      cells: { used: 3, capacity: 8 },
       directoryBytes: { used: expect.any(Number), capacity: 1024 },
     })
     const cells = MetricStore.create({ capacity: { cells: 5 } })
@@ -168,7 +183,9 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(() => counter.labels({ method: true as unknown as string })).toThrow(/label method must be a string or a number, got boolean/)
     expect(() => counter.add(1.5, { method: 'GET' })).toThrow(/CounterSeries.add\(n\): `n` must be an integer, got 1.5/)
     expect(() => store.gauge('g').set(NaN)).toThrow(/GaugeSeries.set\(value\): `value` must be finite/)
-    expect(() => store.histogram('h2', { buckets: [1] }).observe(Infinity)).toThrow(/HistogramSeries.observe\(value\): `value` must be finite/)
+    expect(() => store.histogram('h2', { buckets: [1] }).observe(Infinity)).toThrow(
+      /HistogramSeries.observe\(value\): `value` must be finite/,
+    )
     // The rejected add found (made) its series and added nothing to it.
     expect(store.collect().find((metric) => metric.name === 'c_total')!.series).toEqual([{ labels: { method: 'GET' }, value: 0n }])
   })
@@ -193,7 +210,10 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     const attached = MetricStore.from(store.buffer!).counter('marks_total', { labelNames: ['v'] })
     attached.add(3, { v: '\uFEFFx' })
     attached.add(4, { v: 'x' })
-    expect(store.collect()[0].series).toEqual([{ labels: { v: 'x' }, value: 5n }, { labels: { v: '\uFEFFx' }, value: 5n }])
+    expect(store.collect()[0].series).toEqual([
+      { labels: { v: 'x' }, value: 5n },
+      { labels: { v: '\uFEFFx' }, value: 5n },
+    ])
     expect(() => counter.add(1, { v: 'a\uD800' })).toThrow(/label v holds a lone surrogate/)
   })
 
@@ -203,12 +223,18 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     for (let n = 0; n < 40; n++) counter.add(1, { n: String(n) })
     const made = store.collect()[0].series.map((series) => series.labels.n)
     expect(made).toEqual(Array.from({ length: 40 }, (_, n) => String(n)))
-    expect(MetricStore.from(store.buffer!).collect()[0].series.map((series) => series.labels.n)).toEqual(made)
+    expect(
+      MetricStore.from(store.buffer!)
+        .collect()[0]
+        .series.map((series) => series.labels.n),
+    ).toEqual(made)
   })
 
   it('validates a buffer handed to from()', () => {
     expect(() => MetricStore.from(new SharedArrayBuffer(64))).toThrow(/shorter than a store's 256-byte header/)
-    expect(() => MetricStore.from(new ArrayBuffer(4096) as unknown as SharedArrayBuffer)).toThrow(/must be the SharedArrayBuffer of an in-process MetricStore/)
+    expect(() => MetricStore.from(new ArrayBuffer(4096) as unknown as SharedArrayBuffer)).toThrow(
+      /must be the SharedArrayBuffer of an in-process MetricStore/,
+    )
     const store = MetricStore.create()
     const copy = new SharedArrayBuffer(store.buffer!.byteLength)
     new Uint8Array(copy).set(new Uint8Array(store.buffer!))
@@ -230,11 +256,17 @@ describe(`an in-process MetricStore (${strategy})`, () => {
   it('refuses a capacity key it does not know, a name every object inherits as much as a typo', () => {
     const known = 'they are series, metrics, cells, directoryBytes'
     for (const key of ['serie', 'constructor', 'toString', 'hasOwnProperty']) {
-      expect(() => MetricStore.create({ capacity: { [key]: 1 } as never })).toThrow(`MetricStore.create(options): \`options.capacity.${key}\` is not a capacity; ${known}`)
-      expect(() => MetricStore.open('never-made', { capacity: { [key]: 1 } as never })).toThrow(`MetricStore.open(path, options): \`options.capacity.${key}\` is not a capacity; ${known}`)
+      expect(() => MetricStore.create({ capacity: { [key]: 1 } as never })).toThrow(
+        `MetricStore.create(options): \`options.capacity.${key}\` is not a capacity; ${known}`,
+      )
+      expect(() => MetricStore.open('never-made', { capacity: { [key]: 1 } as never })).toThrow(
+        `MetricStore.open(path, options): \`options.capacity.${key}\` is not a capacity; ${known}`,
+      )
     }
     // An own key named __proto__, as JSON.parse makes it.
-    expect(() => MetricStore.create({ capacity: JSON.parse('{"__proto__": {"series": 2}}') })).toThrow(`\`options.capacity.__proto__\` is not a capacity; ${known}`)
+    expect(() => MetricStore.create({ capacity: JSON.parse('{"__proto__": {"series": 2}}') })).toThrow(
+      `\`options.capacity.__proto__\` is not a capacity; ${known}`,
+    )
   })
 
   it('reads options as own properties only: what an options object inherits is no option', () => {
@@ -245,11 +277,13 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(MetricStore.create({ capacity: inheriting({ series: 2 }) }).usage().series.capacity).toBe(4096)
     const counter = store.counter('inherited_total', inheriting({ labelNames: ['a'], help: 'inherited' }))
     expect([counter.labelNames, counter.help]).toEqual([[], ''])
-    expect(() => store.histogram('inherited_seconds', inheriting({ buckets: [1, 2] }))).toThrow('MetricStore.histogram(name, options): `options.buckets` must be an array of numbers')
+    expect(() => store.histogram('inherited_seconds', inheriting({ buckets: [1, 2] }))).toThrow(
+      'MetricStore.histogram(name, options): `options.buckets` must be an array of numbers',
+    )
     expect(store.histogram('resolved_seconds', Object.assign(inheriting({ resolution: 1e-6 }), { buckets: [1] })).resolution).toBe(1)
   })
 
-  it('takes label values from the object\'s own properties only, never through its prototype', () => {
+  it("takes label values from the object's own properties only, never through its prototype", () => {
     const store = MetricStore.create()
     const counter = store.counter('owned_total', { labelNames: ['a'] })
     counter.add(1, { a: 'x' })
@@ -258,7 +292,9 @@ describe(`an in-process MetricStore (${strategy})`, () => {
       expect(() => counter.labels(Object.create({ a: value }))).toThrow(
         'owned_total.labels(values): label a is inherited by `values` through its prototype, not one of its own properties: only own properties are label values',
       )
-      expect(() => counter.labels(Object.assign(Object.create({ a: value }), { b: 'y' }))).toThrow('owned_total.labels(values): b is not a label of owned_total; its labels are a')
+      expect(() => counter.labels(Object.assign(Object.create({ a: value }), { b: 'y' }))).toThrow(
+        'owned_total.labels(values): b is not a label of owned_total; its labels are a',
+      )
     }
     expect(store.collect()[0].series).toEqual([{ labels: { a: 'x' }, value: 1n }])
   })
@@ -266,8 +302,12 @@ describe(`an in-process MetricStore (${strategy})`, () => {
   it('says how to pass label values held in a Map', () => {
     const store = MetricStore.create()
     const fix = '`values` must be a plain object of label values by label name, not a Map: pass Object.fromEntries(map)'
-    expect(() => store.counter('mapped_total', { labelNames: ['a'] }).labels(new Map([['a', 'x']]) as never)).toThrow(`mapped_total.labels(values): ${fix}`)
-    expect(() => store.counter('unlabelled_total').labels(new Map([['a', 'x']]) as never)).toThrow(`unlabelled_total.labels(values): ${fix}`)
+    expect(() => store.counter('mapped_total', { labelNames: ['a'] }).labels(new Map([['a', 'x']]) as never)).toThrow(
+      `mapped_total.labels(values): ${fix}`,
+    )
+    expect(() => store.counter('unlabelled_total').labels(new Map([['a', 'x']]) as never)).toThrow(
+      `unlabelled_total.labels(values): ${fix}`,
+    )
     expect(store.collect().flatMap((metric) => metric.series)).toEqual([])
   })
 })

@@ -18,7 +18,7 @@ function readsAgreeingWithTheKernel(): number {
   return agreed
 }
 
-describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', () => {
+describe.runIf(threadInfo.registered)("the view over this thread's rseq area", () => {
   it('covers cpu_id_start/cpu_id and node_id/mm_cid only, 8 bytes each', () => {
     expect(cpuWords!.buffer.byteLength).toBe(8)
     expect(tailWords!.buffer.byteLength).toBe(8)
@@ -28,7 +28,16 @@ describe.runIf(threadInfo.registered)('the view over this thread\'s rseq area', 
   })
 
   it('is not exported from the package', () => {
-    expect(Object.keys(rseq).sort()).toEqual(['MetricStore', 'PerCpuArray', 'PerCpuCounter', 'PerCpuHistogram', 'currentCpu', 'currentMmCid', 'currentNumaNode', 'info'])
+    expect(Object.keys(rseq).sort()).toEqual([
+      'MetricStore',
+      'PerCpuArray',
+      'PerCpuCounter',
+      'PerCpuHistogram',
+      'currentCpu',
+      'currentMmCid',
+      'currentNumaNode',
+      'info',
+    ])
   })
 
   it('stays with its thread when listed for transfer: refused (Node >= 22) or posted as a copy', async () => {

@@ -6,7 +6,7 @@ import { GLIBC_RSEQ_OFF, agreesWithGetcpuSyscall, threadReport, type ProcessRepo
 describe.each([
   ['the standard signature', {}],
   ['a foreign signature', { UNKNOWN_OWNER_SIGNATURE: '0x12345678' }],
-])('with an unknown owner preloaded (%s) and glibc\'s registration off', (_label, extraEnv) => {
+])("with an unknown owner preloaded (%s) and glibc's registration off", (_label, extraEnv) => {
   let report: ProcessReport
   beforeAll(async () => {
     report = await threadReport({

@@ -30,7 +30,10 @@ function buildForOtherMachine(): Buffer {
 /** A copy of the package whose build/Release/rseq.node and glibc prebuild hold these bytes, or are absent (null). */
 function arrangedCopy(name: string, builds: { local: Buffer | null; prebuild: Buffer | null }): string {
   const copy = packageCopy(name)
-  for (const [file, bytes] of [[LOCAL_BUILD, builds.local], [PREBUILD, builds.prebuild]] as const) {
+  for (const [file, bytes] of [
+    [LOCAL_BUILD, builds.local],
+    [PREBUILD, builds.prebuild],
+  ] as const) {
     if (bytes === null) continue
     mkdirSync(path.dirname(path.join(copy, file)), { recursive: true })
     writeFileSync(path.join(copy, file), bytes)
@@ -53,7 +56,10 @@ interface Loaded {
 }
 
 /** Loads the copy on the main thread (unless `workersOnly`) and then in 2 workers, in a child node. */
-async function loadIn(copy: string, options: { env?: Record<string, string>; nodeArgs?: string[]; workersOnly?: boolean } = {}): Promise<Loaded> {
+async function loadIn(
+  copy: string,
+  options: { env?: Record<string, string>; nodeArgs?: string[]; workersOnly?: boolean } = {},
+): Promise<Loaded> {
   const args = ['--workers', '2', '--workers-only', options.workersOnly ? 'yes' : 'no']
   const result = await runNode('native-load-report.cjs', args, { env: { RSEQ_PACKAGE: copy, ...options.env }, nodeArgs: options.nodeArgs })
   expect(result.status, result.stderr).toBe(0)
@@ -80,7 +86,11 @@ describe(`a local build made for ${otherMachine.name}, beside a prebuild that fi
     expect(loaded.warnings).toEqual([
       {
         code: 'RSEQ_LOCAL_BUILD_SKIPPED',
-        message: expect.stringMatching(new RegExp(`^rseq loads its prebuild ${escaped(PREBUILD)} because ${escaped(why)}.+\\); rebuild it for this machine with \`npx rseq build\``)),
+        message: expect.stringMatching(
+          new RegExp(
+            `^rseq loads its prebuild ${escaped(PREBUILD)} because ${escaped(why)}.+\\); rebuild it for this machine with \`npx rseq build\``,
+          ),
+        ),
       },
     ])
     expect(loaded.otherOutput).toBe('')
@@ -98,7 +108,9 @@ describe('a local build that is not an ELF file, and no prebuild: no native buil
     const loaded = await loadIn(copy)
     expect(strategies(loaded)).toEqual(['portable', 'portable', 'portable'])
     expect(loaded.threads[0].reason).toMatch(
-      new RegExp(`^The portable JavaScript path runs .* because the local build ${escaped(LOCAL_BUILD)} could not be loaded \\(it is not an ELF shared object; .*file too short\\)`),
+      new RegExp(
+        `^The portable JavaScript path runs .* because the local build ${escaped(LOCAL_BUILD)} could not be loaded \\(it is not an ELF shared object; .*file too short\\)`,
+      ),
     )
   })
 
@@ -140,11 +152,14 @@ describe('a local build that is not an ELF file, and no prebuild: no native buil
     expect([loaded.warnings, loaded.otherOutput]).toEqual([[], ''])
   })
 
-  it.runIf(process.allowedNodeEnvironmentFlags.has('--disable-warning'))('prints nothing under node --disable-warning=RSEQ_NATIVE_BUILD_NOT_LOADED', async () => {
-    const loaded = await loadIn(copy, { nodeArgs: ['--disable-warning=RSEQ_NATIVE_BUILD_NOT_LOADED'] })
-    expect(strategies(loaded)).toEqual(['portable', 'portable', 'portable'])
-    expect([loaded.warnings, loaded.otherOutput]).toEqual([[], ''])
-  })
+  it.runIf(process.allowedNodeEnvironmentFlags.has('--disable-warning'))(
+    'prints nothing under node --disable-warning=RSEQ_NATIVE_BUILD_NOT_LOADED',
+    async () => {
+      const loaded = await loadIn(copy, { nodeArgs: ['--disable-warning=RSEQ_NATIVE_BUILD_NOT_LOADED'] })
+      expect(strategies(loaded)).toEqual(['portable', 'portable', 'portable'])
+      expect([loaded.warnings, loaded.otherOutput]).toEqual([[], ''])
+    },
+  )
 })
 
 describe('a package installed without any native build (no build/, no prebuilds/)', () => {
@@ -155,7 +170,9 @@ describe('a package installed without any native build (no build/, no prebuilds/
       {
         code: 'RSEQ_NATIVE_BUILD_NOT_LOADED',
         message: expect.stringMatching(
-          new RegExp(`: no native build was found \\(No native build was found for platform=linux arch=${process.arch} .*\\); reinstall rseq, or build the addon here with \`npx rseq build\``),
+          new RegExp(
+            `: no native build was found \\(No native build was found for platform=linux arch=${process.arch} .*\\); reinstall rseq, or build the addon here with \`npx rseq build\``,
+          ),
         ),
       },
     ])

@@ -13,11 +13,9 @@ if (!hasValgrind) {
 
 describe.skipIf(!hasValgrind)('under valgrind memcheck', () => {
   it('passes the API checks with no memcheck error, in fallback with ENOSYS', async () => {
-    const child = await runCommand(
-      'valgrind',
-      ['-q', '--error-exitcode=99', process.execPath, path.join(fixturesDir, 'api-checks.cjs')],
-      { timeoutMs: 300_000 },
-    )
+    const child = await runCommand('valgrind', ['-q', '--error-exitcode=99', process.execPath, path.join(fixturesDir, 'api-checks.cjs')], {
+      timeoutMs: 300_000,
+    })
     expect(child.status, child.stderr).toBe(0)
     const result = JSON.parse(child.stdout.trim().split('\n').pop()!)
     for (const [name, outcome] of Object.entries(result.checks)) expect(outcome, name).toBe(true)

@@ -52,7 +52,7 @@ describe.each([
     expect(result.rssAtEnd).toBeLessThan(result.rssAfterWarmup + 64 * MiB)
   })
 
-  it('left no registration of its own behind (only the main thread\'s, where it has one)', async () => {
+  it("left no registration of its own behind (only the main thread's, where it has one)", async () => {
     expect(result.liveOwnAfterExit).toBe(liveOwnAtEnd)
   })
 })

@@ -48,7 +48,12 @@ const expositions = {
     const { MeterProvider } = require('@opentelemetry/sdk-metrics')
     const { PrometheusExporter } = require('@opentelemetry/exporter-prometheus')
     const { StoreMetricProducer } = require('rseq/opentelemetry')
-    const exporter = new PrometheusExporter({ preventServerStart: true, withoutScopeInfo: true, withoutTargetInfo: true, metricProducers: [new StoreMetricProducer(store)] })
+    const exporter = new PrometheusExporter({
+      preventServerStart: true,
+      withoutScopeInfo: true,
+      withoutTargetInfo: true,
+      metricProducers: [new StoreMetricProducer(store)],
+    })
     new MeterProvider({ readers: [exporter] })
     return async (response, request) => exporter.getMetricsRequestHandler(request, response)
   },

@@ -16,7 +16,13 @@ function start() {
   const worker = cluster.fork()
   worker.on('message', (message) => {
     if (message.listening !== undefined && ++listening === Number(options.workers)) {
-      console.log(JSON.stringify({ listening: `http://${process.env.HOST ?? '127.0.0.1'}:${message.listening}`, workers: Number(options.workers), primary: process.pid }))
+      console.log(
+        JSON.stringify({
+          listening: `http://${process.env.HOST ?? '127.0.0.1'}:${message.listening}`,
+          workers: Number(options.workers),
+          primary: process.pid,
+        }),
+      )
     }
   })
 }

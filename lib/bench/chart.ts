@@ -42,9 +42,13 @@ export function renderChart({ title, xLabel, yLabel, series }: ChartOptions): st
   const py = (y: number) => MARGIN.top + plotHeight - (y / yMax) * plotHeight
 
   const parts: string[] = []
-  parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="13">`)
+  parts.push(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" font-family="sans-serif" font-size="13">`,
+  )
   parts.push(`<rect width="${WIDTH}" height="${HEIGHT}" fill="white"/>`)
-  parts.push(`<text x="${WIDTH / 2 - MARGIN.right / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`)
+  parts.push(
+    `<text x="${WIDTH / 2 - MARGIN.right / 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">${escapeXml(title)}</text>`,
+  )
   for (let y = 0; y <= yMax + 1e-9; y += yStep) {
     parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${py(y)}" y2="${py(y)}" stroke="#e0e0e0"/>`)
     parts.push(`<text x="${MARGIN.left - 8}" y="${py(y) + 4}" text-anchor="end">${Number(y.toPrecision(6))}</text>`)
@@ -54,7 +58,9 @@ export function renderChart({ title, xLabel, yLabel, series }: ChartOptions): st
     parts.push(`<text x="${px(x)}" y="${MARGIN.top + plotHeight + 20}" text-anchor="middle">${x}</text>`)
   }
   parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${MARGIN.top + plotHeight}" stroke="black"/>`)
-  parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}" stroke="black"/>`)
+  parts.push(
+    `<line x1="${MARGIN.left}" x2="${MARGIN.left + plotWidth}" y1="${MARGIN.top + plotHeight}" y2="${MARGIN.top + plotHeight}" stroke="black"/>`,
+  )
   parts.push(`<text x="${MARGIN.left + plotWidth / 2}" y="${HEIGHT - 18}" text-anchor="middle">${escapeXml(xLabel)}</text>`)
   parts.push(`<text transform="translate(20 ${MARGIN.top + plotHeight / 2}) rotate(-90)" text-anchor="middle">${escapeXml(yLabel)}</text>`)
   series.forEach((line, index) => {
@@ -63,7 +69,9 @@ export function renderChart({ title, xLabel, yLabel, series }: ChartOptions): st
     parts.push(`<polyline data-series="${escapeXml(line.name)}" fill="none" stroke="${color}" stroke-width="2.5" points="${points}"/>`)
     for (const point of line.points) {
       parts.push(`<circle cx="${px(point.x).toFixed(1)}" cy="${py(point.y).toFixed(1)}" r="4" fill="${color}"/>`)
-      parts.push(`<text x="${(px(point.x) + 6).toFixed(1)}" y="${(py(point.y) - 6).toFixed(1)}" fill="${color}" font-size="11">${point.y.toFixed(1)}</text>`)
+      parts.push(
+        `<text x="${(px(point.x) + 6).toFixed(1)}" y="${(py(point.y) - 6).toFixed(1)}" fill="${color}" font-size="11">${point.y.toFixed(1)}</text>`,
+      )
     }
     const legendY = MARGIN.top + 10 + index * 22
     const legendX = WIDTH - MARGIN.right + 20

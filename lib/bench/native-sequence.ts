@@ -33,7 +33,12 @@ export function runSequenceBench(iterations: number, threads: number): SequenceF
   try {
     const binary = path.join(build, 'sequence_bench')
     execFileSync('g++', [
-      '-O2', '-std=c++17', '-D_GNU_SOURCE', '-pthread', '-o', binary,
+      '-O2',
+      '-std=c++17',
+      '-D_GNU_SOURCE',
+      '-pthread',
+      '-o',
+      binary,
       path.join(packageRoot, 'scripts', 'native-bench', 'sequence_bench.cc'),
       ...coreSources(packageRoot),
       '-ldl',

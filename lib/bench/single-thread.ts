@@ -43,7 +43,5 @@ export interface SingleThreadFigure extends Spread {
 export function measureSingleThread(options: CompareOptions): Record<string, SingleThreadFigure> {
   const spreads = compare(methods(), options)
   const baseline = spreads[BASELINE].median
-  return Object.fromEntries(
-    Object.entries(spreads).map(([name, spread]) => [name, { ...spread, ratio: spread.median / baseline }]),
-  )
+  return Object.fromEntries(Object.entries(spreads).map(([name, spread]) => [name, { ...spread, ratio: spread.median / baseline }]))
 }

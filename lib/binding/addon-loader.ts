@@ -31,8 +31,7 @@ const REBUILD_OR_DELETE_LOCAL_BUILD = `${REBUILD_LOCAL_BUILD}, or delete it to k
  * build and none was made here, not where addons are turned off on purpose (node --no-addons).
  */
 export type NativeLoad =
-  | { binding: NativeBinding; file: string; skippedLocalBuild: string | null }
-  | { binding: null; reason: string; expected: boolean }
+  { binding: NativeBinding; file: string; skippedLocalBuild: string | null } | { binding: null; reason: string; expected: boolean }
 
 /** The C library a prebuild was built against, from its file name's tag (rseq.glibc.node), or null untagged. */
 export function prebuildLibc(file: string): Libc | null {
@@ -53,7 +52,8 @@ export function refusalOf(file: string, libc: LibcFinding, root = PACKAGE_ROOT):
   const name = path.basename(file)
   const madeFor = prebuildLibc(file)
   if (madeFor === null) return `the prebuild ${name} does not say which C library it was built against`
-  if (libc.libc === null) return `could not tell which C library this process runs on (${libc.evidence}), and the prebuild ${name} needs ${madeFor}`
+  if (libc.libc === null)
+    return `could not tell which C library this process runs on (${libc.evidence}), and the prebuild ${name} needs ${madeFor}`
   if (libc.libc !== madeFor) return `this process runs on ${libc.libc} libc (${libc.evidence}) and the prebuild ${name} is for ${madeFor}`
   return null
 }
@@ -70,7 +70,10 @@ export function unsupportedPlatform(platform: string, arch: string): string | nu
 }
 
 /** ELF e_machine numbers of the architectures the package builds for, and the names the toolchains use. */
-export const ELF_MACHINES: Record<string, { number: number; name: string }> = { x64: { number: 62, name: 'x86_64' }, arm64: { number: 183, name: 'aarch64' } }
+export const ELF_MACHINES: Record<string, { number: number; name: string }> = {
+  x64: { number: 62, name: 'x86_64' },
+  arm64: { number: 183, name: 'aarch64' },
+}
 
 function elfMachineName(machine: number): string {
   return Object.values(ELF_MACHINES).find((known) => known.number === machine)?.name ?? `ELF machine ${machine}`
@@ -202,9 +205,17 @@ export function loadNative({ root = PACKAGE_ROOT, findLibc = detectLibc }: LoadO
     // node-gyp-build looks for musl prebuilds where it guesses musl (Alpine): the package has none.
     const libc = libcOfProcess()
     if (libc.libc === 'musl') {
-      return { binding: null, reason: `this process runs on musl libc (${libc.evidence}) and the package has no musl prebuild; ${BUILD_FROM_SOURCE}`, expected: false }
+      return {
+        binding: null,
+        reason: `this process runs on musl libc (${libc.evidence}) and the package has no musl prebuild; ${BUILD_FROM_SOURCE}`,
+        expected: false,
+      }
     }
-    return { binding: null, reason: `no native build was found (${message(error)}); reinstall rseq, or ${BUILD_FROM_SOURCE}`, expected: true }
+    return {
+      binding: null,
+      reason: `no native build was found (${message(error)}); reinstall rseq, or ${BUILD_FROM_SOURCE}`,
+      expected: true,
+    }
   }
   if (isPrebuild(file, root)) return loadPrebuild(file, root, libcOfProcess(), null)
   const local = attempt(file, root)
@@ -229,7 +240,11 @@ function loadPrebuild(file: string, root: string, libc: LibcFinding, localProble
   }
   const loaded = attempt(file, root)
   if (loaded.binding !== null) {
-    return { binding: loaded.binding, file, skippedLocalBuild: localProblem === null ? null : `${localProblem}; ${REBUILD_OR_DELETE_LOCAL_BUILD}` }
+    return {
+      binding: loaded.binding,
+      file,
+      skippedLocalBuild: localProblem === null ? null : `${localProblem}; ${REBUILD_OR_DELETE_LOCAL_BUILD}`,
+    }
   }
   const refusedAll = refusedByRuntime(loaded)
   if (refusedAll !== null) return refusedAll

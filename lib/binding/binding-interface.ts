@@ -117,7 +117,15 @@ export interface NativeBinding {
    * A layout over a store's per-CPU cells: `slots` slots of `stride` bytes at `rseqOffset` (written only by
    * restartable sequences) and at `fallbackOffset` (written only with atomics), `width` cells each.
    */
-  bindStoreCells(region: StoreRegion, rseqOffset: number, fallbackOffset: number, slots: number, stride: number, width: number, index: number): NativeLayout
+  bindStoreCells(
+    region: StoreRegion,
+    rseqOffset: number,
+    fallbackOffset: number,
+    slots: number,
+    stride: number,
+    width: number,
+    index: number,
+  ): NativeLayout
   /** out[i] = cell first + i of a store layout summed over every slot (wrapping int64). */
   sumStoreCells(layout: NativeLayout, first: number, count: number, out: BigInt64Array): void
   calibration: {

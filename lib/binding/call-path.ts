@@ -27,13 +27,19 @@ function requestedCallPath(): '' | (typeof REQUESTS)[number] {
 function decide(): { path: CallPath; reason: string; ffi: FfiSymbols | null } {
   const requested = requestedCallPath()
   if (nativeAbsolutePath === null) {
-    if (requested === 'ffi') throw new Error('RSEQ_CALL_PATH=ffi needs the native build, which is not loaded here: build it (npm rebuild rseq), or unset RSEQ_CALL_PATH to run the portable path')
+    if (requested === 'ffi')
+      throw new Error(
+        'RSEQ_CALL_PATH=ffi needs the native build, which is not loaded here: build it (npm rebuild rseq), or unset RSEQ_CALL_PATH to run the portable path',
+      )
     return { path: 'portable', reason: 'no native build is loaded: the operations are JavaScript', ffi: null }
   }
   const kind = runtimeFfi()
   if (requested === 'napi') return { path: 'napi', reason: 'RSEQ_CALL_PATH=napi: an N-API function per counter and histogram', ffi: null }
   if (kind === null) {
-    if (requested === 'ffi') throw new Error("RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's node:ffi measured no faster than N-API, so Node uses N-API")
+    if (requested === 'ffi')
+      throw new Error(
+        "RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's node:ffi measured no faster than N-API, so Node uses N-API",
+      )
     return { path: 'napi', reason: 'Node: an N-API function per counter and histogram (its node:ffi is no faster)', ffi: null }
   }
   const opened = openFfi(kind, nativeAbsolutePath)

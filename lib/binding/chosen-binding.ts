@@ -55,7 +55,8 @@ function choose(): NativeBinding {
     nativeFile = path.relative(PACKAGE_ROOT, loaded.file)
     nativeAbsolutePath = path.resolve(loaded.file)
     skippedLocalBuild = loaded.skippedLocalBuild
-    if (skippedLocalBuild !== null) warnOncePerProcess(LOCAL_BUILD_SKIPPED, `rseq loads its prebuild ${nativeFile} because ${skippedLocalBuild}`)
+    if (skippedLocalBuild !== null)
+      warnOncePerProcess(LOCAL_BUILD_SKIPPED, `rseq loads its prebuild ${nativeFile} because ${skippedLocalBuild}`)
     return loaded.binding
   }
   if (loaded.expected) {
@@ -66,7 +67,8 @@ function choose(): NativeBinding {
     )
   }
   const because = `${PORTABLE} because ${loaded.reason}`
-  const reason = requested === 'fallback' ? `RSEQ_STRATEGY=fallback asks for no rseq; with no native build loaded, the ${because}` : `The ${because}`
+  const reason =
+    requested === 'fallback' ? `RSEQ_STRATEGY=fallback asks for no rseq; with no native build loaded, the ${because}` : `The ${because}`
   return portableBinding(reason, loaded.reason)
 }
 

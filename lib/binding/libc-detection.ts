@@ -105,6 +105,9 @@ export function detectLibc(pid: number | 'self' = 'self'): LibcFinding {
   if (libc !== null) return { libc, evidence: `the executable's program interpreter is ${interpreter}` }
   return {
     libc: null,
-    evidence: maps === null ? `/proc/${pid}/maps could not be read` : 'no known C library is mapped into the process and the executable names no known interpreter',
+    evidence:
+      maps === null
+        ? `/proc/${pid}/maps could not be read`
+        : 'no known C library is mapped into the process and the executable names no known interpreter',
   }
 }

@@ -51,11 +51,27 @@ const slotOfThisThread = (Number.isSafeInteger(threadId) && threadId >= 0 ? thre
 const layouts = new WeakSet<object>()
 const regions = new WeakSet<object>()
 
-function newLayout(words: BigInt64Array, width: number, slots: number, strideWords: number, rseqStart: number,
-  fallbackStart: number, region: PortableRegion | null): PortableLayout {
+function newLayout(
+  words: BigInt64Array,
+  width: number,
+  slots: number,
+  strideWords: number,
+  rseqStart: number,
+  fallbackStart: number,
+  region: PortableRegion | null,
+): PortableLayout {
   const slot = slotOfThisThread % slots
   const layout: PortableLayout = {
-    words, width, slots, strideWords, rseqStart, fallbackStart, slot, mine: fallbackStart + slot * strideWords, drainable: region === null, region,
+    words,
+    width,
+    slots,
+    strideWords,
+    rseqStart,
+    fallbackStart,
+    slot,
+    mine: fallbackStart + slot * strideWords,
+    drainable: region === null,
+    region,
   }
   layouts.add(layout)
   return layout
@@ -230,11 +246,13 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     add,
     addBigInt: add,
     bindNumberSlot(slot: Float64Array) {
-      if (!(slot instanceof Float64Array) || slot.length !== 1) throw new TypeError('bindNumberSlot(slot): `slot` must be a Float64Array of length 1')
+      if (!(slot instanceof Float64Array) || slot.length !== 1)
+        throw new TypeError('bindNumberSlot(slot): `slot` must be a Float64Array of length 1')
       numberSlot = slot
     },
     counterAddFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean) {
-      const usage = 'counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
+      const usage =
+        'counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
       const bound = layoutOf(layout, usage)
       const at = bound.mine + optionalCell(cell, bound.width, usage)
       const name = optionalName(argument, COUNTER_ADD, usage)
@@ -246,7 +264,8 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       }
     },
     counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean) {
-      const usage = 'counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
+      const usage =
+        'counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
       const bound = layoutOf(layout, usage)
       const at = bound.mine + optionalCell(cell, bound.width, usage)
       const name = optionalName(argument, COUNTER_ADD, usage)
@@ -259,7 +278,8 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       }
     },
     histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base?: number, caller?: string) {
-      const usage = 'histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout'
+      const usage =
+        'histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout'
       if (!layouts.has(layout)) throw new TypeError(usage)
       const bound = layout as PortableLayout
       if (!(tail instanceof Float64Array) || tail.length < 2) throw new TypeError(usage)
@@ -304,7 +324,12 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     arrayHandle: noHandles,
     releaseHandle: () => false,
     storeRegionOfBuffer(view: BigInt64Array) {
-      if (!(view instanceof BigInt64Array) || view.byteOffset !== 0 || view.byteLength !== view.buffer.byteLength || !(view.buffer instanceof SharedArrayBuffer)) {
+      if (
+        !(view instanceof BigInt64Array) ||
+        view.byteOffset !== 0 ||
+        view.byteLength !== view.buffer.byteLength ||
+        !(view.buffer instanceof SharedArrayBuffer)
+      ) {
         throw new TypeError('storeRegionOfBuffer(view): `view` must be a BigInt64Array over a whole SharedArrayBuffer')
       }
       const region: PortableRegion = { view, closed: false }
@@ -325,7 +350,9 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       regionOf(region, 'storeCloseRegion(region)').closed = true
     },
     storeCompareExchange32() {
-      throw new TypeError('storeCompareExchange32(region, byteOffset, expected, desired): invalid arguments (no mapped store on the portable path)')
+      throw new TypeError(
+        'storeCompareExchange32(region, byteOffset, expected, desired): invalid arguments (no mapped store on the portable path)',
+      )
     },
     storeAddFloat64() {
       throw new TypeError('storeUpdateFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
@@ -335,16 +362,33 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     },
     storeAcquireFence() {},
     storePageSize: () => UNKNOWN_PAGE_SIZE,
-    bindStoreCells(region: object, rseqOffset: number, fallbackOffset: number, slots: number, stride: number, width: number, index: number) {
+    bindStoreCells(
+      region: object,
+      rseqOffset: number,
+      fallbackOffset: number,
+      slots: number,
+      stride: number,
+      width: number,
+      index: number,
+    ) {
       const usage = 'bindStoreCells(region, rseqOffset, fallbackOffset, slots, stride, width, index): invalid arguments'
       const bound = regionOf(region, usage)
       const numbers = [rseqOffset, fallbackOffset, slots, stride, width, index]
       if (!numbers.every((number) => Number.isInteger(number) && number >= 0 && number <= 0xffffffff)) throw new TypeError(usage)
       const regionBytes = slots * stride
       const length = bound.view.byteLength
-      if (slots === 0 || width === 0 || stride % 128 !== 0 || stride < width * 8 || index > 1 || rseqOffset % 8 !== 0 ||
-        fallbackOffset % 8 !== 0 || rseqOffset + regionBytes > length || fallbackOffset + regionBytes > length ||
-        (rseqOffset < fallbackOffset + regionBytes && fallbackOffset < rseqOffset + regionBytes)) {
+      if (
+        slots === 0 ||
+        width === 0 ||
+        stride % 128 !== 0 ||
+        stride < width * 8 ||
+        index > 1 ||
+        rseqOffset % 8 !== 0 ||
+        fallbackOffset % 8 !== 0 ||
+        rseqOffset + regionBytes > length ||
+        fallbackOffset + regionBytes > length ||
+        (rseqOffset < fallbackOffset + regionBytes && fallbackOffset < rseqOffset + regionBytes)
+      ) {
         throw new TypeError(usage)
       }
       return newLayout(bound.view, width, slots, stride / 8, rseqOffset / 8, fallbackOffset / 8, bound)
@@ -353,8 +397,16 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       const usage = 'sumStoreCells(layout, first, count, out): invalid arguments'
       if (!layouts.has(layout)) throw new TypeError(usage)
       const bound = layout as PortableLayout
-      if (!Number.isInteger(first) || first < 0 || first >= bound.width || !Number.isInteger(count) || count < 0 ||
-        first + count > bound.width || !(out instanceof BigInt64Array) || out.length < count) {
+      if (
+        !Number.isInteger(first) ||
+        first < 0 ||
+        first >= bound.width ||
+        !Number.isInteger(count) ||
+        count < 0 ||
+        first + count > bound.width ||
+        !(out instanceof BigInt64Array) ||
+        out.length < count
+      ) {
         throw new TypeError(usage)
       }
       out.fill(0n, 0, count)

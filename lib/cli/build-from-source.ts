@@ -41,9 +41,15 @@ export function buildFromSource(log: (line: string) => void): number {
   mkdirSync(path.dirname(LOCAL_BUILD), { recursive: true })
   copyFileSync(path.join(NATIVE_SOURCES, 'build', 'Release', 'rseq.node'), LOCAL_BUILD)
   // A fresh process loads it as any application would, and says what it decided.
-  const check = spawnSync(process.execPath, ['-e', `const r = require(${JSON.stringify(PACKAGE_ROOT)}).info(); console.log(r.strategy + ': ' + r.reason)`], {
-    encoding: 'utf8',
-  })
-  log(`rseq build: wrote ${path.relative(process.cwd(), LOCAL_BUILD) || LOCAL_BUILD}; a new process now chooses ${check.stdout.trim() || check.stderr.trim()}`)
+  const check = spawnSync(
+    process.execPath,
+    ['-e', `const r = require(${JSON.stringify(PACKAGE_ROOT)}).info(); console.log(r.strategy + ': ' + r.reason)`],
+    {
+      encoding: 'utf8',
+    },
+  )
+  log(
+    `rseq build: wrote ${path.relative(process.cwd(), LOCAL_BUILD) || LOCAL_BUILD}; a new process now chooses ${check.stdout.trim() || check.stderr.trim()}`,
+  )
   return check.status === 0 && !check.stdout.startsWith('portable') ? 0 : 1
 }

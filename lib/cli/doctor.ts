@@ -94,7 +94,8 @@ function diagnoseWorker(): Promise<ThreadDiagnosis | { error: string }> {
 function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }): Diagnosis['verdict'] {
   const live = (thread: ThreadDiagnosis) => thread.strategy === 'glibc' || thread.strategy === 'own'
   if ('error' in worker) return { ok: false, text: `a worker could not load the package: ${worker.error}` }
-  if (main.strategy === 'portable') return { ok: false, text: `rseq is not used: no native build is loaded (counters stay exact, only slower). ${main.reason}` }
+  if (main.strategy === 'portable')
+    return { ok: false, text: `rseq is not used: no native build is loaded (counters stay exact, only slower). ${main.reason}` }
   if (live(main) && live(worker)) {
     return { ok: true, text: `OK: rseq is live (${main.strategy} on the main thread, ${worker.strategy} in workers).` }
   }
@@ -155,10 +156,14 @@ const DRAIN_TEXT: Record<RseqInfo['drain'], string> = {
 function selfTestText(test: RseqInfo['selfTest']): string {
   const cost = `${(test.microseconds / 1000).toFixed(2)} ms`
   switch (test.verdict) {
-    case 'restarts': return `passed: ${test.detail} (${cost})`
-    case 'does-not-restart': return `FAILED: ${test.detail}; every thread uses the atomics fallback (${cost})`
-    case 'inconclusive': return `inconclusive: ${test.detail}; every thread uses the atomics fallback unless RSEQ_STRATEGY forces rseq (${cost})`
-    default: return `not run: ${test.detail}`
+    case 'restarts':
+      return `passed: ${test.detail} (${cost})`
+    case 'does-not-restart':
+      return `FAILED: ${test.detail}; every thread uses the atomics fallback (${cost})`
+    case 'inconclusive':
+      return `inconclusive: ${test.detail}; every thread uses the atomics fallback unless RSEQ_STRATEGY forces rseq (${cost})`
+    default:
+      return `not run: ${test.detail}`
   }
 }
 

@@ -125,10 +125,10 @@ async function main(argv: string[]): Promise<number> {
   show('')
 
   const info = { ...threadInfo }
-  process.stdout.write(`rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}, call path ${info.callPath}\n\n`)
   process.stdout.write(
-    `## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n## counters (ns/op per worker)\n`,
+    `rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}, call path ${info.callPath}\n\n`,
   )
+  process.stdout.write(`## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n## counters (ns/op per worker)\n`)
   // One table row per method and worker count, flagged where the totals were not exact.
   const tableOf = (measured: WorkerMethod[], rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>>): string => {
     const rows: Record<string, Spread> = {}
@@ -143,7 +143,8 @@ async function main(argv: string[]): Promise<number> {
     process.stdout.write(`\naborts per million rseq adds: ${aborts}\n`)
   }
   process.stdout.write(`\n## histograms (ns/op per worker)\n${tableOf(histogramMethods, histograms)}\n`)
-  if (!histogramMethods.includes('prom-client')) process.stdout.write('(prom-client is not installed: npm install prom-client to compare with it)\n')
+  if (!histogramMethods.includes('prom-client'))
+    process.stdout.write('(prom-client is not installed: npm install prom-client to compare with it)\n')
 
   const exact = [...Object.values(counters), ...Object.values(histograms)].every((rows) => rows!.every((row) => row.exact))
   if (values.json) {
@@ -158,9 +159,7 @@ async function main(argv: string[]): Promise<number> {
       runtime: describeRuntime(),
       singleThread: { baseline: BASELINE, figures: singleThread },
       counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
-      histograms: Object.fromEntries(
-        histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }]),
-      ),
+      histograms: Object.fromEntries(histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }])),
       exact,
     }
     writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')

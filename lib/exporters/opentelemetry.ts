@@ -15,9 +15,13 @@ function load<T>(name: string, besides?: string): T {
     // A dependency of the SDK is looked for beside the SDK too, where npm may have put it.
     const paths = besides === undefined ? undefined : [path.dirname(require.resolve(besides))]
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- an optional peer dependency, resolved at run time beside the caller's copy of the SDK
-    return require(require.resolve(name, paths === undefined ? undefined : { paths: [...paths, ...(require.resolve.paths(name) ?? [])] })) as T
+    return require(
+      require.resolve(name, paths === undefined ? undefined : { paths: [...paths, ...(require.resolve.paths(name) ?? [])] }),
+    ) as T
   } catch (error) {
-    throw new Error(`rseq/opentelemetry needs the ${name} package (an optional peer dependency): npm install ${name}\n${error}`, { cause: error })
+    throw new Error(`rseq/opentelemetry needs the ${name} package (an optional peer dependency): npm install ${name}\n${error}`, {
+      cause: error,
+    })
   }
 }
 

@@ -16,7 +16,9 @@ function loadPromClient(): typeof PromClient {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- prom-client is an optional peer dependency: its absence is a message naming it, not a failed import
     return require('prom-client') as typeof PromClient
   } catch (error) {
-    throw new Error(`rseq/prom-client needs the prom-client package (an optional peer dependency): npm install prom-client\n${error}`, { cause: error })
+    throw new Error(`rseq/prom-client needs the prom-client package (an optional peer dependency): npm install prom-client\n${error}`, {
+      cause: error,
+    })
   }
 }
 
@@ -27,7 +29,11 @@ const prom = loadPromClient()
  * default registry, or `options.registers`. Metrics made later, by any process, join at the next scrape.
  */
 export function registerStore(store: MetricStore, options?: StoreExportOptions): StoreExport {
-  const library = { name: 'prom-client', Registry: prom.Registry as unknown as new () => RegistryLike, register: prom.register as unknown as RegistryLike }
+  const library = {
+    name: 'prom-client',
+    Registry: prom.Registry as unknown as new () => RegistryLike,
+    register: prom.register as unknown as RegistryLike,
+  }
   return registerStoreWith(library, store, options, 'registerStore(store, options)')
 }
 
@@ -39,7 +45,13 @@ export interface PerCpuMetricConfiguration {
   registers?: PromClient.Registry[]
 }
 
-function checkConfiguration(configuration: unknown, caller: string, source: unknown, sourceType: string, kind: abstract new (...args: never[]) => object): void {
+function checkConfiguration(
+  configuration: unknown,
+  caller: string,
+  source: unknown,
+  sourceType: string,
+  kind: abstract new (...args: never[]) => object,
+): void {
   if (configuration === null || typeof configuration !== 'object') {
     throw new TypeError(`${caller}: \`configuration\` must be an object with name and help`)
   }

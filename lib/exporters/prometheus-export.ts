@@ -77,7 +77,8 @@ export interface PrometheusLibrary {
 /** registerStore(store, options) of a library module: checks its arguments, then exports. */
 export function registerStoreWith(library: PrometheusLibrary, store: unknown, options: unknown, caller: string): StoreExport {
   if (!(store instanceof MetricStore)) throw new TypeError(`${caller}: \`store\` must be a MetricStore`)
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
   const registers = ownProperties((options ?? {}) as StoreExportOptions).registers ?? [library.register]
   if (!Array.isArray(registers) || !registers.every((registry) => registry instanceof library.Registry)) {
     throw new TypeError(`${caller}: \`options.registers\` must be an array of ${library.name} Registry objects`)
@@ -197,7 +198,9 @@ export function exportStore(store: MetricStore, registries: readonly RegistryLik
   for (const registry of unique) {
     for (const name of current().keys()) {
       if (registeredMetric(registry, name) !== undefined) {
-        throw new Error(`${caller}: the registry already has a metric named ${name}, which the store exports too: rename one of them, or export the store to another registry`)
+        throw new Error(
+          `${caller}: the registry already has a metric named ${name}, which the store exports too: rename one of them, or export the store to another registry`,
+        )
       }
     }
   }
@@ -230,7 +233,11 @@ export function exportStore(store: MetricStore, registries: readonly RegistryLik
           // registry.clear() or removeSingleMetric() took it out: it comes back; another metric took the name: it stays out.
           mine.delete(name)
           if (held !== undefined) {
-            refuse(name, `the registry already has a metric named ${name}, made after the store was exported; the store's ${name} stays out of that registry`, 'RSEQ_EXPORT_NAME_TAKEN')
+            refuse(
+              name,
+              `the registry already has a metric named ${name}, made after the store was exported; the store's ${name} stays out of that registry`,
+              'RSEQ_EXPORT_NAME_TAKEN',
+            )
             continue
           }
           const exported = {

@@ -17,7 +17,10 @@ function loadLibrary(): Library {
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- @prometheus-io/client is an optional peer dependency: its absence is a message naming it, not a failed import
     return require('@prometheus-io/client') as Library
   } catch (error) {
-    throw new Error(`rseq/prometheus-io-client needs the @prometheus-io/client package (an optional peer dependency): npm install @prometheus-io/client\n${error}`, { cause: error })
+    throw new Error(
+      `rseq/prometheus-io-client needs the @prometheus-io/client package (an optional peer dependency): npm install @prometheus-io/client\n${error}`,
+      { cause: error },
+    )
   }
 }
 

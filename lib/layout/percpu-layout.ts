@@ -43,7 +43,6 @@ const INDEX_CODES: Record<IndexKind, number> = { cpu: 0, mmcid: 1 }
 const KIND_CODES: Record<BufferKind, number> = { counter: 1, array: 2, histogram: 3 }
 const KIND_NAMES: Record<BufferKind, string> = { counter: 'a PerCpuCounter', array: 'a PerCpuArray', histogram: 'a PerCpuHistogram' }
 
-
 export interface Geometry {
   kind: BufferKind
   index: IndexKind

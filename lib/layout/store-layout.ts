@@ -102,7 +102,14 @@ export interface StoreGeometry {
 
 const alignUp = (value: number, to: number): number => Math.ceil(value / to) * to
 
-export function geometryOf(scope: StoreScope, index: StoreIndex, capacity: StoreCapacity, slots: number, pageSize: number, createdAt = Date.now()): StoreGeometry {
+export function geometryOf(
+  scope: StoreScope,
+  index: StoreIndex,
+  capacity: StoreCapacity,
+  slots: number,
+  pageSize: number,
+  createdAt = Date.now(),
+): StoreGeometry {
   let tableSlots = 16
   while (tableSlots < 2 * (capacity.series + capacity.metrics)) tableSlots *= 2
   const stride = alignUp(capacity.cells * 8, ALIGNMENT)
@@ -113,7 +120,22 @@ export function geometryOf(scope: StoreScope, index: StoreIndex, capacity: Store
   const end = fallbackOffset + slots * stride + STORE_TRAILER_BYTES
   const totalBytes = pageSize > 0 ? alignUp(end, pageSize) : end
   const trailerOffset = totalBytes - STORE_TRAILER_BYTES
-  return { createdAt, scope, index, pageSize, slots, capacity, tableSlots, stride, tableOffset, recordsOffset, rseqOffset, fallbackOffset, trailerOffset, totalBytes }
+  return {
+    createdAt,
+    scope,
+    index,
+    pageSize,
+    slots,
+    capacity,
+    tableSlots,
+    stride,
+    tableOffset,
+    recordsOffset,
+    rseqOffset,
+    fallbackOffset,
+    trailerOffset,
+    totalBytes,
+  }
 }
 
 /** FNV-1a (32 bits) over bytes: the header's and the records' checksum, and the directory's hash. */
@@ -196,23 +218,32 @@ export interface StoreMachine {
   possibleCpus: number
 }
 
-export function readHeader(buffer: ArrayBufferLike, scope: StoreScope, { pageSize: machinePageSize, possibleCpus }: StoreMachine): StoreGeometry {
+export function readHeader(
+  buffer: ArrayBufferLike,
+  scope: StoreScope,
+  { pageSize: machinePageSize, possibleCpus }: StoreMachine,
+): StoreGeometry {
   const fail = (problem: string): never => {
     throw new StoreFormatError(problem)
   }
-  if (buffer.byteLength < STORE_HEADER_BYTES) return fail(`is ${buffer.byteLength} bytes, shorter than a store's ${STORE_HEADER_BYTES}-byte header`)
+  if (buffer.byteLength < STORE_HEADER_BYTES)
+    return fail(`is ${buffer.byteLength} bytes, shorter than a store's ${STORE_HEADER_BYTES}-byte header`)
   const header = new Uint32Array(buffer, 0, STORE_HEADER_BYTES / 4)
   if (header[StoreField.Magic] !== STORE_MAGIC) return fail('is not a metric store (it does not start with the store magic)')
   if (header[StoreField.Version] !== STORE_VERSION) {
-    return fail(`has store format version ${header[StoreField.Version]}; this package reads version ${STORE_VERSION} (a store is read by the package version that made it)`)
+    return fail(
+      `has store format version ${header[StoreField.Version]}; this package reads version ${STORE_VERSION} (a store is read by the package version that made it)`,
+    )
   }
   if (header[StoreField.Checksum] !== headerChecksum(buffer)) return fail('has a corrupted header (its checksum does not match)')
   const storedScope: StoreScope = header[StoreField.Scope] === 0 ? 'in-process' : 'host-wide'
-  if (header[StoreField.Scope] > 1 || storedScope !== scope) return fail(`is ${header[StoreField.Scope] > 1 ? 'of an unknown scope' : `an ${storedScope} store`}, not a ${scope} one`)
+  if (header[StoreField.Scope] > 1 || storedScope !== scope)
+    return fail(`is ${header[StoreField.Scope] > 1 ? 'of an unknown scope' : `an ${storedScope} store`}, not a ${scope} one`)
   const indexCode = header[StoreField.Index]
   if (indexCode > 1) return fail(`has an unknown index kind ${indexCode}`)
   const index: StoreIndex = indexCode === 0 ? 'cpu' : 'mmcid'
-  if (scope === 'host-wide' && index !== 'cpu') return fail('is indexed by mm_cid, which is per process; a host-wide store is indexed by CPU')
+  if (scope === 'host-wide' && index !== 'cpu')
+    return fail('is indexed by mm_cid, which is per process; a host-wide store is indexed by CPU')
   const pageSize = header[StoreField.PageSize]
   if (scope === 'host-wide' && pageSize !== machinePageSize) {
     return fail(`was laid out for ${pageSize}-byte pages; this machine's are ${machinePageSize} bytes`)
@@ -231,12 +262,17 @@ export function readHeader(buffer: ArrayBufferLike, scope: StoreScope, { pageSiz
   if (!(Number.isFinite(createdAt) && createdAt > 0)) return fail(`has an impossible creation time ${createdAt}`)
   const geometry = geometryOf(scope, index, capacity, slots, pageSize, createdAt)
   const recorded: Array<[keyof StoreGeometry, number]> = [
-    ['tableSlots', StoreField.TableSlots], ['stride', StoreField.Stride], ['tableOffset', StoreField.TableOffset],
-    ['recordsOffset', StoreField.RecordsOffset], ['rseqOffset', StoreField.RseqOffset],
-    ['fallbackOffset', StoreField.FallbackOffset], ['totalBytes', StoreField.TotalBytes],
+    ['tableSlots', StoreField.TableSlots],
+    ['stride', StoreField.Stride],
+    ['tableOffset', StoreField.TableOffset],
+    ['recordsOffset', StoreField.RecordsOffset],
+    ['rseqOffset', StoreField.RseqOffset],
+    ['fallbackOffset', StoreField.FallbackOffset],
+    ['totalBytes', StoreField.TotalBytes],
   ]
   for (const [name, field] of recorded) {
-    if (header[field] !== geometry[name]) return fail(`has a header whose ${name} (${header[field]}) does not follow from its capacity (${geometry[name]})`)
+    if (header[field] !== geometry[name])
+      return fail(`has a header whose ${name} (${header[field]}) does not follow from its capacity (${geometry[name]})`)
   }
   if (geometry.totalBytes !== buffer.byteLength) {
     return fail(`is ${buffer.byteLength} bytes but its header describes ${geometry.totalBytes} (truncated, or not a whole store)`)
@@ -246,14 +282,17 @@ export function readHeader(buffer: ArrayBufferLike, scope: StoreScope, { pageSiz
     return fail('has lost its end: its last bytes are not the store trailer (shrunk and grown back, or not a whole store)')
   }
   const used: Array<[string, number, number]> = [
-    ['cells', StoreField.CellsUsed, capacity.cells], ['directory bytes', StoreField.DirectoryBytesUsed, capacity.directoryBytes],
-    ['series', StoreField.SeriesUsed, capacity.series], ['metrics', StoreField.MetricsUsed, capacity.metrics],
+    ['cells', StoreField.CellsUsed, capacity.cells],
+    ['directory bytes', StoreField.DirectoryBytesUsed, capacity.directoryBytes],
+    ['series', StoreField.SeriesUsed, capacity.series],
+    ['metrics', StoreField.MetricsUsed, capacity.metrics],
   ]
   for (const [name, field, limit] of used) {
     if (Atomics.load(header, field) > limit) return fail(`is corrupted: it counts ${Atomics.load(header, field)} ${name} used of ${limit}`)
   }
   const directoryUsed = Atomics.load(header, StoreField.DirectoryBytesUsed)
-  if (directoryUsed % RECORD_ALIGNMENT !== 0) return fail(`is corrupted: it counts ${directoryUsed} directory bytes used, not a multiple of ${RECORD_ALIGNMENT} as every record is`)
+  if (directoryUsed % RECORD_ALIGNMENT !== 0)
+    return fail(`is corrupted: it counts ${directoryUsed} directory bytes used, not a multiple of ${RECORD_ALIGNMENT} as every record is`)
   return geometry
 }
 
@@ -268,9 +307,11 @@ function capacityProblem(capacity: StoreCapacity): string | null {
   for (const name of Object.keys(LIMITS) as Array<keyof StoreCapacity>) {
     const [low, high] = LIMITS[name]
     const value = capacity[name]
-    if (!Number.isInteger(value) || value < low || value > high) return `\`${name}\` must be an integer from ${low} to ${high}, got ${value}`
+    if (!Number.isInteger(value) || value < low || value > high)
+      return `\`${name}\` must be an integer from ${low} to ${high}, got ${value}`
   }
-  if (capacity.directoryBytes % RECORD_ALIGNMENT !== 0) return `\`directoryBytes\` must be a multiple of ${RECORD_ALIGNMENT}, got ${capacity.directoryBytes}`
+  if (capacity.directoryBytes % RECORD_ALIGNMENT !== 0)
+    return `\`directoryBytes\` must be a multiple of ${RECORD_ALIGNMENT}, got ${capacity.directoryBytes}`
   return null
 }
 
@@ -294,7 +335,9 @@ export function readCapacity(option: unknown, caller: string, possibleCpus: numb
   const problem = capacityProblem(capacity)
   if (problem !== null) throw new RangeError(`${caller}: \`options.capacity\`: ${problem.replace(/^`(\w+)`/, '`$1`')}`)
   if (geometryOf('host-wide', 'cpu', capacity, possibleCpus, 65536).totalBytes > 2 ** 32 - 65536) {
-    throw new RangeError(`${caller}: \`options.capacity\` makes a store larger than 4 GiB on this machine's ${possibleCpus} CPUs; ask for fewer cells`)
+    throw new RangeError(
+      `${caller}: \`options.capacity\` makes a store larger than 4 GiB on this machine's ${possibleCpus} CPUs; ask for fewer cells`,
+    )
   }
   return capacity
 }

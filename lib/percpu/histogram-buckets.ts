@@ -51,8 +51,13 @@ export function readResolution(options: Partial<HistogramBucketOptions>, caller:
 
 /** Whether stored bounds and resolution are ones readBounds and readResolution would take. */
 export function validBuckets(bounds: readonly number[], resolution: number): boolean {
-  return bounds.length >= 1 && bounds.length <= MAX_BOUNDS && Number.isFinite(resolution) && resolution > 0 &&
+  return (
+    bounds.length >= 1 &&
+    bounds.length <= MAX_BOUNDS &&
+    Number.isFinite(resolution) &&
+    resolution > 0 &&
     bounds.every((bound, at) => Number.isFinite(bound) && (at === 0 || bound > bounds[at - 1]))
+  )
 }
 
 /**
@@ -60,7 +65,13 @@ export function validBuckets(bounds: readonly number[], resolution: number): boo
  * cell per bucket). The value goes through the thread's number slot and one native call places it and adds.
  * `caller` names the call in errors, e.g. "PerCpuHistogram.observe(value)".
  */
-export function histogramObserveOf(layout: NativeLayout, bounds: readonly number[], resolution: number, base: number, caller: string): (value: number) => void {
+export function histogramObserveOf(
+  layout: NativeLayout,
+  bounds: readonly number[],
+  resolution: number,
+  base: number,
+  caller: string,
+): (value: number) => void {
   const tail = Float64Array.of(resolution, ...bounds)
   const observeSlotNumber = native.histogramObserveFunction(layout, tail, base, caller)
   const slot = numberSlot

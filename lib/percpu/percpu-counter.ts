@@ -17,7 +17,7 @@ function isSafe(total: bigint): boolean {
 
 /** Adds `amount` back in int64-sized steps: a sum over many CPUs can exceed one cell. */
 function putBack(add: (n: bigint) => void, amount: bigint): void {
-  for (let left = amount; left !== 0n; ) {
+  for (let left = amount; left !== 0n;) {
     const step = left > INT64_MAX ? INT64_MAX : left < INT64_MIN ? INT64_MIN : left
     add(step)
     left -= step
@@ -84,9 +84,7 @@ export class PerCpuCounter {
     const total = this.#cells.drain(0)
     if (!isSafe(total)) {
       putBack(this.add, total)
-      throw new RangeError(
-        `PerCpuCounter.drain(): the sum ${total} is beyond Number.MAX_SAFE_INTEGER; it was put back, use bigDrain()`,
-      )
+      throw new RangeError(`PerCpuCounter.drain(): the sum ${total} is beyond Number.MAX_SAFE_INTEGER; it was put back, use bigDrain()`)
     }
     return Number(total)
   }

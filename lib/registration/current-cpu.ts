@@ -16,8 +16,7 @@ function cpuFromArea(words: Int32Array): () => number {
 export const currentCpu: () => number = cpuWords !== null ? cpuFromArea(cpuWords) : () => native.getcpu()
 
 /** The per-process concurrency id (Linux >= 6.3): dense, below the thread and CPU counts; -1 where unavailable. */
-export const currentMmCid: () => number =
-  tailWords !== null && threadInfo.mmCid ? () => tailWords![MM_CID] : () => -1
+export const currentMmCid: () => number = tailWords !== null && threadInfo.mmCid ? () => tailWords![MM_CID] : () => -1
 
 /** The NUMA node of the CPU the calling thread is running on. */
 export const currentNumaNode: () => number =

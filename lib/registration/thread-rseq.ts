@@ -19,9 +19,7 @@ export const threadInfo: Readonly<RseqInfo> = Object.freeze({
 })
 
 /** [cpu_id_start, cpu_id], or null without rseq (fallback, portable). Never exported from the package. */
-export const cpuWords: Int32Array | null =
-  attached.cpuWindow === null ? null : new Int32Array(attached.cpuWindow)
+export const cpuWords: Int32Array | null = attached.cpuWindow === null ? null : new Int32Array(attached.cpuWindow)
 
 /** [node_id, mm_cid], or null without rseq (fallback, portable). Never exported from the package. */
-export const tailWords: Int32Array | null =
-  attached.tailWindow === null ? null : new Int32Array(attached.tailWindow)
+export const tailWords: Int32Array | null = attached.tailWindow === null ? null : new Int32Array(attached.tailWindow)

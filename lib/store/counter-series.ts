@@ -24,7 +24,10 @@ export class CounterSeries {
     this.#core = core
     this.#cell = record.firstCell
     this.labels = record.labels
-    Object.defineProperty(this, 'add', { value: counterAddOf(core.layout, record.firstCell, 'CounterSeries.add(n): `n`', true), enumerable: false })
+    Object.defineProperty(this, 'add', {
+      value: counterAddOf(core.layout, record.firstCell, 'CounterSeries.add(n): `n`', true),
+      enumerable: false,
+    })
   }
 
   /** The exact total over every CPU and process; RangeError beyond Number.MAX_SAFE_INTEGER (use bigValue()). */

@@ -11,7 +11,17 @@ import { StoreCore } from './store-core'
 import { definitionProblem, type MetricDefinition, type MetricKind, type MetricRecord } from './store-directory'
 import { ownProperties } from '../binding/own-properties'
 import { openStoreFile, readMode, removeStoreFile, replacedProblem, storePath, type StoreFile } from './store-file'
-import { geometryOf, readCapacity, readHeader, StoreField, StoreFormatError, writeHeader, type StoreCapacity, type StoreIndex, type StoreScope } from '../layout/store-layout'
+import {
+  geometryOf,
+  readCapacity,
+  readHeader,
+  StoreField,
+  StoreFormatError,
+  writeHeader,
+  type StoreCapacity,
+  type StoreIndex,
+  type StoreScope,
+} from '../layout/store-layout'
 import { snapshotOf } from './histogram-series'
 import { StoreCounter } from './store-counter'
 import { StoreGauge } from './store-gauge'
@@ -95,7 +105,8 @@ export class MetricStore {
 
   /** @internal Use MetricStore.open(), create() or from(). */
   constructor() {
-    if (opening === undefined) throw new TypeError('new MetricStore(): use MetricStore.open(path), MetricStore.create() or MetricStore.from(buffer)')
+    if (opening === undefined)
+      throw new TypeError('new MetricStore(): use MetricStore.open(path), MetricStore.create() or MetricStore.from(buffer)')
     const { core, buffer, file } = opening
     opening = undefined
     this.#core = core
@@ -119,7 +130,12 @@ export class MetricStore {
     const { capacity, mode, index } = readOptions(options, caller, ['capacity', 'mode'])
     if (index !== 'cpu') throw new TypeError(`${caller}: a host-wide store is indexed by CPU; mm_cid is per process`)
     const opened = openStoreFile(file, capacity, mode, caller)
-    return attach(new StoreCore(opened.region, opened.buffer, opened.geometry, mappedWords(opened.buffer, opened.region), file), null, opened, caller)
+    return attach(
+      new StoreCore(opened.region, opened.buffer, opened.geometry, mappedWords(opened.buffer, opened.region), file),
+      null,
+      opened,
+      caller,
+    )
   }
 
   /** A new in-process store over a SharedArrayBuffer (`store.buffer`), which workers attach with MetricStore.from(). */
@@ -172,13 +188,18 @@ export class MetricStore {
     this.#checkFile(caller)
     const core = this.#core
     // Everything read before is checked again (records, table slots, the header), then what is new is read.
-    core.withDirectory(caller, (directory) => {
-      directory.verify()
-      directory.refresh()
-    }, true)
+    core.withDirectory(
+      caller,
+      (directory) => {
+        directory.verify()
+        directory.refresh()
+      },
+      true,
+    )
     const metrics = core.directory.metrics().sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
     let cellEnd = 0
-    for (const metric of metrics) for (const series of core.directory.seriesOf(metric)) cellEnd = Math.max(cellEnd, series.firstCell + metric.cellsPerSeries)
+    for (const metric of metrics)
+      for (const series of core.directory.seriesOf(metric)) cellEnd = Math.max(cellEnd, series.firstCell + metric.cellsPerSeries)
     const sums = core.sumCells(caller, 0, cellEnd)
     const words = core.words(caller)
     const collected: CollectedMetric[] = []
@@ -187,7 +208,13 @@ export class MetricStore {
       const labelNames = [...metric.labelNames]
       const records = core.directory.seriesOf(metric)
       if (kind === 'counter') {
-        collected.push({ name, help, labelNames, kind, series: records.map(({ labels, firstCell }) => ({ labels, value: sums[firstCell] })) })
+        collected.push({
+          name,
+          help,
+          labelNames,
+          kind,
+          series: records.map(({ labels, firstCell }) => ({ labels, value: sums[firstCell] })),
+        })
       } else if (kind === 'gauge') {
         const series = records.map(({ labels, firstCell }) => ({ labels, value: words.loadFloat64(core.gaugeByteOffset(firstCell)) }))
         collected.push({ name, help, labelNames, kind, series })
@@ -275,7 +302,8 @@ function fromBuffer(buffer: unknown, caller: string): MetricStore {
 
 /** A store's options, from the own properties of `options`; `allowed` are the keys the call takes. */
 function readOptions(options: unknown, caller: string, allowed: string[]): { capacity: StoreCapacity; mode: number; index: StoreIndex } {
-  if (options !== undefined && (options === null || typeof options !== 'object')) throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
+  if (options !== undefined && (options === null || typeof options !== 'object'))
+    throw new TypeError(`${caller}: \`options\` must be an object or undefined`)
   const given: { capacity?: unknown; mode?: unknown; index?: unknown } = ownProperties(options ?? {})
   for (const key of Object.keys(given)) {
     if (!allowed.includes(key)) {
@@ -285,7 +313,8 @@ function readOptions(options: unknown, caller: string, allowed: string[]): { cap
   }
   const mode = readMode(given.mode, caller)
   const index = given.index ?? 'cpu'
-  if (index !== 'cpu' && index !== 'mmcid') throw new TypeError(`${caller}: \`options.index\` must be 'cpu' or 'mmcid', got ${JSON.stringify(index)}`)
+  if (index !== 'cpu' && index !== 'mmcid')
+    throw new TypeError(`${caller}: \`options.index\` must be 'cpu' or 'mmcid', got ${JSON.stringify(index)}`)
   return { capacity: readCapacity(given.capacity, caller, possibleCpus), mode, index }
 }
 
@@ -312,11 +341,14 @@ function readDefinition(kind: MetricKind, name: unknown, options: unknown, calle
 
 function checkSameDefinition(caller: string, describe: string, existing: MetricDefinition, wanted: MetricDefinition): void {
   const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, at) => item === b[at])
-  const same = existing.kind === wanted.kind && sameList(existing.labelNames, wanted.labelNames) &&
+  const same =
+    existing.kind === wanted.kind &&
+    sameList(existing.labelNames, wanted.labelNames) &&
     (wanted.kind !== 'histogram' || (sameList(existing.bounds, wanted.bounds) && existing.resolution === wanted.resolution))
   if (same) return
   const shown = ({ kind, labelNames, bounds, resolution }: MetricDefinition) =>
-    `a ${kind} with labels [${labelNames.join(', ')}]` + (kind === 'histogram' ? `, buckets [${bounds.join(', ')}] and resolution ${resolution}` : '')
+    `a ${kind} with labels [${labelNames.join(', ')}]` +
+    (kind === 'histogram' ? `, buckets [${bounds.join(', ')}] and resolution ${resolution}` : '')
   throw new TypeError(
     `${caller}: ${wanted.name} is ${shown(existing)} in ${describe}, declared here as ${shown(wanted)}; a name has one definition in a store`,
   )

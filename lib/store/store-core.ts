@@ -3,7 +3,15 @@
 // goes through here, so each names the call and the store (its file, or "the in-process store").
 import { native, type NativeLayout, type StoreRegion } from '../binding/chosen-binding'
 import { StoreDirectory, StoreFullError, type MetricDefinition, type MetricRecord, type SeriesRecord } from './store-directory'
-import { headerChecksumOf, intactness, storeEnds, StoreFormatError, type StoreDamage, type StoreEnds, type StoreGeometry } from '../layout/store-layout'
+import {
+  headerChecksumOf,
+  intactness,
+  storeEnds,
+  StoreFormatError,
+  type StoreDamage,
+  type StoreEnds,
+  type StoreGeometry,
+} from '../layout/store-layout'
 import type { StoreWords } from './store-words'
 
 export class StoreCore {
@@ -29,8 +37,15 @@ export class StoreCore {
     this.#checksum = headerChecksumOf(buffer)
     this.describe = describe
     this.directory = new StoreDirectory(buffer, geometry, words)
-    this.layout = native.bindStoreCells(region, geometry.rseqOffset, geometry.fallbackOffset, geometry.slots, geometry.stride,
-      geometry.capacity.cells, geometry.index === 'cpu' ? 0 : 1)
+    this.layout = native.bindStoreCells(
+      region,
+      geometry.rseqOffset,
+      geometry.fallbackOffset,
+      geometry.slots,
+      geometry.stride,
+      geometry.capacity.cells,
+      geometry.index === 'cpu' ? 0 : 1,
+    )
   }
 
   /**
@@ -121,6 +136,5 @@ const DAMAGE: Record<StoreDamage, string> = {
   emptied:
     'was emptied by another process while this one had it open (and perhaps grown back since): its counts and its header are gone; ' +
     'delete the file (`rm` it: without its header MetricStore.remove() cannot tell it from a file that is no store) and open the store again',
-  'header rewritten':
-    `had its header rewritten by another process while this one had it open (its checksum no longer matches): ${REOPEN}`,
+  'header rewritten': `had its header rewritten by another process while this one had it open (its checksum no longer matches): ${REOPEN}`,
 }

@@ -164,7 +164,9 @@ export class StoreDirectory {
   verify(): void {
     const changed = this.#copies.changed()
     if (changed !== null) {
-      throw new StoreFormatError(`is corrupted: the directory record at byte ${changed} was rewritten after it was published (records never change)`)
+      throw new StoreFormatError(
+        `is corrupted: the directory record at byte ${changed} was rewritten after it was published (records never change)`,
+      )
     }
   }
 
@@ -191,7 +193,16 @@ export class StoreDirectory {
         body.setFloat64(0, definition.resolution, true)
         definition.bounds.forEach((bound, at) => body.setFloat64(8 + 8 * at, bound, true))
         const strings = [definition.name, definition.help, ...definition.labelNames]
-        return this.#write(METRIC, KIND_CODES[definition.kind], definition.bounds.length, body, strings, StoreField.MetricsUsed, 'metrics', 0)
+        return this.#write(
+          METRIC,
+          KIND_CODES[definition.kind],
+          definition.bounds.length,
+          body,
+          strings,
+          StoreField.MetricsUsed,
+          'metrics',
+          0,
+        )
       },
     ) as MetricRecord
   }
@@ -204,7 +215,12 @@ export class StoreDirectory {
     let hash = fnv1a(new Uint8Array(key.buffer))
     for (const value of values) {
       const bytes = encoder.encode(value)
-      hash = fnv1a(Uint8Array.of(bytes.length & 0xff, (bytes.length >>> 8) & 0xff, (bytes.length >>> 16) & 0xff, bytes.length >>> 24), 0, 4, hash)
+      hash = fnv1a(
+        Uint8Array.of(bytes.length & 0xff, (bytes.length >>> 8) & 0xff, (bytes.length >>> 16) & 0xff, bytes.length >>> 24),
+        0,
+        4,
+        hash,
+      )
       hash = fnv1a(bytes, 0, bytes.length, hash)
     }
     return this.#publish(
@@ -235,7 +251,9 @@ export class StoreDirectory {
         ref = this.#words.compareExchange32(tableOffset + slot * 4, 0, mine.ref)
         if (ref === 0) {
           if (this.#records.has(mine.ref)) {
-            throw new StoreFormatError(`is corrupted: the directory record at byte ${mine.offset} was written over a published one (its directory-bytes word was rewound)`)
+            throw new StoreFormatError(
+              `is corrupted: the directory record at byte ${mine.offset} was written over a published one (its directory-bytes word was rewound)`,
+            )
           }
           const published = this.#recordAt(mine.ref)
           this.#seenRefs[slot] = mine.ref
@@ -269,13 +287,23 @@ export class StoreDirectory {
    * Takes the record's count, its cells and its bytes, and writes it: nothing points to it yet. A process
    * killed in here leaves those taken and unused, never a record anyone can see.
    */
-  #write(type: number, kind: number, extra: number, body: DataView | null, strings: string[], countField: number, countName: string, cells: number): Written {
+  #write(
+    type: number,
+    kind: number,
+    extra: number,
+    body: DataView | null,
+    strings: string[],
+    countField: number,
+    countName: string,
+    cells: number,
+  ): Written {
     const encoded = strings.map((text) => encoder.encode(text))
     const bodyBytes = type === SERIES ? 8 : body!.byteLength
     const length = Math.ceil((RECORD_HEAD + bodyBytes + encoded.reduce((total, bytes) => total + 4 + bytes.length, 0)) / 8) * 8
     const { capacity } = this.#geometry
     // Unreachable through definitionProblem()'s MAX_LABEL_NAMES: a record counts its strings in a u16.
-    if (strings.length > 0xffff) throw new RangeError(`a directory record holds at most 65,535 strings, and this one would hold ${strings.length}`)
+    if (strings.length > 0xffff)
+      throw new RangeError(`a directory record holds at most 65,535 strings, and this one would hold ${strings.length}`)
     this.#take(countField, 1, type === SERIES ? capacity.series : capacity.metrics, countName)
     let firstCell = 0
     let cellsTaken = 0
@@ -326,10 +354,14 @@ export class StoreDirectory {
       const used = Atomics.load(u32, field)
       if (used > limit) throw new StoreFormatError(`is corrupted: it counts ${used} ${what} used of ${limit}`)
       if (used < taken) {
-        throw new StoreFormatError(`is corrupted: it counts ${used} ${what} used, fewer than the ${taken} its published records take (another process rewound the count)`)
+        throw new StoreFormatError(
+          `is corrupted: it counts ${used} ${what} used, fewer than the ${taken} its published records take (another process rewound the count)`,
+        )
       }
       if (field === StoreField.DirectoryBytesUsed && used % RECORD_ALIGNMENT !== 0) {
-        throw new StoreFormatError(`is corrupted: it counts ${used} directory bytes used, not a multiple of ${RECORD_ALIGNMENT} as every record is`)
+        throw new StoreFormatError(
+          `is corrupted: it counts ${used} directory bytes used, not a multiple of ${RECORD_ALIGNMENT} as every record is`,
+        )
       }
       if (used + amount > limit) {
         throw new StoreFullError(`has no room left for ${amount} more ${what} (${used} of ${limit} used)`)
@@ -341,10 +373,14 @@ export class StoreDirectory {
   /** How much of the allocation word `field` the records this process has read take: the least it may hold. */
   #takenBy(field: number): number {
     switch (field) {
-      case StoreField.CellsUsed: return this.#claims.end
-      case StoreField.DirectoryBytesUsed: return this.#bytesEnd
-      case StoreField.SeriesUsed: return this.#seriesCount
-      default: return this.#metricsByName.size
+      case StoreField.CellsUsed:
+        return this.#claims.end
+      case StoreField.DirectoryBytesUsed:
+        return this.#bytesEnd
+      case StoreField.SeriesUsed:
+        return this.#seriesCount
+      default:
+        return this.#metricsByName.size
     }
   }
 
@@ -377,7 +413,8 @@ export class StoreDirectory {
     if (length < RECORD_HEAD + 8 || length % 8 !== 0 || offset + length > size) return corrupt(`has an impossible length ${length}`)
     if (view.getUint32(offset + 4, true) !== recordChecksum(this.#bytes, offset, offset + length)) return corrupt('fails its checksum')
     const used = Atomics.load(this.#words.u32, StoreField.DirectoryBytesUsed)
-    if (offset + length > used) return corrupt(`ends at byte ${offset + length}, beyond the ${used} directory bytes the store counts as used (the count was rewound)`)
+    if (offset + length > used)
+      return corrupt(`ends at byte ${offset + length}, beyond the ${used} directory bytes the store counts as used (the count was rewound)`)
     const type = view.getUint8(offset + 8)
     const stringCount = view.getUint16(offset + 10, true)
     const extra = view.getUint32(offset + 12, true)
@@ -395,8 +432,13 @@ export class StoreDirectory {
         }
         at += 4 + bytes
       }
-      if (Math.ceil((at - offset) / RECORD_ALIGNMENT) * RECORD_ALIGNMENT !== length || this.#bytes.subarray(at, offset + length).some((byte) => byte !== 0)) {
-        return corrupt(`holds ${offset + length - at} bytes after its ${stringCount} strings; a record ends with its last string, padded with zeros to ${RECORD_ALIGNMENT} bytes`)
+      if (
+        Math.ceil((at - offset) / RECORD_ALIGNMENT) * RECORD_ALIGNMENT !== length ||
+        this.#bytes.subarray(at, offset + length).some((byte) => byte !== 0)
+      ) {
+        return corrupt(
+          `holds ${offset + length - at} bytes after its ${stringCount} strings; a record ends with its last string, padded with zeros to ${RECORD_ALIGNMENT} bytes`,
+        )
       }
       return texts
     }
@@ -413,10 +455,22 @@ export class StoreDirectory {
       const [name, help, ...labelNames] = texts
       const problem = definitionProblem({ kind, name, help, labelNames, bounds, resolution })
       if (problem !== null) return corrupt(`defines a metric that ${problem}`)
-      const metric: MetricRecord = { offset, kind, name, help, labelNames, bounds, resolution, cellsPerSeries: cellsPerSeries(kind, bounds) }
+      const metric: MetricRecord = {
+        offset,
+        kind,
+        name,
+        help,
+        labelNames,
+        bounds,
+        resolution,
+        cellsPerSeries: cellsPerSeries(kind, bounds),
+      }
       if (this.#metricsByName.has(name)) return corrupt(`defines ${name} a second time`)
       const metricsUsed = Atomics.load(this.#words.u32, StoreField.MetricsUsed)
-      if (this.#metricsByName.size + 1 > metricsUsed) return corrupt(`is metric ${this.#metricsByName.size + 1}, but the store counts ${metricsUsed} metrics used (the count was rewound)`)
+      if (this.#metricsByName.size + 1 > metricsUsed)
+        return corrupt(
+          `is metric ${this.#metricsByName.size + 1}, but the store counts ${metricsUsed} metrics used (the count was rewound)`,
+        )
       this.#metricsByName.set(name, metric)
       this.#seriesByMetric.set(metric, [])
       record = metric
@@ -428,16 +482,25 @@ export class StoreDirectory {
       const metric = this.#recordAt(extra / 8 + 1) as MetricRecord
       const firstCell = view.getUint32(offset + RECORD_HEAD, true)
       const cells = view.getUint32(offset + RECORD_HEAD + 4, true)
-      if (cells !== metric.cellsPerSeries) return corrupt(`has ${cells} cells where a series of ${metric.name} has ${metric.cellsPerSeries}`)
-      if (firstCell + cells > this.#geometry.capacity.cells) return corrupt('has cells beyond the store\'s')
+      if (cells !== metric.cellsPerSeries)
+        return corrupt(`has ${cells} cells where a series of ${metric.name} has ${metric.cellsPerSeries}`)
+      if (firstCell + cells > this.#geometry.capacity.cells) return corrupt("has cells beyond the store's")
       const cellsUsed = Atomics.load(this.#words.u32, StoreField.CellsUsed)
-      if (firstCell + cells > cellsUsed) return corrupt(`has cells up to ${firstCell + cells - 1}, beyond the ${cellsUsed} cells the store counts as used (the count was rewound)`)
+      if (firstCell + cells > cellsUsed)
+        return corrupt(
+          `has cells up to ${firstCell + cells - 1}, beyond the ${cellsUsed} cells the store counts as used (the count was rewound)`,
+        )
       const seriesUsed = Atomics.load(this.#words.u32, StoreField.SeriesUsed)
-      if (this.#seriesCount + 1 > seriesUsed) return corrupt(`is series ${this.#seriesCount + 1}, but the store counts ${seriesUsed} series used (the count was rewound)`)
+      if (this.#seriesCount + 1 > seriesUsed)
+        return corrupt(`is series ${this.#seriesCount + 1}, but the store counts ${seriesUsed} series used (the count was rewound)`)
       const values = strings(offset + RECORD_HEAD + 8)
-      if (values.length !== metric.labelNames.length) return corrupt(`has ${values.length} label values for the ${metric.labelNames.length} labels of ${metric.name}`)
+      if (values.length !== metric.labelNames.length)
+        return corrupt(`has ${values.length} label values for the ${metric.labelNames.length} labels of ${metric.name}`)
       const shared = this.#claims.claim(firstCell, cells)
-      if (shared !== null) return corrupt(`has cell ${shared}, which another series has too (the cells-used count was rewound, so two series were given one cell)`)
+      if (shared !== null)
+        return corrupt(
+          `has cell ${shared}, which another series has too (the cells-used count was rewound, so two series were given one cell)`,
+        )
       const labels = Object.freeze(Object.fromEntries(metric.labelNames.map((name, at) => [name, values[at]])))
       const series: SeriesRecord = { offset, metric, values, labels, firstCell }
       this.#seriesCount++
@@ -463,7 +526,9 @@ interface Written {
 }
 
 function slotRewritten(slot: number, held: number, now: number): StoreFormatError {
-  return new StoreFormatError(`is corrupted: its directory table slot ${slot} was rewritten after it was published (it held ${held}, now ${now})`)
+  return new StoreFormatError(
+    `is corrupted: its directory table slot ${slot} was rewritten after it was published (it held ${held}, now ${now})`,
+  )
 }
 
 function recordChecksum(bytes: Uint8Array, start: number, end: number): number {
@@ -477,7 +542,7 @@ export function definitionProblem(definition: MetricDefinition): string | null {
     return `is named ${JSON.stringify(name)}, not a Prometheus metric name ([a-zA-Z_:][a-zA-Z0-9_:]*, at most ${MAX_NAME_BYTES} bytes)`
   }
   if (encoder.encode(help).length > MAX_TEXT_BYTES) return `has a help text over ${MAX_TEXT_BYTES} bytes`
-  if (!wellFormed(help)) return "has a help text with a lone surrogate"
+  if (!wellFormed(help)) return 'has a help text with a lone surrogate'
   if (labelNames.length > MAX_LABEL_NAMES) return `has ${labelNames.length} label names; a metric has at most ${MAX_LABEL_NAMES}`
   const seen = new Set<string>()
   for (const label of labelNames) {
@@ -490,7 +555,8 @@ export function definitionProblem(definition: MetricDefinition): string | null {
   }
   if (kind === 'histogram') {
     if (bounds.length === 0 || !(Number.isFinite(resolution) && resolution > 0)) return 'has no buckets or no valid resolution'
-    if (!bounds.every((bound, at) => Number.isFinite(bound) && (at === 0 || bound > bounds[at - 1]))) return 'has bounds that are not finite and increasing'
+    if (!bounds.every((bound, at) => Number.isFinite(bound) && (at === 0 || bound > bounds[at - 1])))
+      return 'has bounds that are not finite and increasing'
   }
   return null
 }

@@ -4,7 +4,15 @@
 import * as path from 'node:path'
 import { native, type StoreRegion } from '../binding/chosen-binding'
 import { possibleCpus } from '../percpu/this-process'
-import { geometryOf, readHeader, STORE_MAGIC, StoreFormatError, writeHeader, type StoreCapacity, type StoreGeometry } from '../layout/store-layout'
+import {
+  geometryOf,
+  readHeader,
+  STORE_MAGIC,
+  StoreFormatError,
+  writeHeader,
+  type StoreCapacity,
+  type StoreGeometry,
+} from '../layout/store-layout'
 
 /** Where a store named without a directory goes: tmpfs, so that the store is memory, never disk. */
 export const DEFAULT_DIRECTORY = '/dev/shm'
@@ -78,7 +86,13 @@ export function openStoreFile(file: string, capacity: StoreCapacity, mode: numbe
       try {
         const problem = othersWriteProblem(file, opened.mode, mode)
         if (problem !== null) fail(problem)
-        return { path: file, region, buffer, geometry: readHeader(buffer, 'host-wide', { pageSize: native.storePageSize(), possibleCpus }), created: false }
+        return {
+          path: file,
+          region,
+          buffer,
+          geometry: readHeader(buffer, 'host-wide', { pageSize: native.storePageSize(), possibleCpus }),
+          created: false,
+        }
       } catch (error) {
         native.storeCloseRegion(opened.region)
         if (error instanceof StoreFormatError) return fail(error.message)
@@ -105,10 +119,14 @@ const SPLIT = 'processes that opened it before and after no longer share one sto
  */
 export function replacedProblem(file: StoreFile): string | null {
   switch (native.storeFileState(file.region, file.path)) {
-    case 'same': return null
-    case 'removed': return `was removed after this process opened it; ${SPLIT}`
-    case 'replaced': return `was replaced by another file after this process opened it; ${SPLIT}`
-    default: return 'can no longer be examined (the permissions of its directory changed?), so whether other processes still share it is unknown'
+    case 'same':
+      return null
+    case 'removed':
+      return `was removed after this process opened it; ${SPLIT}`
+    case 'replaced':
+      return `was replaced by another file after this process opened it; ${SPLIT}`
+    default:
+      return 'can no longer be examined (the permissions of its directory changed?), so whether other processes still share it is unknown'
   }
 }
 

@@ -104,9 +104,14 @@ export function listStores(directory = DEFAULT_DIRECTORY): StoreListing[] {
 export function formatStores(stores: StoreListing[]): string[] {
   if (stores.length === 0) return [`stores            none of this user's in ${DEFAULT_DIRECTORY}`]
   return stores.map((store, at) => {
-    const fill = store.series === null ? `format version ${store.version}, not this package's (${STORE_VERSION})`
-      : `${store.series.used}/${store.series.capacity} series, ${store.metrics!.used}/${store.metrics!.capacity} metrics`
-    const processes = store.processes.length === 0 ? 'no process maps it' : `mapped by ${store.processes.length === 1 ? 'process' : 'processes'} ${store.processes.join(', ')}`
+    const fill =
+      store.series === null
+        ? `format version ${store.version}, not this package's (${STORE_VERSION})`
+        : `${store.series.used}/${store.series.capacity} series, ${store.metrics!.used}/${store.metrics!.capacity} metrics`
+    const processes =
+      store.processes.length === 0
+        ? 'no process maps it'
+        : `mapped by ${store.processes.length === 1 ? 'process' : 'processes'} ${store.processes.join(', ')}`
     return `${at === 0 ? 'stores' : ''.padEnd(6)}            ${store.path}: ${store.bytes} bytes, ${fill}, ${processes}`
   })
 }

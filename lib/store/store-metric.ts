@@ -17,7 +17,9 @@ function ownLabelValue(values: LabelValues, name: string, caller: string): unkno
   if (Object.hasOwn(values, name)) return values[name]
   const inherited: unknown = values[name]
   if (typeof inherited === 'string' || typeof inherited === 'number') {
-    throw new TypeError(`${caller}: label ${name} is inherited by \`values\` through its prototype, not one of its own properties: only own properties are label values`)
+    throw new TypeError(
+      `${caller}: label ${name} is inherited by \`values\` through its prototype, not one of its own properties: only own properties are label values`,
+    )
   }
   return undefined
 }
@@ -53,8 +55,13 @@ export abstract class StoreMetric<Series extends AnySeries> {
   labels(values?: LabelValues): Series {
     const names = this.#record.labelNames
     if (names.length === 0) {
-      if (values !== undefined && (values === null || typeof values !== 'object' || Object.keys(values).length > 0 || values instanceof Map)) {
-        throw new TypeError(`${this.name}.labels(values): ${values instanceof Map ? MAP_GIVEN : `${this.name} has no labels; pass nothing or {}`}`)
+      if (
+        values !== undefined &&
+        (values === null || typeof values !== 'object' || Object.keys(values).length > 0 || values instanceof Map)
+      ) {
+        throw new TypeError(
+          `${this.name}.labels(values): ${values instanceof Map ? MAP_GIVEN : `${this.name} has no labels; pass nothing or {}`}`,
+        )
       }
       return (this.#only ??= this.#series([]))
     }

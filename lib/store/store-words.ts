@@ -42,7 +42,7 @@ export function sharedWords(buffer: SharedArrayBuffer): StoreWords {
     loadFloat64: (byteOffset) => floatOf(Atomics.load(i64, byteOffset / 8)),
     addFloat64(byteOffset, value) {
       const at = byteOffset / 8
-      for (let old = Atomics.load(i64, at); ; ) {
+      for (let old = Atomics.load(i64, at); ;) {
         const seen = Atomics.compareExchange(i64, at, old, bitsOf(floatOf(old) + value))
         if (seen === old) return
         old = seen

@@ -64,10 +64,10 @@ constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out
 // The named constants as immediate input operands, listed by every sequence's asm statement. A status is
 // written %[aborted] (x86_64 prints $-3, aarch64 -3); the signature, data before the abort handler,
 // %c[signature]: the bare number. Widened to 64 bits so that it prints unsigned.
-#define RSEQ_ASM_CONSTANTS                                                                          \
-  [compare_failed] "i"(kSeqCompareFailed), [out_of_range] "i"(kSeqOutOfRange),                      \
-  [aborted] "i"(kSeqAborted), [probe_survived] "i"(kProbeSurvived),                                 \
-  [probe_timed_out] "i"(kProbeTimedOut), [signature] "i"(static_cast<uint64_t>(kRseqSignature))
+#define RSEQ_ASM_CONSTANTS                                                                                 \
+  [compare_failed] "i"(kSeqCompareFailed), [out_of_range] "i"(kSeqOutOfRange), [aborted] "i"(kSeqAborted), \
+      [probe_survived] "i"(kProbeSurvived), [probe_timed_out] "i"(kProbeTimedOut),                         \
+      [signature] "i"(static_cast<uint64_t>(kRseqSignature))
 
 #if defined(__x86_64__)
 #include "x86_64.h"

@@ -46,8 +46,7 @@ Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
   info.Set("strategy", StrategyName(rseq.strategy));
   info.Set("registered", rseq.Live());
   info.Set("reason", rseq.reason);
-  info.Set("errno", rseq.error != 0 ? Napi::Value(Napi::String::New(env, ErrnoName(rseq.error)))
-                                    : env.Null());
+  info.Set("errno", rseq.error != 0 ? Napi::Value(Napi::String::New(env, ErrnoName(rseq.error))) : env.Null());
   info.Set("arch", kArchName);
   info.Set("signature", Napi::Number::New(env, kRseqSignature));
   if (rseq.glibc.exported) {
@@ -78,7 +77,8 @@ Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
   self_test.Set("verdict", RestartVerdictName(test != nullptr ? test->verdict : RestartVerdict::kNotRun));
   self_test.Set("microseconds", Napi::Number::New(env, test != nullptr ? test->microseconds : 0));
   self_test.Set("attempts", Napi::Number::New(env, test != nullptr ? test->attempts : 0));
-  self_test.Set("detail", test != nullptr ? test->detail : std::string("no thread of this process had rseq when this one attached"));
+  self_test.Set("detail", test != nullptr ? test->detail
+                                          : std::string("no thread of this process had rseq when this one attached"));
   info.Set("selfTest", self_test);
   return info;
 }

@@ -12,7 +12,8 @@ const bool kNeverClosed = false;
 BoundLayout* NewBoundLayout(const PerCpuLayout& layout, ThreadBinding* binding, bool drainable, napi_ref view,
                             StoreRegion* region) {
   if (region != nullptr) RetainRegion(region);
-  return new BoundLayout{layout,    binding, 1,   SequenceIndexOffset(binding->sequences, layout),
+  return new BoundLayout{layout,    binding,
+                         1,         SequenceIndexOffset(binding->sequences, layout),
                          drainable, region != nullptr ? &region->closed : &kNeverClosed,
                          view,      region};
 }
@@ -55,9 +56,11 @@ napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, na
   return function;
 }
 
-bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t base, HistogramBuckets* buckets) {
+bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t base,
+                      HistogramBuckets* buckets) {
   bool is_typed_array = false;
-  if (at >= call.count || napi_is_typedarray(call.env, call.args[at], &is_typed_array) != napi_ok || !is_typed_array) return false;
+  if (at >= call.count || napi_is_typedarray(call.env, call.args[at], &is_typed_array) != napi_ok || !is_typed_array)
+    return false;
   napi_typedarray_type type;
   size_t length;
   void* data;

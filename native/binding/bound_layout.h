@@ -51,7 +51,8 @@ napi_value FunctionOwning(napi_env env, BoundLayout* bound, const char* name, na
 
 // A histogram's bounds from the Float64Array [resolution, ...bounds] at `at`, whose cells from `base` (the
 // sum, then one per bucket) must lie in `layout`; false when they do not or the argument is not one.
-bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t base, HistogramBuckets* buckets);
+bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, uint32_t base,
+                      HistogramBuckets* buckets);
 
 // The error an add through a closed store's series throws.
 napi_value ThrowClosed(napi_env env);

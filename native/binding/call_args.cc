@@ -19,7 +19,8 @@ napi_value Throw(napi_env env, const char* message) {
 bool IndexArg(const Call& call, size_t at, uint64_t limit, uint32_t* index) {
   double number;
   if (at >= call.count || napi_get_value_double(call.env, call.args[at], &number) != napi_ok) return false;
-  if (!(number >= 0 && number < static_cast<double>(limit)) || number != static_cast<double>(static_cast<uint32_t>(number))) {
+  if (!(number >= 0 && number < static_cast<double>(limit)) ||
+      number != static_cast<double>(static_cast<uint32_t>(number))) {
     return false;
   }
   *index = static_cast<uint32_t>(number);

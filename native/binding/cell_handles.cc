@@ -41,7 +41,9 @@ bool ReleaseIndex(napi_env env, HandleTable* table, uint32_t index) {
 
 }  // namespace
 
-bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle) { return ReleaseIndex(env, table, handle ^ table->tag); }
+bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle) {
+  return ReleaseIndex(env, table, handle ^ table->tag);
+}
 
 void ReleaseAllHandles(napi_env env, HandleTable* table) {
   for (uint32_t index = 0; index < table->entries.size(); index++) ReleaseIndex(env, table, index);

@@ -24,12 +24,12 @@ enum class HandleKind : uint8_t { kFree, kCounter, kHistogram, kArray };
 // add sequence of its cell reads. What only some calls read (a histogram's bounds) follows.
 struct CellHandle {
   HandleKind kind = HandleKind::kFree;
-  bool monotonic = false;     // a store counter's: a negative add is refused
-  uint32_t cell = 0;          // a counter's cell, a histogram's first cell (its sum); 0 for an array
+  bool monotonic = false;        // a store counter's: a negative add is refused
+  uint32_t cell = 0;             // a counter's cell, a histogram's first cell (its sum); 0 for an array
   const bool* closed = nullptr;  // the store's closed flag (or a constant false)
-  CellSequence sequence{};    // what the add sequence of `cell` reads, gathered when the handle is made
+  CellSequence sequence{};       // what the add sequence of `cell` reads, gathered when the handle is made
   BoundLayout* bound = nullptr;
-  HistogramBuckets buckets;   // a histogram's bounds and resolution
+  HistogramBuckets buckets;  // a histogram's bounds and resolution
 };
 
 // A handle names its table as well as its entry: the entry's index in the low kHandleIndexBits, the table's
@@ -48,7 +48,7 @@ constexpr uint32_t kHandleTags = 1u << (31 - kHandleIndexBits);
 uint32_t NextHandleTag();
 
 struct HandleTable {
-  uint32_t tag = 0;                // this table's tag << kHandleIndexBits
+  uint32_t tag = 0;  // this table's tag << kHandleIndexBits
   std::vector<CellHandle> entries;
   std::vector<std::string> names;  // how errors name the value or the call, by handle (read on refusals only)
   uint32_t size = 0;               // entries.size(), kept as a count so that the check needs no division

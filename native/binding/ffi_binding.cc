@@ -21,7 +21,8 @@ napi_value Uint32(napi_env env, uint32_t value) {
 
 bool StringArg(const Call& call, size_t at, std::string* out) {
   size_t length;
-  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok || length > 200) {
+  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok ||
+      length > 200) {
     return false;
   }
   out->resize(length);
@@ -38,8 +39,9 @@ napi_value NewHandle(const Call& call, BoundLayout* bound, CellHandle entry, std
   uint32_t handle;
   if (!AddHandle(&call.binding->handles, std::move(entry), std::move(name), &handle)) {
     ReleaseBoundLayout(call.env, bound, nullptr);
-    std::string message = "this thread holds " + std::to_string(kHandleIndexLimit) +
-                          " counters, histograms and arrays already, the most its FFI calls can reach: drop some, or set RSEQ_CALL_PATH=napi";
+    std::string message =
+        "this thread holds " + std::to_string(kHandleIndexLimit) +
+        " counters, histograms and arrays already, the most its FFI calls can reach: drop some, or set RSEQ_CALL_PATH=napi";
     return Throw(call.env, message.c_str());
   }
   return Uint32(call.env, handle);
@@ -53,8 +55,8 @@ napi_value CounterHandle(napi_env env, napi_callback_info info) {
   CellHandle entry;
   entry.kind = HandleKind::kCounter;
   std::string name;
-  if (bound == nullptr || !CellArg(call, 1, bound->layout, &entry.cell) || !StringArg(call, 2, &name) || call.count < 4 ||
-      napi_get_value_bool(env, call.args[3], &entry.monotonic) != napi_ok) {
+  if (bound == nullptr || !CellArg(call, 1, bound->layout, &entry.cell) || !StringArg(call, 2, &name) ||
+      call.count < 4 || napi_get_value_bool(env, call.args[3], &entry.monotonic) != napi_ok) {
     return Throw(env, "counterHandle(layout, cell, name, monotonic): invalid arguments");
   }
   return NewHandle(call, bound, std::move(entry), std::move(name));

@@ -15,7 +15,8 @@ int32_t rseq_ffi_counter_add(uint32_t handle, double value) { return CounterAddB
 int32_t rseq_ffi_histogram_observe(uint32_t handle, double value) { return HistogramObserveByHandle(handle, value); }
 
 // An array's cell and an integral value, or false.
-static const CellHandle* ArrayCell(uint32_t handle, uint32_t cell, double value, int64_t* integer, ThreadBinding** binding) {
+static const CellHandle* ArrayCell(uint32_t handle, uint32_t cell, double value, int64_t* integer,
+                                   ThreadBinding** binding) {
   const CellHandle* entry = UsableHandle(handle, HandleKind::kArray, binding);
   if (entry == nullptr || cell >= entry->bound->layout.width || !IntegralInt64(value, integer)) return nullptr;
   return entry;
@@ -32,9 +33,13 @@ static int32_t ArrayUpdate(uint32_t handle, uint32_t cell, double value) {
   return kHandleDone;
 }
 
-int32_t rseq_ffi_array_add(uint32_t handle, uint32_t cell, double value) { return ArrayUpdate<PerCpuAdd>(handle, cell, value); }
+int32_t rseq_ffi_array_add(uint32_t handle, uint32_t cell, double value) {
+  return ArrayUpdate<PerCpuAdd>(handle, cell, value);
+}
 
-int32_t rseq_ffi_array_max(uint32_t handle, uint32_t cell, double value) { return ArrayUpdate<PerCpuMax>(handle, cell, value); }
+int32_t rseq_ffi_array_max(uint32_t handle, uint32_t cell, double value) {
+  return ArrayUpdate<PerCpuMax>(handle, cell, value);
+}
 
 int32_t rseq_ffi_array_compare_exchange(uint32_t handle, uint32_t cell, double expected, double desired) {
   ThreadBinding* binding;

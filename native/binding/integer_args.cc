@@ -18,21 +18,29 @@ std::string StringOf(napi_env env, napi_value value) {
 // As describe() in lib/binding/integer-args.ts: how the rejected value is shown in the message.
 std::string Describe(napi_env env, napi_value value, napi_valuetype type) {
   switch (type) {
-    case napi_bigint: return StringOf(env, value) + "n";
-    case napi_string: return "\"" + StringOf(env, value) + "\"";
+    case napi_bigint:
+      return StringOf(env, value) + "n";
+    case napi_string:
+      return "\"" + StringOf(env, value) + "\"";
     case napi_number:
     case napi_boolean:
     case napi_null:
-    case napi_undefined: return StringOf(env, value);
-    case napi_symbol: return "a value of type symbol";
-    case napi_function: return "a value of type function";
-    default: return "a value of type object";
+    case napi_undefined:
+      return StringOf(env, value);
+    case napi_symbol:
+      return "a value of type symbol";
+    case napi_function:
+      return "a value of type function";
+    default:
+      return "a value of type object";
   }
 }
 
 bool Fail(napi_env env, bool range, const std::string& message) {
-  if (range) napi_throw_range_error(env, nullptr, message.c_str());
-  else napi_throw_type_error(env, nullptr, message.c_str());
+  if (range)
+    napi_throw_range_error(env, nullptr, message.c_str());
+  else
+    napi_throw_type_error(env, nullptr, message.c_str());
   return false;
 }
 
@@ -59,7 +67,8 @@ bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t
       return Fail(env, true, std::string(name) + " must be an integer, got " + Describe(env, value, type));
     }
     if (!FitsInt64(number)) {
-      return Fail(env, true, std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
+      return Fail(env, true,
+                  std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
     }
     *out = static_cast<int64_t>(number);
     return true;
@@ -68,11 +77,13 @@ bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t
     bool lossless = false;
     napi_get_value_bigint_int64(env, value, out, &lossless);
     if (!lossless) {
-      return Fail(env, true, std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
+      return Fail(env, true,
+                  std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
     }
     return true;
   }
-  return Fail(env, false, std::string(name) + " must be an integer (number or bigint), got " + Describe(env, value, type));
+  return Fail(env, false,
+              std::string(name) + " must be an integer (number or bigint), got " + Describe(env, value, type));
 }
 
 }  // namespace rseq_native

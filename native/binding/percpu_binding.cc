@@ -65,13 +65,11 @@ napi_value Bind(napi_env env, napi_callback_info info) {
 struct BoundCell {
   BoundLayout* bound;
   uint32_t cell;
-  std::string argument;  // how errors name the value, such as "PerCpuCounter.add(n): `n`"
-  bool monotonic;        // a store counter's: it only goes up, so a negative value is refused
-  const bool* closed;    // the store's closed flag (or a constant false), read on every add
+  std::string argument;   // how errors name the value, such as "PerCpuCounter.add(n): `n`"
+  bool monotonic;         // a store counter's: it only goes up, so a negative value is refused
+  const bool* closed;     // the store's closed flag (or a constant false), read on every add
   CellSequence sequence;  // what the add sequence reads, gathered at binding
 };
-
-
 
 // A napi_finalize for the data of a function made over a bound layout (a BoundCell or BoundHistogram):
 // gives back its share of the layout and frees it.
@@ -141,7 +139,8 @@ bool OptionalStringArg(const Call& call, size_t at, const char* fallback, std::s
     return true;
   }
   size_t length;
-  if (type != napi_string || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok || length > 200) {
+  if (type != napi_string || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok ||
+      length > 200) {
     return false;
   }
   out->resize(length);
@@ -151,8 +150,8 @@ bool OptionalStringArg(const Call& call, size_t at, const char* fallback, std::s
 
 // A new function over one cell of `layout` (the call's first argument; the cell its optional second, the
 // name errors give the value its optional third, and whether the counter only goes up its optional fourth).
-napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage, const char* name, napi_callback callback,
-                        bool takes_slot_number) {
+napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage, const char* name,
+                        napi_callback callback, bool takes_slot_number) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
@@ -165,8 +164,8 @@ napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage
   if (takes_slot_number && call.binding->number_slot == nullptr) return Throw(env, "bindNumberSlot() first");
   bool monotonic = false;
   if (call.count > 3) napi_get_value_bool(env, call.args[3], &monotonic);
-  auto* target = new BoundCell{bound, cell, argument, monotonic, bound->closed,
-                               CellSequenceOf(call.binding->sequences, bound->layout, cell)};
+  auto* target = new BoundCell{bound,     cell,          argument,
+                               monotonic, bound->closed, CellSequenceOf(call.binding->sequences, bound->layout, cell)};
   napi_value function = FunctionOwning(env, bound, name, callback, target, ReleaseOwner<BoundCell>);
   if (function == nullptr) delete target;
   return function;
@@ -174,17 +173,20 @@ napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage
 
 // counterAddFunction(layout, cell = 0) -> a new add(n?) bound to that cell.
 napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
-  return CellFunction(env, info, "counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells",
-                      "add", BoundCounterAdd, false);
+  return CellFunction(
+      env, info,
+      "counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells",
+      "add", BoundCounterAdd, false);
 }
 
 // counterAddSlotNumberFunction(layout, cell = 0) -> a new addSlotNumber() bound to that cell: adds the
 // number in the thread's number slot.
 napi_value CounterAddSlotNumberFunction(napi_env env, napi_callback_info info) {
-  return CellFunction(env, info,
-                      "counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its "
-                      "cells",
-                      "addSlotNumber", BoundCounterAddSlotNumber, true);
+  return CellFunction(
+      env, info,
+      "counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its "
+      "cells",
+      "addSlotNumber", BoundCounterAddSlotNumber, true);
 }
 
 // bindNumberSlot(slot: Float64Array of length 1): once per thread, before any *SlotNumber function.
@@ -212,7 +214,7 @@ struct BoundHistogram {
   BoundLayout* bound;
   uint32_t base;
   HistogramBuckets buckets;
-  std::string caller;  // how errors name the call, such as "PerCpuHistogram.observe(value)"
+  std::string caller;     // how errors name the call, such as "PerCpuHistogram.observe(value)"
   CellSequence sequence;  // the sum's cell; a bucket's is `bucket` cells further
 };
 
@@ -229,7 +231,8 @@ napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info
   double value = *bound->binding->number_slot;
   uint32_t bucket;
   int64_t units;
-  if (!PlaceObservation(histogram->buckets, value, &bucket, &units)) return ThrowObserveRefusal(env, histogram->caller, value);
+  if (!PlaceObservation(histogram->buckets, value, &bucket, &units))
+    return ThrowObserveRefusal(env, histogram->caller, value);
   SequenceThread* thread = &bound->binding->sequences;
   CellAddInline(histogram->sequence, thread, bound->layout, histogram->base, bucket, 1);
   if (units != 0) CellAddInline(histogram->sequence, thread, bound->layout, histogram->base, 0, units);
@@ -242,18 +245,21 @@ napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
-  const char* usage = "histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a "
-                      "Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout";
+  const char* usage =
+      "histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a "
+      "Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout";
   if (bound == nullptr || call.count < 2) return Throw(env, usage);
   if (call.binding->number_slot == nullptr) return Throw(env, "histogramObserveFunction: bindNumberSlot() first");
   uint32_t base;
   std::string caller;
   HistogramBuckets buckets;
-  if (!OptionalCellArg(call, 2, bound->layout.width, &base) || !HistogramTailArg(call, 1, bound->layout, base, &buckets) ||
+  if (!OptionalCellArg(call, 2, bound->layout.width, &base) ||
+      !HistogramTailArg(call, 1, bound->layout, base, &buckets) ||
       !OptionalStringArg(call, 3, "PerCpuHistogram.observe(value)", &caller)) {
     return Throw(env, usage);
   }
-  auto* histogram = new BoundHistogram{bound, base, std::move(buckets), caller, CellSequenceOf(call.binding->sequences, bound->layout, base)};
+  auto* histogram = new BoundHistogram{bound, base, std::move(buckets), caller,
+                                       CellSequenceOf(call.binding->sequences, bound->layout, base)};
   napi_value function = FunctionOwning(env, bound, "observeSlotNumber", BoundHistogramObserveSlotNumber, histogram,
                                        ReleaseOwner<BoundHistogram>);
   if (function == nullptr) delete histogram;

@@ -39,7 +39,8 @@ StoreRegion* RegionArg(const Call& call, size_t at) {
 
 bool StringArg(const Call& call, size_t at, std::string* out) {
   size_t length;
-  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok) return false;
+  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok)
+    return false;
   out->resize(length);
   napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
   return out->find('\0') == std::string::npos;
@@ -52,7 +53,8 @@ bool DoubleArg(const Call& call, size_t at, double* out) {
 // A byte offset of an aligned `size`-byte word inside the region.
 bool WordArg(const Call& call, size_t at, const StoreRegion& region, size_t size, size_t* offset) {
   double number;
-  if (!DoubleArg(call, at, &number) || !(number >= 0) || number + size > static_cast<double>(region.length)) return false;
+  if (!DoubleArg(call, at, &number) || !(number >= 0) || number + size > static_cast<double>(region.length))
+    return false;
   *offset = static_cast<size_t>(number);
   return static_cast<double>(*offset) == number && *offset % size == 0;
 }
@@ -82,7 +84,8 @@ napi_value MappedResult(napi_env env, StoreRegion* region) {
     return Throw(env, "out of memory mapping a store");
   }
   RetainRegion(region);
-  if (napi_create_external_arraybuffer(env, region->base, region->length, ReleaseBufferShare, region, &buffer) != napi_ok) {
+  if (napi_create_external_arraybuffer(env, region->base, region->length, ReleaseBufferShare, region, &buffer) !=
+      napi_ok) {
     // Node versions differ on whether the finalizer runs when the buffer could not be made: the share it
     // would give back stays taken (the region leaks on this failure) rather than risk giving it back twice.
     return Throw(env, "this runtime cannot make an ArrayBuffer over a mapped store file");
@@ -154,15 +157,18 @@ napi_value StoreOpenFile(napi_env env, napi_callback_info info) {
       napi_set_named_property(env, result, "missing", yes);
       return result;
     }
-    case OpenStatus::kRefused: return Problem(env, problem);
-    case OpenStatus::kOpened: break;
+    case OpenStatus::kRefused:
+      return Problem(env, problem);
+    case OpenStatus::kOpened:
+      break;
   }
   StoreRegion* region = GuardedRegion(mapping, &problem);
   if (region == nullptr) return Problem(env, problem);
   napi_value result = MappedResult(env, region);
   napi_value mode;
   if (result == nullptr) return nullptr;
-  if (napi_create_uint32(env, mapping.mode, &mode) != napi_ok || napi_set_named_property(env, result, "mode", mode) != napi_ok) {
+  if (napi_create_uint32(env, mapping.mode, &mode) != napi_ok ||
+      napi_set_named_property(env, result, "mode", mode) != napi_ok) {
     return Throw(env, "out of memory mapping a store");
   }
   return result;
@@ -181,7 +187,8 @@ napi_value StoreCreateFile(napi_env env, napi_callback_info info) {
   }
   FileMapping mapping;
   std::string problem;
-  if (!CreateUnnamedStoreFile(directory.c_str(), static_cast<size_t>(length), static_cast<uint32_t>(mode), &mapping, &problem)) {
+  if (!CreateUnnamedStoreFile(directory.c_str(), static_cast<size_t>(length), static_cast<uint32_t>(mode), &mapping,
+                              &problem)) {
     return Problem(env, problem);
   }
   StoreRegion* region = GuardedRegion(mapping, &problem);
@@ -199,9 +206,12 @@ napi_value StoreNameFile(napi_env env, napi_callback_info info) {
   }
   std::string problem;
   switch (NameStoreFile(&region->file, path.c_str(), &problem)) {
-    case NameStatus::kNamed: return String(env, "named");
-    case NameStatus::kExists: return String(env, "exists");
-    case NameStatus::kFailed: break;
+    case NameStatus::kNamed:
+      return String(env, "named");
+    case NameStatus::kExists:
+      return String(env, "exists");
+    case NameStatus::kFailed:
+      break;
   }
   return Problem(env, problem);
 }
@@ -217,9 +227,12 @@ napi_value StoreRemoveFile(napi_env env, napi_callback_info info) {
   }
   std::string problem;
   switch (RemoveStoreFile(path.c_str(), static_cast<uint32_t>(magic), &problem)) {
-    case RemoveStatus::kRemoved: return String(env, "removed");
-    case RemoveStatus::kMissing: return String(env, "missing");
-    case RemoveStatus::kRefused: break;
+    case RemoveStatus::kRemoved:
+      return String(env, "removed");
+    case RemoveStatus::kMissing:
+      return String(env, "missing");
+    case RemoveStatus::kRefused:
+      break;
   }
   return Problem(env, problem);
 }
@@ -273,7 +286,8 @@ napi_value StoreCompareExchange32(napi_env env, napi_callback_info info) {
   size_t offset;
   double expected, desired;
   if (region == nullptr || !WordArg(call, 1, *region, 4, &offset) || !DoubleArg(call, 2, &expected) ||
-      !DoubleArg(call, 3, &desired) || !(expected >= 0 && expected <= 4294967295.0) || !(desired >= 0 && desired <= 4294967295.0)) {
+      !DoubleArg(call, 3, &desired) || !(expected >= 0 && expected <= 4294967295.0) ||
+      !(desired >= 0 && desired <= 4294967295.0)) {
     return Throw(env, "storeCompareExchange32(region, byteOffset, expected, desired): invalid arguments");
   }
   auto* word = reinterpret_cast<uint32_t*>(region->base + offset);
@@ -334,9 +348,11 @@ napi_value BindStoreCells(napi_env env, napi_callback_info info) {
   StoreRegion* region = RegionArg(call, 0);
   double numbers[6];
   bool read = region != nullptr;
-  for (size_t at = 0; read && at < 6; at++) read = DoubleArg(call, at + 1, &numbers[at]) && numbers[at] >= 0 && numbers[at] <= 4294967295.0 &&
-                                                  numbers[at] == static_cast<double>(static_cast<uint32_t>(numbers[at]));
-  const char* usage = "bindStoreCells(region, rseqOffset, fallbackOffset, slots, stride, width, index): invalid arguments";
+  for (size_t at = 0; read && at < 6; at++)
+    read = DoubleArg(call, at + 1, &numbers[at]) && numbers[at] >= 0 && numbers[at] <= 4294967295.0 &&
+           numbers[at] == static_cast<double>(static_cast<uint32_t>(numbers[at]));
+  const char* usage =
+      "bindStoreCells(region, rseqOffset, fallbackOffset, slots, stride, width, index): invalid arguments";
   if (!read) return Throw(env, usage);
   uint64_t rseq_offset = static_cast<uint64_t>(numbers[0]), fallback_offset = static_cast<uint64_t>(numbers[1]);
   uint64_t slots = static_cast<uint64_t>(numbers[2]), stride = static_cast<uint64_t>(numbers[3]);
@@ -391,7 +407,8 @@ napi_value SumStoreCells(napi_env env, napi_callback_info info) {
   for (char* region : {layout.rseq_cells, layout.fallback_cells}) {
     for (uint32_t slot = 0; slot < layout.slots; slot++) {
       const int64_t* cells = CellIn(region, layout, slot, first);
-      for (uint32_t at = 0; at < count; at++) out[at] += static_cast<uint64_t>(__atomic_load_n(cells + at, __ATOMIC_RELAXED));
+      for (uint32_t at = 0; at < count; at++)
+        out[at] += static_cast<uint64_t>(__atomic_load_n(cells + at, __ATOMIC_RELAXED));
     }
   }
   return nullptr;

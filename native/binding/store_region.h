@@ -18,9 +18,9 @@ struct StoreRegion {
   char* base = nullptr;
   size_t length = 0;
   int owners = 1;
-  bool closed = false;           // store.close(): its series throw, a mapping is detached from the file
-  napi_ref view = nullptr;       // in-process: keeps the SharedArrayBuffer alive
-  FileMapping file;              // host-wide: the mapping itself
+  bool closed = false;             // store.close(): its series throw, a mapping is detached from the file
+  napi_ref view = nullptr;         // in-process: keeps the SharedArrayBuffer alive
+  FileMapping file;                // host-wide: the mapping itself
   volatile sig_atomic_t lost = 0;  // the SIGBUS guard replaced the mapping: the file shrank under it
   int guard_slot = -1;
 };

@@ -43,8 +43,10 @@ inline bool PlaceObservation(const HistogramBuckets& buckets, double value, uint
   uint32_t high = static_cast<uint32_t>(bounds.size());
   while (low < high) {
     uint32_t middle = (low + high) / 2;
-    if (value <= bounds[middle]) high = middle;
-    else low = middle + 1;
+    if (value <= bounds[middle])
+      high = middle;
+    else
+      low = middle + 1;
   }
   *bucket_cell = low + 1;
   return true;

@@ -43,8 +43,9 @@ bool RetireAndTake(const PerCpuLayout& layout, uint32_t cell, DrainSum* sum, con
 DrainSum SnapshotDrain(const PerCpuLayout& layout, uint32_t cell) {
   DrainSum sum = 0;
   for (uint32_t slot = 0; slot < layout.slots; slot++) {
-    uint64_t now = static_cast<uint64_t>(__atomic_load_n(CellIn(layout.rseq_cells, layout, slot, cell), __ATOMIC_RELAXED)) +
-                   static_cast<uint64_t>(__atomic_load_n(CellIn(layout.fallback_cells, layout, slot, cell), __ATOMIC_RELAXED));
+    uint64_t now =
+        static_cast<uint64_t>(__atomic_load_n(CellIn(layout.rseq_cells, layout, slot, cell), __ATOMIC_RELAXED)) +
+        static_cast<uint64_t>(__atomic_load_n(CellIn(layout.fallback_cells, layout, slot, cell), __ATOMIC_RELAXED));
     int64_t* baseline = CellIn(layout.baseline_cells, layout, slot, cell);
     sum += static_cast<int64_t>(now - static_cast<uint64_t>(__atomic_load_n(baseline, __ATOMIC_RELAXED)));
     __atomic_store_n(baseline, static_cast<int64_t>(now), __ATOMIC_RELAXED);
@@ -56,9 +57,12 @@ DrainSum SnapshotDrain(const PerCpuLayout& layout, uint32_t cell) {
 
 bool LayoutMatchesDrainMode(const PerCpuLayout& layout) {
   switch (ProcessFence().mode) {
-    case DrainMode::kFence: return layout.rseq_sets == 2;
-    case DrainMode::kExchange: return layout.rseq_sets == 1 && layout.baseline_cells == nullptr;
-    case DrainMode::kSnapshot: return layout.rseq_sets == 1 && layout.baseline_cells != nullptr;
+    case DrainMode::kFence:
+      return layout.rseq_sets == 2;
+    case DrainMode::kExchange:
+      return layout.rseq_sets == 1 && layout.baseline_cells == nullptr;
+    case DrainMode::kSnapshot:
+      return layout.rseq_sets == 1 && layout.baseline_cells != nullptr;
   }
   return false;
 }
@@ -78,8 +82,7 @@ DrainSum DrainCell(const PerCpuLayout& layout, uint32_t cell, const char** error
       if (layout.width > 1 && !RetireAndTake(layout, cell, &sum, error)) {
 #endif
         // The first set is taken already: hand it back as an add to the fallback slots rather than lose it.
-        __atomic_fetch_add(CellIn(layout.fallback_cells, layout, 0, cell), static_cast<int64_t>(sum),
-                           __ATOMIC_RELAXED);
+        __atomic_fetch_add(CellIn(layout.fallback_cells, layout, 0, cell), static_cast<int64_t>(sum), __ATOMIC_RELAXED);
         return 0;
       }
       sum += TakeRegion(layout.fallback_cells, layout, cell);

@@ -21,7 +21,7 @@ namespace rseq_native {
 constexpr uint32_t kLayoutMagic = 0x71657372;  // "rseq" in little-endian bytes
 constexpr uint32_t kLayoutVersion = 2;
 constexpr uint32_t kLayoutHeaderBytes = 128;
-constexpr uint32_t kSlotAlignment = 128;       // no two CPUs share a cache line or an adjacent-line pair
+constexpr uint32_t kSlotAlignment = 128;  // no two CPUs share a cache line or an adjacent-line pair
 
 enum class IndexKind : uint32_t { kCpu = 0, kMmCid = 1 };
 

@@ -5,7 +5,6 @@
 #include <atomic>
 #include <cstddef>
 
-
 namespace rseq_native {
 
 static std::atomic<uint64_t> total_aborts{0};
@@ -36,11 +35,10 @@ static void FallbackAdd(const PerCpuLayout& layout, uint32_t cell, int64_t value
   __atomic_fetch_add(CellIn(layout.fallback_cells, layout, FallbackSlot(layout), cell), value, __ATOMIC_RELAXED);
 }
 
-static int32_t FallbackCompareExchange(const PerCpuLayout& layout, uint32_t cell, int64_t expected,
-                                       int64_t desired) {
+static int32_t FallbackCompareExchange(const PerCpuLayout& layout, uint32_t cell, int64_t expected, int64_t desired) {
   uint32_t slot = FallbackSlot(layout);
-  bool stored = __atomic_compare_exchange_n(CellIn(layout.fallback_cells, layout, slot, cell), &expected, desired, false,
-                                            __ATOMIC_RELAXED, __ATOMIC_RELAXED);
+  bool stored = __atomic_compare_exchange_n(CellIn(layout.fallback_cells, layout, slot, cell), &expected, desired,
+                                            false, __ATOMIC_RELAXED, __ATOMIC_RELAXED);
   return stored ? static_cast<int32_t>(slot) : kSeqCompareFailed;
 }
 
@@ -58,8 +56,8 @@ void PerCpuAdd(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell
   FallbackAdd(layout, cell, value);
 }
 
-int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
-                              int64_t expected, int64_t desired) {
+int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t expected,
+                              int64_t desired) {
   uint32_t offset = SequenceIndexOffset(*thread, layout);
   if (offset != 0) {
     for (;;) {
@@ -78,8 +76,8 @@ int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout
 static int64_t ReadCurrentCell(const SequenceThread& thread, const PerCpuLayout& layout, uint32_t offset,
                                uint32_t cell) {
   if (offset != 0) {
-    uint32_t index = __atomic_load_n(reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(thread.area) + offset),
-                            __ATOMIC_RELAXED);
+    uint32_t index =
+        __atomic_load_n(reinterpret_cast<uint32_t*>(reinterpret_cast<char*>(thread.area) + offset), __ATOMIC_RELAXED);
     if (index < layout.slots) {
       return __atomic_load_n(CellIn(layout.rseq_cells, layout, index, cell), __ATOMIC_RELAXED);
     }

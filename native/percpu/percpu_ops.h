@@ -12,7 +12,7 @@ namespace rseq_native {
 
 // What an operation needs to know about the calling thread.
 struct SequenceThread {
-  RseqArea* area = nullptr;   // the live rseq area, null in fallback
+  RseqArea* area = nullptr;    // the live rseq area, null in fallback
   bool mm_cid_filled = false;  // the kernel fills area->mm_cid
   uint64_t aborts = 0;         // aborted sequences on this thread
 };
@@ -42,16 +42,18 @@ struct CellSequence {
 };
 
 inline CellSequence CellSequenceOf(const SequenceThread& thread, const PerCpuLayout& layout, uint32_t cell) {
-  return CellSequence{thread.area, SequenceIndexOffset(thread, layout), layout.slots, layout.rseq_cells + cell * 8ull,
-                      layout.stride, layout.active_set, layout.set_bytes};
+  return CellSequence{thread.area,     SequenceIndexOffset(thread, layout),
+                      layout.slots,    layout.rseq_cells + cell * 8ull,
+                      layout.stride,   layout.active_set,
+                      layout.set_bytes};
 }
 
 // PerCpuAdd of cell + `further` cells after the gathered one: one inline attempt at the sequence, the
 // out-of-line way (retries, atomics) when it cannot commit. The thread's own area pointer is checked as
 // well as the gathered one: a teardown clears it (and may free an area this thread registered), and a
 // function or handle gathered before must not reach that area after.
-inline void CellAddInline(const CellSequence& sequence, SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
-                          uint32_t further, int64_t value) {
+inline void CellAddInline(const CellSequence& sequence, SequenceThread* thread, const PerCpuLayout& layout,
+                          uint32_t cell, uint32_t further, int64_t value) {
   if (sequence.index_offset != 0 && thread->area != nullptr) {
     int32_t status = SeqAdd(sequence.area, sequence.index_offset, sequence.slots, sequence.cell0 + further * 8ull,
                             sequence.stride, value, sequence.active_set, sequence.set_bytes);
@@ -62,8 +64,8 @@ inline void CellAddInline(const CellSequence& sequence, SequenceThread* thread, 
 }
 
 // Returns the slot (CPU or mm_cid) index it stored into, or -1 when the cell did not hold `expected`.
-int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell,
-                              int64_t expected, int64_t desired);
+int32_t PerCpuCompareExchange(SequenceThread* thread, const PerCpuLayout& layout, uint32_t cell, int64_t expected,
+                              int64_t desired);
 
 // The cell of the slot the calling thread would update now: the value a compare-and-store should
 // expect. Stale as soon as the thread migrates, which only makes that compare-and-store fail.

@@ -49,9 +49,12 @@ const FenceState& ProcessFence() {
 
 const char* DrainModeName(DrainMode mode) {
   switch (mode) {
-    case DrainMode::kFence: return "fence";
-    case DrainMode::kExchange: return "exchange";
-    case DrainMode::kSnapshot: return "snapshot";
+    case DrainMode::kFence:
+      return "fence";
+    case DrainMode::kExchange:
+      return "exchange";
+    case DrainMode::kSnapshot:
+      return "snapshot";
   }
   return "snapshot";
 }

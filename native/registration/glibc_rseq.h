@@ -10,10 +10,10 @@
 namespace rseq_native {
 
 struct GlibcRseq {
-  bool exported;      // the C library defines __rseq_offset/__rseq_size/__rseq_flags (glibc >= 2.35)
-  ptrdiff_t offset;   // __rseq_offset: from the thread pointer to this thread's area
-  uint32_t size;      // __rseq_size: 0 when glibc did not register (tunable off, registration refused)
-  uint32_t flags;     // __rseq_flags
+  bool exported;     // the C library defines __rseq_offset/__rseq_size/__rseq_flags (glibc >= 2.35)
+  ptrdiff_t offset;  // __rseq_offset: from the thread pointer to this thread's area
+  uint32_t size;     // __rseq_size: 0 when glibc did not register (tunable off, registration refused)
+  uint32_t flags;    // __rseq_flags
 
   // glibc registers the threads it creates (it may still have failed for one: see GlibcAreaOfThisThread).
   bool RegistersThreads() const { return exported && size != 0; }

@@ -11,12 +11,8 @@ KernelFeatures ReadKernelFeatures() {
                         static_cast<uint32_t>(getauxval(kAtRseqAlign))};
 }
 
-bool KernelFillsNodeId(const KernelFeatures& features) {
-  return features.feature_size >= kNodeIdFeatureEnd;
-}
+bool KernelFillsNodeId(const KernelFeatures& features) { return features.feature_size >= kNodeIdFeatureEnd; }
 
-bool KernelFillsMmCid(const KernelFeatures& features) {
-  return features.feature_size >= kMmCidFeatureEnd;
-}
+bool KernelFillsMmCid(const KernelFeatures& features) { return features.feature_size >= kMmCidFeatureEnd; }
 
 }  // namespace rseq_native

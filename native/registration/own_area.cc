@@ -12,17 +12,14 @@ namespace rseq_native {
 
 static std::atomic<int> live_registrations{0};
 
-static uint32_t RoundUp(uint32_t value, uint32_t multiple) {
-  return (value + multiple - 1) / multiple * multiple;
-}
+static uint32_t RoundUp(uint32_t value, uint32_t multiple) { return (value + multiple - 1) / multiple * multiple; }
 
 int RegisterOwnArea(const KernelFeatures& features, OwnArea* out) {
   // The kernel takes 32 bytes aligned on 32, or (6.3+) at least the feature size aligned on its
   // AT_RSEQ_ALIGN; a future larger feature size gets the larger area it asks for.
   uint32_t alignment = features.alignment > alignof(RseqArea) ? features.alignment : alignof(RseqArea);
-  uint32_t length = features.feature_size > kOriginalRseqSize
-                        ? RoundUp(features.feature_size, alignment)
-                        : kOriginalRseqSize;
+  uint32_t length =
+      features.feature_size > kOriginalRseqSize ? RoundUp(features.feature_size, alignment) : kOriginalRseqSize;
   void* memory = aligned_alloc(alignment, RoundUp(length, alignment));
   if (memory == nullptr) return ENOMEM;
   memset(memory, 0, length);

@@ -22,10 +22,14 @@ namespace rseq_native {
 
 const char* RestartVerdictName(RestartVerdict verdict) {
   switch (verdict) {
-    case RestartVerdict::kNotRun: return "not-run";
-    case RestartVerdict::kRestarts: return "restarts";
-    case RestartVerdict::kDoesNotRestart: return "does-not-restart";
-    case RestartVerdict::kInconclusive: return "inconclusive";
+    case RestartVerdict::kNotRun:
+      return "not-run";
+    case RestartVerdict::kRestarts:
+      return "restarts";
+    case RestartVerdict::kDoesNotRestart:
+      return "does-not-restart";
+    case RestartVerdict::kInconclusive:
+      return "inconclusive";
   }
   return "not-run";
 }
@@ -203,8 +207,7 @@ RestartSelfTest RunSelfTest() {
   } else {
     pthread_join(probe, nullptr);
   }
-  result.microseconds =
-      std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
+  result.microseconds = std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count();
   return result;
 }
 

@@ -10,11 +10,11 @@
 namespace rseq_native {
 
 enum class RestartVerdict {
-  kNotRun,        // no thread of this process has rseq (fallback everywhere), or a test build skipped it
-  kRestarts,      // the probe was aborted while pinned with signals blocked: sequences are safe
+  kNotRun,          // no thread of this process has rseq (fallback everywhere), or a test build skipped it
+  kRestarts,        // the probe was aborted while pinned with signals blocked: sequences are safe
   kDoesNotRestart,  // the probe was scheduled out and resumed inside its sequence: never run sequences
-  kInconclusive,  // no proof: the threads could not be started, pinned or registered, or the probe was
-                  // never scheduled out within its budget in any attempt. Sequences stay off.
+  kInconclusive,    // no proof: the threads could not be started, pinned or registered, or the probe was
+                    // never scheduled out within its budget in any attempt. Sequences stay off.
 };
 
 // Attempts before the verdict is inconclusive: another when one was never scheduled out (a loaded host).

@@ -37,8 +37,8 @@ static_assert(sizeof(RseqArea) == 32, "rseq ABI: original registration size");
 static_assert(sizeof(RseqCs) == 32, "rseq ABI: rseq_cs size");
 
 // Registration lengths and feature sizes.
-constexpr uint32_t kOriginalRseqSize = 32;       // minimum rseq_len accepted by every kernel
-constexpr uint32_t kOriginalFeatureSize = 20;    // up to and including `flags`
+constexpr uint32_t kOriginalRseqSize = 32;                               // minimum rseq_len accepted by every kernel
+constexpr uint32_t kOriginalFeatureSize = 20;                            // up to and including `flags`
 constexpr uint32_t kNodeIdFeatureEnd = offsetof(RseqArea, node_id) + 4;  // 24
 constexpr uint32_t kMmCidFeatureEnd = offsetof(RseqArea, mm_cid) + 4;    // 28
 

@@ -54,15 +54,24 @@ int ProbeRseqSyscall() { return RseqSyscall(nullptr, 0, 0, 0); }
 
 const char* ErrnoName(int error) {
   switch (error) {
-    case ENOSYS: return "ENOSYS";
-    case EPERM: return "EPERM";
-    case EINVAL: return "EINVAL";
-    case EBUSY: return "EBUSY";
-    case EFAULT: return "EFAULT";
-    case ENOMEM: return "ENOMEM";
-    case EACCES: return "EACCES";
-    case EAGAIN: return "EAGAIN";
-    case ENOENT: return "ENOENT";
+    case ENOSYS:
+      return "ENOSYS";
+    case EPERM:
+      return "EPERM";
+    case EINVAL:
+      return "EINVAL";
+    case EBUSY:
+      return "EBUSY";
+    case EFAULT:
+      return "EFAULT";
+    case ENOMEM:
+      return "ENOMEM";
+    case EACCES:
+      return "EACCES";
+    case EAGAIN:
+      return "EAGAIN";
+    case ENOENT:
+      return "ENOENT";
   }
   if (error == kRegistrationIgnored) return "accepted-but-not-live";
   // One buffer per thread: the name is copied into a JS string before the thread can ask again.

@@ -15,21 +15,31 @@ namespace rseq_native {
 
 const char* StrategyName(Strategy strategy) {
   switch (strategy) {
-    case Strategy::kGlibc: return "glibc";
-    case Strategy::kOwn: return "own";
-    case Strategy::kLegacy: return "legacy";
-    case Strategy::kFallback: return "fallback";
+    case Strategy::kGlibc:
+      return "glibc";
+    case Strategy::kOwn:
+      return "own";
+    case Strategy::kLegacy:
+      return "legacy";
+    case Strategy::kFallback:
+      return "fallback";
   }
   return "fallback";
 }
 
 bool ParseRequested(const std::string& text, Requested* out) {
-  if (text.empty() || text == "auto") *out = Requested::kAuto;
-  else if (text == "glibc") *out = Requested::kGlibc;
-  else if (text == "own") *out = Requested::kOwn;
-  else if (text == "legacy") *out = Requested::kLegacy;
-  else if (text == "fallback") *out = Requested::kFallback;
-  else return false;
+  if (text.empty() || text == "auto")
+    *out = Requested::kAuto;
+  else if (text == "glibc")
+    *out = Requested::kGlibc;
+  else if (text == "own")
+    *out = Requested::kOwn;
+  else if (text == "legacy")
+    *out = Requested::kLegacy;
+  else if (text == "fallback")
+    *out = Requested::kFallback;
+  else
+    return false;
   return true;
 }
 
@@ -220,11 +230,16 @@ void DecideOwner(ThreadRseq* state) {
 
 const char* RequestedName(Requested requested) {
   switch (requested) {
-    case Requested::kGlibc: return "glibc";
-    case Requested::kOwn: return "own";
-    case Requested::kLegacy: return "legacy";
-    case Requested::kFallback: return "fallback";
-    case Requested::kAuto: break;
+    case Requested::kGlibc:
+      return "glibc";
+    case Requested::kOwn:
+      return "own";
+    case Requested::kLegacy:
+      return "legacy";
+    case Requested::kFallback:
+      return "fallback";
+    case Requested::kAuto:
+      break;
   }
   return "auto";
 }
@@ -286,11 +301,16 @@ void Decide(ThreadRseq* state, Requested requested) {
 
 bool Satisfies(Requested requested, Strategy strategy) {
   switch (requested) {
-    case Requested::kAuto: return true;
-    case Requested::kGlibc: return strategy == Strategy::kGlibc;
-    case Requested::kOwn: return strategy == Strategy::kOwn;
-    case Requested::kLegacy: return strategy == Strategy::kLegacy;
-    case Requested::kFallback: return strategy == Strategy::kFallback;
+    case Requested::kAuto:
+      return true;
+    case Requested::kGlibc:
+      return strategy == Strategy::kGlibc;
+    case Requested::kOwn:
+      return strategy == Strategy::kOwn;
+    case Requested::kLegacy:
+      return strategy == Strategy::kLegacy;
+    case Requested::kFallback:
+      return strategy == Strategy::kFallback;
   }
   return false;
 }
@@ -324,8 +344,7 @@ bool AttachThisThread(Requested requested, ThreadRseq* state, std::string* error
   *error_message = Format(
       "RSEQ_STRATEGY=%s cannot be honoured on this thread, which would use '%s': %s Unset RSEQ_STRATEGY "
       "to accept '%s'.",
-      RequestedName(requested), StrategyName(state->strategy), state->reason.c_str(),
-      StrategyName(state->strategy));
+      RequestedName(requested), StrategyName(state->strategy), state->reason.c_str(), StrategyName(state->strategy));
   DetachThisThread(state);
   return false;
 }

@@ -24,17 +24,17 @@ bool ParseRequested(const std::string& text, Requested* out);
 
 struct ThreadRseq {
   Strategy strategy = Strategy::kFallback;
-  RseqArea* area = nullptr;        // the live area, null in fallback
-  int error = 0;                   // errno of the registration attempt or probe, 0 when none failed
-  std::string reason;              // one sentence a person can act on
+  RseqArea* area = nullptr;  // the live area, null in fallback
+  int error = 0;             // errno of the registration attempt or probe, 0 when none failed
+  std::string reason;        // one sentence a person can act on
   GlibcRseq glibc{};
   KernelFeatures features{};
-  OwnArea own;                     // set when strategy is kOwn
-  bool registered_legacy = false;  // we registered the shared __rseq_abi ourselves
+  OwnArea own;                                   // set when strategy is kOwn
+  bool registered_legacy = false;                // we registered the shared __rseq_abi ourselves
   volatile uint32_t* legacy_refcount = nullptr;  // the __rseq_refcount we incremented, if any
-  long thread_id = 0;              // the OS thread that attached; detaching elsewhere is refused
-  uint32_t registration_length = 0;  // the rseq_len the live area is registered with, 0 in fallback
-  const RestartSelfTest* self_test = nullptr;  // the process's self-test, once a thread had rseq
+  long thread_id = 0;                            // the OS thread that attached; detaching elsewhere is refused
+  uint32_t registration_length = 0;              // the rseq_len the live area is registered with, 0 in fallback
+  const RestartSelfTest* self_test = nullptr;    // the process's self-test, once a thread had rseq
 
   bool Live() const { return area != nullptr; }
 };

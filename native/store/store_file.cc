@@ -79,12 +79,17 @@ int OpenNoFollow(const char* path, int flags, bool* missing, std::string* proble
   *missing = false;
   if (fd >= 0) return fd;
   int error = errno;
-  if (error == ENOENT) *missing = true;
-  else if (error == ELOOP) *problem = "is a symbolic link, which a store is never reached through";
+  if (error == ENOENT)
+    *missing = true;
+  else if (error == ELOOP)
+    *problem = "is a symbolic link, which a store is never reached through";
   else if (error == EACCES || error == EPERM) {
-    *problem = "cannot be opened for reading and writing by this user (another user's store, or a mode that forbids it)";
-  } else if (error == EISDIR) *problem = "is a directory";
-  else *problem = ErrnoText("cannot be opened", error);
+    *problem =
+        "cannot be opened for reading and writing by this user (another user's store, or a mode that forbids it)";
+  } else if (error == EISDIR)
+    *problem = "is a directory";
+  else
+    *problem = ErrnoText("cannot be opened", error);
   return -1;
 }
 
@@ -95,7 +100,8 @@ OpenStatus OpenStoreFile(const char* path, FileMapping* mapping, std::string* pr
   int fd = OpenNoFollow(path, O_RDWR, &missing, problem);
   if (fd < 0) return missing ? OpenStatus::kMissing : OpenStatus::kRefused;
   struct stat status;
-  bool mapped = CheckStoreFile(fd, &status, problem) && MapWhole(fd, static_cast<size_t>(status.st_size), mapping, problem);
+  bool mapped =
+      CheckStoreFile(fd, &status, problem) && MapWhole(fd, static_cast<size_t>(status.st_size), mapping, problem);
   close(fd);
   if (!mapped) return OpenStatus::kRefused;
   mapping->device = status.st_dev;
@@ -110,7 +116,8 @@ bool CreateUnnamedStoreFile(const char* directory, size_t length, uint32_t mode,
   if (fd < 0) {
     int error = errno;
     if (error == EOPNOTSUPP || error == EISDIR) {
-      *problem = "its directory's file system cannot make unnamed files (O_TMPFILE); use a tmpfs directory such as /dev/shm";
+      *problem =
+          "its directory's file system cannot make unnamed files (O_TMPFILE); use a tmpfs directory such as /dev/shm";
     } else if (error == ENOENT || error == ENOTDIR) {
       *problem = "is in a directory that does not exist";
     } else {
@@ -126,8 +133,9 @@ bool CreateUnnamedStoreFile(const char* directory, size_t length, uint32_t mode,
     if (error == EOPNOTSUPP || error == EINVAL) error = ftruncate(fd, static_cast<off_t>(length)) == 0 ? 0 : errno;
     if (error != 0) {
       made = false;
-      *problem = error == ENOSPC ? "cannot be created: its file system has no room for " + std::to_string(length) + " bytes"
-                                 : ErrnoText("cannot be sized", error);
+      *problem = error == ENOSPC
+                     ? "cannot be created: its file system has no room for " + std::to_string(length) + " bytes"
+                     : ErrnoText("cannot be sized", error);
     }
   }
   struct stat status;
@@ -178,7 +186,8 @@ RemoveStatus RemoveStoreFile(const char* path, uint32_t magic, std::string* prob
 
 bool DetachMapping(const FileMapping& mapping) {
   if (mapping.base == nullptr) return true;
-  void* replaced = mmap(mapping.base, mapping.length, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+  void* replaced =
+      mmap(mapping.base, mapping.length, PROT_READ | PROT_WRITE, MAP_FIXED | MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   return replaced != MAP_FAILED;
 }
 

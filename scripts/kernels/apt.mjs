@@ -18,10 +18,22 @@ export function aptFor(cache) {
       `deb [arch=amd64,arm64 signed-by=${KEYRING}] http://deb.debian.org/debian-security bookworm-security main\n`,
   )
   const options = [
-    '-o', `Dir::Etc::sourcelist=${sources}`, '-o', 'Dir::Etc::sourceparts=-',
-    '-o', `Dir::State::Lists=${path.join(root, 'lists')}`, '-o', `Dir::Cache=${root}`,
-    '-o', 'APT::Architecture=amd64', '-o', 'APT::Architectures::=amd64', '-o', 'APT::Architectures::=arm64',
-    '-o', 'Debug::NoLocking=1',
+    '-o',
+    `Dir::Etc::sourcelist=${sources}`,
+    '-o',
+    'Dir::Etc::sourceparts=-',
+    '-o',
+    `Dir::State::Lists=${path.join(root, 'lists')}`,
+    '-o',
+    `Dir::Cache=${root}`,
+    '-o',
+    'APT::Architecture=amd64',
+    '-o',
+    'APT::Architectures::=amd64',
+    '-o',
+    'APT::Architectures::=arm64',
+    '-o',
+    'Debug::NoLocking=1',
   ]
   const debs = path.join(root, 'debs')
   let updated = false

@@ -83,9 +83,10 @@ export async function uncommittedInputs(root = repositoryRoot) {
 export async function staleness(matrix, root = repositoryRoot) {
   const current = await sourcesHash(root)
   if (matrix.sources === current) return null
-  const recorded = typeof matrix.sources === 'string'
-    ? `was recorded from sources hashing to ${matrix.sources} (commit ${matrix.commit ?? 'not recorded'}), but they now hash to ${current}`
-    : `records no \`sources\` hash (the current sources hash to ${current}), so nothing ties its results to the code`
+  const recorded =
+    typeof matrix.sources === 'string'
+      ? `was recorded from sources hashing to ${matrix.sources} (commit ${matrix.commit ?? 'not recorded'}), but they now hash to ${current}`
+      : `records no \`sources\` hash (the current sources hash to ${current}), so nothing ties its results to the code`
   return `docs/kernel-matrix.json ${recorded}. The hash covers ${MATRIX_INPUTS.join(', ')}; re-record with \`${RECORD_COMMAND}\` on a committed tree.`
 }
 

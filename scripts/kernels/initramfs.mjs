@@ -20,7 +20,8 @@ function packageFor(arch, cxxflags, into) {
   const work = `${into}.build`
   rmSync(work, { recursive: true, force: true })
   mkdirSync(work, { recursive: true })
-  for (const entry of ['package.json', 'binding.gyp', 'native', 'dist', 'scripts']) cpSync(path.join(root, entry), path.join(work, entry), { recursive: true })
+  for (const entry of ['package.json', 'binding.gyp', 'native', 'dist', 'scripts'])
+    cpSync(path.join(root, entry), path.join(work, entry), { recursive: true })
   symlinkSync(path.join(root, 'node_modules'), path.join(work, 'node_modules'))
   // node-gyp's progress goes to stderr; it is shown only when the build fails.
   try {

@@ -112,8 +112,15 @@ function kernelFacts(results, kernel, problems) {
 
 // Every thread the checks described, by its path in the results.
 const THREADS = [
-  'default.main', 'default.worker', 'own.main', 'own.worker',
-  'pinned.info', 'instrumented.info', 'signals.info', 'doctor.mainThread', 'doctor.worker',
+  'default.main',
+  'default.worker',
+  'own.main',
+  'own.worker',
+  'pinned.info',
+  'instrumented.info',
+  'signals.info',
+  'doctor.mainThread',
+  'doctor.worker',
 ]
 
 // What any thread's info() must say on this kernel: the registration its strategy makes, mm_cid filled
@@ -121,16 +128,31 @@ const THREADS = [
 function threadInfo(where, info, facts, problems) {
   expectEqual(`${where}.drain`, info.drain, DRAIN_MODE_WITH_MEMBARRIER_RSEQ, WHY_FENCE, problems)
   if (!facts) return
-  expectEqual(`${where}.mmCid`, info.mmCid, expectedMmCid(info.strategy, facts.kernel), `strategy ${info.strategy} on Linux ${facts.kernel}`, problems)
+  expectEqual(
+    `${where}.mmCid`,
+    info.mmCid,
+    expectedMmCid(info.strategy, facts.kernel),
+    `strategy ${info.strategy} on Linux ${facts.kernel}`,
+    problems,
+  )
   const length = expectedRegistrationLength(info.strategy, facts)
-  if (length === undefined) return problems.push(`${where}.strategy ${shown(info.strategy)}: no registration length is known for it on the matrix`)
-  if (length === null) return expectEqual(`${where}.registration`, info.registration, null, `strategy ${info.strategy} registers nothing`, problems)
+  if (length === undefined)
+    return problems.push(`${where}.strategy ${shown(info.strategy)}: no registration length is known for it on the matrix`)
+  if (length === null)
+    return expectEqual(`${where}.registration`, info.registration, null, `strategy ${info.strategy} registers nothing`, problems)
   if (!info.registration) return problems.push(`${where}.registration: missing, expected ${length} bytes for strategy ${info.strategy}`)
-  const why = info.strategy === 'glibc'
-    ? `glibc ${facts.glibcVersion}, feature size ${facts.featureSize}`
-    : `strategy ${info.strategy}, feature size ${facts.featureSize}, alignment ${facts.alignment}`
+  const why =
+    info.strategy === 'glibc'
+      ? `glibc ${facts.glibcVersion}, feature size ${facts.featureSize}`
+      : `strategy ${info.strategy}, feature size ${facts.featureSize}, alignment ${facts.alignment}`
   expectEqual(`${where}.registration.length`, info.registration.length, length, why, problems)
-  expectEqual(`${where}.registration.mode`, info.registration.mode, expectedRegistrationMode(info.registration.length), `${info.registration.length} bytes`, problems)
+  expectEqual(
+    `${where}.registration.mode`,
+    info.registration.mode,
+    expectedRegistrationMode(info.registration.length),
+    `${info.registration.length} bytes`,
+    problems,
+  )
 }
 
 /** Whether each of `fields` of `result` is present, pushing a problem for each that is missing. */
@@ -148,7 +170,8 @@ function count(where, result, problems) {
 // The drains took what the adders added, no more and no less, and took something while they added.
 function drain(where, result, problems) {
   if (!(result.added > 0)) problems.push(`${where}.added ${shown(result.added)}, expected more than 0 (the adders ran)`)
-  if (!(result.taken > 0)) problems.push(`${where}.taken ${shown(result.taken)}, expected more than 0 while the adders added ${result.added}`)
+  if (!(result.taken > 0))
+    problems.push(`${where}.taken ${shown(result.taken)}, expected more than 0 while the adders added ${result.added}`)
   expectEqual(`${where}.takenPlusLeft`, result.takenPlusLeft, result.added, `${where}.added`, problems)
   expectEqual(`${where}.mode`, result.mode, DRAIN_MODE_WITH_MEMBARRIER_RSEQ, WHY_FENCE, problems)
 }
@@ -182,7 +205,8 @@ function mmCidCount(where, result, facts, strategy, problems) {
   result.workers.forEach((worker, index) => {
     expectEqual(`${where}.workers.${index}.mmCid`, worker.mmCid, wanted, why, problems)
     const id = worker.currentMmCid
-    if (wanted ? !(id >= 0) : id !== -1) problems.push(`${where}.workers.${index}.currentMmCid ${shown(id)}, expected ${wanted ? 'an id of 0 or more' : '-1'} (${why})`)
+    if (wanted ? !(id >= 0) : id !== -1)
+      problems.push(`${where}.workers.${index}.currentMmCid ${shown(id)}, expected ${wanted ? 'an id of 0 or more' : '-1'} (${why})`)
   })
 }
 
@@ -203,7 +227,13 @@ function fullRun(label, wanted, row, results, facts, problems) {
   if (mmCid) mmCidCount(`${label}.mmCidCount`, mmCid, facts, strategy, problems)
   for (const thread of ['main', 'worker']) {
     expectEqual(`${label}.${thread}.strategy`, result[thread]?.strategy, wanted, `self-test ${row.expect}`, problems)
-    expectEqual(`${label}.${thread}.selfTest.verdict`, result[thread]?.selfTest?.verdict, row.expect, `matrix.json expects ${row.expect}`, problems)
+    expectEqual(
+      `${label}.${thread}.selfTest.verdict`,
+      result[thread]?.selfTest?.verdict,
+      row.expect,
+      `matrix.json expects ${row.expect}`,
+      problems,
+    )
   }
   if (row.expect !== 'restarts' && !/7\.0\.14, 7\.1 or later/.test(result.main?.reason)) {
     problems.push(`${label}.main.reason does not name the fix (7.0.14, 7.1 or later): ${result.main?.reason}`)
@@ -219,7 +249,8 @@ function testBuild(label, results, description, problems) {
     return null
   }
   if (!present(`${label}.count`, result.count, ['expected', 'observed', 'aborts'], problems)) return null
-  if (result.info?.strategy === 'fallback') problems.push(`${label}.info.strategy 'fallback', expected rseq live: a fallback shows nothing about the kernel`)
+  if (result.info?.strategy === 'fallback')
+    problems.push(`${label}.info.strategy 'fallback', expected rseq live: a fallback shows nothing about the kernel`)
   const { expected, observed, aborts } = result.count
   return { expected, observed, aborts, text: `${description}: ${aborts} aborts, ${observed} of ${expected}` }
 }
@@ -244,26 +275,38 @@ export function judge(row, { results = {}, exits, done, kernel }) {
   if (pinned) count('pinned.count', pinned, problems)
   const pinnedStrategy = results.pinned?.info?.strategy
   if (restarts !== LIVE_STRATEGIES.includes(pinnedStrategy)) {
-    problems.push(`pinned.info.strategy ${shown(pinnedStrategy)}, expected ${restarts ? 'rseq live' : "'fallback'"} (self-test ${row.expect})`)
+    problems.push(
+      `pinned.info.strategy ${shown(pinnedStrategy)}, expected ${restarts ? 'rseq live' : "'fallback'"} (self-test ${row.expect})`,
+    )
   }
 
   const preemption = testBuild('instrumented', results, 'test build pinned to one CPU', problems)
   if (preemption) {
     const { expected, observed, aborts } = preemption
-    if (restarts && aborts === 0) problems.push(`instrumented.count.aborts 0, expected more than 0: the kernel restarts sequences preempted on one CPU (${preemption.text})`)
-    if (restarts && observed !== expected) problems.push(`instrumented.count.observed ${observed}, expected ${expected}: restarted sequences lose nothing (${preemption.text})`)
-    if (!restarts && observed === expected) problems.push(`instrumented.count.observed ${observed}, expected fewer than ${expected}: with the self-test skipped this kernel loses updates (${preemption.text})`)
+    if (restarts && aborts === 0)
+      problems.push(
+        `instrumented.count.aborts 0, expected more than 0: the kernel restarts sequences preempted on one CPU (${preemption.text})`,
+      )
+    if (restarts && observed !== expected)
+      problems.push(`instrumented.count.observed ${observed}, expected ${expected}: restarted sequences lose nothing (${preemption.text})`)
+    if (!restarts && observed === expected)
+      problems.push(
+        `instrumented.count.observed ${observed}, expected fewer than ${expected}: with the self-test skipped this kernel loses updates (${preemption.text})`,
+      )
   }
   // Where the kernel restarts sequences, signal delivery must abort them too. On arm64 7.0.13 it depends on
   // the registration (measured: aborts with glibc 2.36's 32 bytes, none with glibc 2.43's 33), so there
   // the run is recorded, not judged: the self-test has already sent every thread to the fallback.
   const signals = testBuild('signals', results, 'test build under SIGPROF', problems)
   if (signals && restarts) {
-    if (signals.aborts === 0) problems.push(`signals.count.aborts 0, expected more than 0: signal delivery aborts sequences (${signals.text})`)
-    if (signals.observed !== signals.expected) problems.push(`signals.count.observed ${signals.observed}, expected ${signals.expected} (${signals.text})`)
+    if (signals.aborts === 0)
+      problems.push(`signals.count.aborts 0, expected more than 0: signal delivery aborts sequences (${signals.text})`)
+    if (signals.observed !== signals.expected)
+      problems.push(`signals.count.observed ${signals.observed}, expected ${signals.expected} (${signals.text})`)
   }
   const doctorVerdict = required(results, 'doctor.mainThread.selfTest.verdict', problems)
-  if (doctorVerdict) expectEqual('doctor.mainThread.selfTest.verdict', doctorVerdict, row.expect, `matrix.json expects ${row.expect}`, problems)
+  if (doctorVerdict)
+    expectEqual('doctor.mainThread.selfTest.verdict', doctorVerdict, row.expect, `matrix.json expects ${row.expect}`, problems)
   return { problems, summary: summary(results, kernel, preemption, signals) }
 }
 

@@ -46,24 +46,26 @@ function boots() {
   const lines = [
     `Measured ${matrix.date.slice(0, 10)}, Node.js ${matrix.node}: ${matrix.rows.length} boots${took}, one boot a row.`,
     '',
-    '| arch | kernel | glibc | strategy (glibc\'s on / off) | registration (on / off) | self-test | exact | test build, 4 threads on one CPU | test build under SIGPROF | result |',
+    "| arch | kernel | glibc | strategy (glibc's on / off) | registration (on / off) | self-test | exact | test build, 4 threads on one CPU | test build under SIGPROF | result |",
     '| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |',
   ]
   for (const row of matrix.rows) {
     const { default: standard, own, instrumented, signals, doctor } = row.results
     const problems = problemsOf.get(row)
-    lines.push(`| ${[
-      ARCH[row.arch],
-      kernelName(row),
-      doctor?.glibc?.version ?? row.userland.glibc,
-      `${standard?.main?.strategy} / ${own?.main?.strategy}`,
-      `${registration(standard)} / ${registration(own)}`,
-      standard?.main?.selfTest?.verdict,
-      problems.length === 0 ? 'yes' : 'see problems',
-      testBuild(instrumented),
-      testBuild(signals),
-      problems.length === 0 ? 'pass' : `FAIL: ${problems.join('; ')}`,
-    ].join(' | ')} |`)
+    lines.push(
+      `| ${[
+        ARCH[row.arch],
+        kernelName(row),
+        doctor?.glibc?.version ?? row.userland.glibc,
+        `${standard?.main?.strategy} / ${own?.main?.strategy}`,
+        `${registration(standard)} / ${registration(own)}`,
+        standard?.main?.selfTest?.verdict,
+        problems.length === 0 ? 'yes' : 'see problems',
+        testBuild(instrumented),
+        testBuild(signals),
+        problems.length === 0 ? 'pass' : `FAIL: ${problems.join('; ')}`,
+      ].join(' | ')} |`,
+    )
   }
   return lines.join('\n')
 }
@@ -88,7 +90,9 @@ function kernels() {
       const strategy = row.results.default.main.strategy
       const count = row.results.instrumented?.count
       if (strategy === 'fallback') {
-        const lost = count ? `; self-test off: ${grouped(count.aborts)} aborts, kept ${grouped(count.observed)} of ${grouped(count.expected)}` : ''
+        const lost = count
+          ? `; self-test off: ${grouped(count.aborts)} aborts, kept ${grouped(count.observed)} of ${grouped(count.expected)}`
+          : ''
         return `\`fallback\` (self-test: ${row.results.default.main.selfTest.verdict}), exact${lost}`
       }
       const { length, mode } = row.results.default.main.registration
@@ -108,7 +112,9 @@ let stale = 0
 if (process.argv.includes('--check')) {
   for (const [row, problems] of problemsOf) {
     if (problems.length === 0) continue
-    process.stderr.write(`docs/kernel-matrix.json: ${bootName(row)} fails the current judge (scripts/kernels/judge.mjs): ${problems.join('; ')}\n`)
+    process.stderr.write(
+      `docs/kernel-matrix.json: ${bootName(row)} fails the current judge (scripts/kernels/judge.mjs): ${problems.join('; ')}\n`,
+    )
     stale++
   }
 }
@@ -123,7 +129,9 @@ for (const region of regions) {
   const after = `${before.slice(0, from + start.length)}\n${region.text()}\n${before.slice(to)}`
   if (after === before) continue
   if (process.argv.includes('--check')) {
-    process.stderr.write(`${region.file}: the ${region.name} table differs from docs/kernel-matrix.json; run node scripts/kernels/tables.mjs\n`)
+    process.stderr.write(
+      `${region.file}: the ${region.name} table differs from docs/kernel-matrix.json; run node scripts/kernels/tables.mjs\n`,
+    )
     stale++
   } else writeFileSync(file, after)
 }

@@ -24,10 +24,46 @@ const cache = process.env.RSEQ_KERNEL_CACHE ?? path.join(os.homedir(), '.cache',
 const BOOT_TIMEOUT_MS = 8 * 60_000
 
 const QEMU = {
-  arm64: (kernel, initramfs, append) => ['qemu-system-aarch64', '-M', 'virt', '-cpu', 'max,pauth-impdef=on', '-smp', '2', '-m', '2048',
-    '-nographic', '-no-reboot', '-net', 'none', '-kernel', kernel, '-initrd', initramfs, '-append', `console=ttyAMA0 panic=-1 quiet ${append}`],
-  x64: (kernel, initramfs, append) => ['qemu-system-x86_64', '-cpu', 'max', '-smp', '2', '-m', '2048',
-    '-nographic', '-no-reboot', '-net', 'none', '-kernel', kernel, '-initrd', initramfs, '-append', `console=ttyS0 panic=-1 quiet ${append}`],
+  arm64: (kernel, initramfs, append) => [
+    'qemu-system-aarch64',
+    '-M',
+    'virt',
+    '-cpu',
+    'max,pauth-impdef=on',
+    '-smp',
+    '2',
+    '-m',
+    '2048',
+    '-nographic',
+    '-no-reboot',
+    '-net',
+    'none',
+    '-kernel',
+    kernel,
+    '-initrd',
+    initramfs,
+    '-append',
+    `console=ttyAMA0 panic=-1 quiet ${append}`,
+  ],
+  x64: (kernel, initramfs, append) => [
+    'qemu-system-x86_64',
+    '-cpu',
+    'max',
+    '-smp',
+    '2',
+    '-m',
+    '2048',
+    '-nographic',
+    '-no-reboot',
+    '-net',
+    'none',
+    '-kernel',
+    kernel,
+    '-initrd',
+    initramfs,
+    '-append',
+    `console=ttyS0 panic=-1 quiet ${append}`,
+  ],
 }
 
 function option(name) {
@@ -91,11 +127,14 @@ class RecordingRefused extends Error {}
 async function evidenceToRecord(jsonFile) {
   const uncommitted = await uncommittedInputs()
   if (uncommitted.length > 0) {
-    throw new RecordingRefused(`refusing to record ${jsonFile}: the matrix's sources have uncommitted changes\n  ${uncommitted.join('\n  ')}\n` +
-      `commit them (or stash them) first, so that the recorded commit is the code measured; the sources are ${MATRIX_INPUTS.join(', ')}`)
+    throw new RecordingRefused(
+      `refusing to record ${jsonFile}: the matrix's sources have uncommitted changes\n  ${uncommitted.join('\n  ')}\n` +
+        `commit them (or stash them) first, so that the recorded commit is the code measured; the sources are ${MATRIX_INPUTS.join(', ')}`,
+    )
   }
   const commit = await headCommit()
-  if (commit === null) throw new RecordingRefused(`refusing to record ${jsonFile}: not in a git work tree, so no commit to tie the results to`)
+  if (commit === null)
+    throw new RecordingRefused(`refusing to record ${jsonFile}: not in a git work tree, so no commit to tie the results to`)
   return { commit, sources: await sourcesHash() }
 }
 
@@ -124,20 +163,33 @@ async function main() {
       // The emulated machine died before the kernel started init (seen once here, an early oops under
       // software emulation, not reproducible): boot once more, and show what happened. Nothing of the
       // package had run yet; a boot that reached init is never retried.
-      process.stdout.write(`retry ${row.arch} ${row.package}: no init on the first boot; its console ended with:\n${console.slice(-3000)}\n`)
+      process.stdout.write(
+        `retry ${row.arch} ${row.package}: no init on the first boot; its console ended with:\n${console.slice(-3000)}\n`,
+      )
       console = await boot(command)
     }
     const seconds = (Date.now() - started) / 1000
     const parsed = parseConsole(console)
     const verdict = judge(row, parsed)
     const name = `${row.arch} ${row.package}${row.cmdline ? ` (${row.cmdline})` : ''}, ${row.userland.suite} userland`
-    report.push({ ...row, seconds, kernel: parsed.kernel, done: parsed.done, exits: parsed.exits, problems: verdict.problems, summary: verdict.summary, results: parsed.results })
+    report.push({
+      ...row,
+      seconds,
+      kernel: parsed.kernel,
+      done: parsed.done,
+      exits: parsed.exits,
+      problems: verdict.problems,
+      summary: verdict.summary,
+      results: parsed.results,
+    })
     if (verdict.problems.length === 0) {
       passed++
       process.stdout.write(`ok    ${name}  ${seconds.toFixed(0)} s  ${verdict.summary}\n`)
     } else {
       failed++
-      process.stdout.write(`FAIL  ${name}  ${seconds.toFixed(0)} s\n  ${verdict.problems.join('\n  ')}\n--- console ---\n${console.slice(-6000)}\n---\n`)
+      process.stdout.write(
+        `FAIL  ${name}  ${seconds.toFixed(0)} s\n  ${verdict.problems.join('\n  ')}\n--- console ---\n${console.slice(-6000)}\n---\n`,
+      )
     }
   }
   const minutes = (Date.now() - matrixStarted) / 60_000
@@ -146,7 +198,9 @@ async function main() {
     // when its first boot comes, so an edit during the run may have been measured in part.
     const now = await sourcesHash()
     if (now !== evidence.sources) {
-      throw new RecordingRefused(`not recording ${jsonFile}: the sources changed during the run (they hashed to ${evidence.sources} at the start, ${now} now); re-run on a tree left alone`)
+      throw new RecordingRefused(
+        `not recording ${jsonFile}: the sources changed during the run (they hashed to ${evidence.sources} at the start, ${now} now); re-run on a tree left alone`,
+      )
     }
     const record = { date: new Date().toISOString(), node: matrix.node, ...evidence, minutes: Number(minutes.toFixed(1)), rows: report }
     writeFileSync(jsonFile, JSON.stringify(record, null, 2) + '\n')

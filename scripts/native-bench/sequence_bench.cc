@@ -50,7 +50,8 @@ struct Slots {
 
   int64_t Sum() const {
     int64_t total = 0;
-    for (uint32_t slot = 0; slot < layout.slots; slot++) total += *reinterpret_cast<int64_t*>(layout.rseq_cells + slot * 128);
+    for (uint32_t slot = 0; slot < layout.slots; slot++)
+      total += *reinterpret_cast<int64_t*>(layout.rseq_cells + slot * 128);
     return total;
   }
 };

@@ -24,7 +24,8 @@ const reports = []
 try {
   for (const runtime of runtimes) {
     const executable = fetchRuntime(runtime)
-    const args = runtime.kind === 'deno' ? ['run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', '--allow-write', benchCli] : [benchCli]
+    const args =
+      runtime.kind === 'deno' ? ['run', '--allow-read', '--allow-env', '--allow-ffi', '--allow-sys', '--allow-write', benchCli] : [benchCli]
     // Bun and Deno twice: through their FFI (their call path), and through N-API for comparison.
     for (const callPath of runtime.kind === 'node' ? [''] : ['', 'napi']) {
       const json = path.join(scratch, `${runtime.name}${callPath}.json`)
@@ -43,7 +44,10 @@ const bare = runSequenceBench(20_000_000, 1).rseqAddUncontended.nsPerOp
 
 const first = reports[0].report
 const methods = Object.keys(first.singleThread.figures)
-const header = ['ns/op (x empty N-API call)', ...reports.map(({ report }) => `${report.runtime.name} ${report.runtime.version} (${report.callPath})`)]
+const header = [
+  'ns/op (x empty N-API call)',
+  ...reports.map(({ report }) => `${report.runtime.name} ${report.runtime.version} (${report.callPath})`),
+]
 const lines = [`| ${header.join(' | ')} |`, `| --- |${reports.map(() => ' ---: |').join('')}`]
 for (const method of methods) {
   const cells = reports.map(({ report }) => {
@@ -53,7 +57,9 @@ for (const method of methods) {
   lines.push(`| ${method} | ${cells.join(' | ')} |`)
 }
 const addOf = (report) => report.singleThread.figures['PerCpuCounter.add()'].median
-lines.push(`| bare C++ sequence (no JavaScript), ${bare.toFixed(2)} ns: add() / it | ${reports.map(({ report }) => `${(addOf(report) / bare).toFixed(2)}x`).join(' | ')} |`)
+lines.push(
+  `| bare C++ sequence (no JavaScript), ${bare.toFixed(2)} ns: add() / it | ${reports.map(({ report }) => `${(addOf(report) / bare).toFixed(2)}x`).join(' | ')} |`,
+)
 const machine = first.machine
 console.log(
   `${first.date.slice(0, 10)}, ${machine.cpuModel}, ${machine.cpus} CPUs, Linux ${machine.kernel}, glibc ${machine.glibc}, ` +
@@ -62,5 +68,12 @@ console.log(
 console.log(lines.join('\n'))
 const jsonAt = process.argv.indexOf('--json')
 if (jsonAt !== -1) {
-  writeFileSync(process.argv[jsonAt + 1], JSON.stringify(reports.map(({ report }) => report), null, 2) + '\n')
+  writeFileSync(
+    process.argv[jsonAt + 1],
+    JSON.stringify(
+      reports.map(({ report }) => report),
+      null,
+      2,
+    ) + '\n',
+  )
 }

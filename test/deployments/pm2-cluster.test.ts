@@ -40,10 +40,15 @@ describe('PM2 cluster mode, 4 instances sharing one host-wide store, one killed 
     url = `http://127.0.0.1:${port}`
     env = cleanEnvironment({ PM2_HOME: home, PORT: String(port), METRICS_STORE: store })
     await pm2('start', path.join(CLUSTER_EXAMPLE, 'ecosystem.config.js'))
-    await waitFor('4 instances online and answering', async () => {
-      const online = (await processes()).filter((instance) => instance.pm2_env.status === 'online')
-      return online.length === INSTANCES && (await get(`${url}/hello`)) ? true : undefined
-    }, 60_000, 300)
+    await waitFor(
+      '4 instances online and answering',
+      async () => {
+        const online = (await processes()).filter((instance) => instance.pm2_env.status === 'online')
+        return online.length === INSTANCES && (await get(`${url}/hello`)) ? true : undefined
+      },
+      60_000,
+      300,
+    )
   })
 
   afterAll(async () => {
@@ -99,10 +104,15 @@ describe('PM2 cluster mode, 4 instances sharing one host-wide store, one killed 
     await new Promise((resolve) => setTimeout(resolve, 2000))
     const [victim] = await processes()
     process.kill(victim.pid, 'SIGKILL')
-    const restarted = await waitFor('PM2 to start the killed instance again', async () => {
-      const instance = (await processes()).find((candidate) => candidate.pm_id === victim.pm_id)
-      return instance && instance.pm2_env.status === 'online' && instance.pid !== victim.pid ? instance : undefined
-    }, 60_000, 200)
+    const restarted = await waitFor(
+      'PM2 to start the killed instance again',
+      async () => {
+        const instance = (await processes()).find((candidate) => candidate.pm_id === victim.pm_id)
+        return instance && instance.pm2_env.status === 'online' && instance.pid !== victim.pid ? instance : undefined
+      },
+      60_000,
+      200,
+    )
     await new Promise((resolve) => setTimeout(resolve, 2000))
     running = false
     await Promise.all([...loops, scraper])

@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort, get, startClusterServer, waitFor, type ClusterServer } from '../helpers/deployments'
 import { fetchRuntime, runtimes } from '../helpers/runtimes'
 
-const prometheusMissing = spawnSync('prometheus', ['--version']).status === 0 ? null : 'prometheus is not installed (apt-get install prometheus)'
+const prometheusMissing =
+  spawnSync('prometheus', ['--version']).status === 0 ? null : 'prometheus is not installed (apt-get install prometheus)'
 if (prometheusMissing !== null && process.env.RSEQ_REQUIRE_EMULATION === '1') throw new Error(prometheusMissing)
 
 const JOBS = { 'prom-client': '/metrics', 'prometheus-io': '/metrics/prometheus-io', opentelemetry: '/metrics/opentelemetry' }
@@ -41,13 +42,22 @@ describe.skipIf(prometheusMissing !== null)('Prometheus scraping the cluster exa
     const config = [
       'global: { scrape_interval: 1s, scrape_timeout: 1s, evaluation_interval: 1s }',
       'scrape_configs:',
-      ...Object.entries(JOBS).map(([job, metricsPath]) => `  - { job_name: ${job}, metrics_path: ${metricsPath}, static_configs: [{ targets: ['${target}'] }] }`),
+      ...Object.entries(JOBS).map(
+        ([job, metricsPath]) => `  - { job_name: ${job}, metrics_path: ${metricsPath}, static_configs: [{ targets: ['${target}'] }] }`,
+      ),
     ].join('\n')
     fs.writeFileSync(path.join(scratch, 'prometheus.yml'), config + '\n')
-    prometheus = spawn('prometheus', [
-      `--config.file=${path.join(scratch, 'prometheus.yml')}`, `--web.listen-address=127.0.0.1:${port}`,
-      `--storage.tsdb.path=${path.join(scratch, 'data')}`, '--storage.tsdb.retention.time=1h', '--log.level=warn',
-    ], { stdio: ['ignore', 'ignore', 'pipe'] })
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${path.join(scratch, 'prometheus.yml')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        `--storage.tsdb.path=${path.join(scratch, 'data')}`,
+        '--storage.tsdb.retention.time=1h',
+        '--log.level=warn',
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    )
     // Bounded: the test fails rather than wait for ever, and the server never outlives the file.
     setTimeout(() => prometheus.kill('SIGKILL'), 170_000).unref()
   })
@@ -65,17 +75,24 @@ describe.skipIf(prometheusMissing !== null)('Prometheus scraping the cluster exa
   /** Prometheus's answer to an instant query: 'job route status' (or 'job') -> value. */
   async function query(expression: string): Promise<Record<string, number>> {
     const answer = JSON.parse(await get(`${api}/query?query=${encodeURIComponent(expression)}`))
-    return Object.fromEntries(answer.data.result.map(({ metric, value }: { metric: Record<string, string>; value: [number, string] }) => [
-      [metric.job, metric.route, metric.status].filter((part) => part !== undefined).join(' '),
-      Number(value[1]),
-    ]))
+    return Object.fromEntries(
+      answer.data.result.map(({ metric, value }: { metric: Record<string, string>; value: [number, string] }) => [
+        [metric.job, metric.route, metric.status].filter((part) => part !== undefined).join(' '),
+        Number(value[1]),
+      ]),
+    )
   }
 
   it('has every target up', async () => {
-    const up = await waitFor('all three targets up', async () => {
-      const values = await query('up')
-      return Object.keys(values).length === 3 && Object.values(values).every((value) => value === 1) ? values : undefined
-    }, 60_000, 500)
+    const up = await waitFor(
+      'all three targets up',
+      async () => {
+        const values = await query('up')
+        return Object.keys(values).length === 3 && Object.values(values).every((value) => value === 1) ? values : undefined
+      },
+      60_000,
+      500,
+    )
     expect(up).toEqual({ 'prom-client': 1, 'prometheus-io': 1, opentelemetry: 1 })
   })
 
@@ -87,20 +104,30 @@ describe.skipIf(prometheusMissing !== null)('Prometheus scraping the cluster exa
     }
     const sorted = (values: Record<string, number>) => JSON.stringify(Object.entries(values).sort())
     // Prometheus may not have scraped every target since the work: wait for the counts to arrive (bounded).
-    const counts = await waitFor('every count in Prometheus', async () => {
-      const values = await query('sum by (job, route, status) (http_requests_total)')
-      return sorted(values) === sorted(expected) ? values : undefined
-    }, 60_000, 500)
+    const counts = await waitFor(
+      'every count in Prometheus',
+      async () => {
+        const values = await query('sum by (job, route, status) (http_requests_total)')
+        return sorted(values) === sorted(expected) ? values : undefined
+      },
+      60_000,
+      500,
+    )
     expect(counts).toEqual(expected)
   })
 
   it('reads the exact sum and count of a histogram, and its buckets, through each exporter', async () => {
     const sum = WORK.reduce((a, b) => a + b, 0)
     // Each target's first scrape after the work may still be on its way (when this test runs alone).
-    await waitFor('the work in every target\'s histogram', async () => {
-      const counts = await query('work_size_count')
-      return Object.keys(counts).length === 3 && Object.values(counts).every((count) => count === WORK.length) ? counts : undefined
-    }, 60_000, 500)
+    await waitFor(
+      "the work in every target's histogram",
+      async () => {
+        const counts = await query('work_size_count')
+        return Object.keys(counts).length === 3 && Object.values(counts).every((count) => count === WORK.length) ? counts : undefined
+      },
+      60_000,
+      500,
+    )
     expect(await query('work_size_sum')).toEqual({ 'prom-client': sum, 'prometheus-io': sum, opentelemetry: sum })
     expect(await query('work_size_count')).toEqual({ 'prom-client': WORK.length, 'prometheus-io': WORK.length, opentelemetry: WORK.length })
     // Buckets 1000, 10000, 100000: n <= 1000 are 7 and 1000; <= 10000 adds 2500; <= 100000 adds 50000 and 20000.

@@ -28,7 +28,8 @@ function hashTree(hash: ReturnType<typeof createHash>, entry: string): void {
 function buildKey(cxxflags: string, ldflags: string): string {
   const compiler = execFileSync(process.env.CXX || 'g++', ['--version'], { encoding: 'utf8' })
   const hash = createHash('sha256').update(`${cxxflags}\0${ldflags}\0${compiler}\0${process.version}\0${nodeDirArgs().join(' ')}\0`)
-  for (const entry of ['native', 'binding.gyp', 'package.json', 'dist', path.join('node_modules', 'node-addon-api', 'package.json')]) hashTree(hash, entry)
+  for (const entry of ['native', 'binding.gyp', 'package.json', 'dist', path.join('node_modules', 'node-addon-api', 'package.json')])
+    hashTree(hash, entry)
   return hash.digest('hex').slice(0, 16)
 }
 
@@ -80,7 +81,7 @@ export async function instrumentedPackage(cxxflags: string, ldflags = ''): Promi
   const built = path.join(copy, '.built')
   const lock = `${copy}.lock`
   mkdirSync(BUILDS, { recursive: true })
-  for (const deadline = Date.now() + WAIT_MS; !existsSync(built); ) {
+  for (const deadline = Date.now() + WAIT_MS; !existsSync(built);) {
     if (!takeLock(lock)) {
       if (Date.now() > deadline) throw new Error(`instrumentedPackage(${cxxflags}): waited ${WAIT_MS / 1000} s for ${lock} to be built`)
       await sleep(250)
@@ -109,7 +110,8 @@ export async function instrumentedPackage(cxxflags: string, ldflags = ''): Promi
   for (const other of readdirSync(BUILDS)) {
     const flags = path.join(BUILDS, other, '.flags')
     const marker = path.join(BUILDS, other, '.built')
-    if (other === name || !other.startsWith('instrumented-') || other.endsWith('.lock') || !existsSync(flags) || !existsSync(marker)) continue
+    if (other === name || !other.startsWith('instrumented-') || other.endsWith('.lock') || !existsSync(flags) || !existsSync(marker))
+      continue
     if (readFileSync(flags, 'utf8') === `${cxxflags}\0${ldflags}` && Date.now() - statSync(marker).mtimeMs > UNUSED_MS) {
       rmSync(path.join(BUILDS, other), { recursive: true, force: true })
     }

@@ -18,7 +18,9 @@ export { runtimes }
 
 /** The runtime's executable, fetched into the cache on first use. */
 export async function fetchRuntime(runtime: Runtime): Promise<string> {
-  const fetched = await runCommand(process.execPath, [path.join(root, 'scripts', 'runtimes', 'fetch.mjs'), runtime.name], { timeoutMs: 600_000 })
+  const fetched = await runCommand(process.execPath, [path.join(root, 'scripts', 'runtimes', 'fetch.mjs'), runtime.name], {
+    timeoutMs: 600_000,
+  })
   if (fetched.status !== 0) throw new Error(`fetching ${runtime.package}@${runtime.version} failed:\n${fetched.stderr}`)
   return fetched.stdout.trim().split('\t')[1]
 }
@@ -31,7 +33,13 @@ export const DENO_LIBRARY_PERMISSIONS = ['--allow-read', '--allow-env', '--allow
 export const DENO_CLI_PERMISSIONS = [...DENO_LIBRARY_PERMISSIONS, '--allow-sys']
 
 /** The command line that runs `script` (and its arguments) in `runtime`. */
-export function commandLine(runtime: Runtime, executable: string, script: string, args: string[] = [], denoPermissions = DENO_LIBRARY_PERMISSIONS): string[] {
+export function commandLine(
+  runtime: Runtime,
+  executable: string,
+  script: string,
+  args: string[] = [],
+  denoPermissions = DENO_LIBRARY_PERMISSIONS,
+): string[] {
   return runtime.kind === 'deno' ? [executable, 'run', ...denoPermissions, script, ...args] : [executable, script, ...args]
 }
 
@@ -49,6 +57,7 @@ export function consumerFolder({ withoutNativeBuild = false, installed = '', nam
   // The package finds its native build from where its files really are: a copy has none.
   const target = installed || (withoutNativeBuild ? packageCopy('runtime-package-without-native-build') : root)
   symlinkSync(target, path.join(folder, 'node_modules', 'rseq'))
-  for (const file of ['runtime-check.mjs', 'exporter-samples.cjs', 'ffi-aborts.mjs', 'package-reload.cjs', 'store-teardown.mjs']) cpSync(path.join(root, 'test', 'fixtures', file), path.join(folder, file))
+  for (const file of ['runtime-check.mjs', 'exporter-samples.cjs', 'ffi-aborts.mjs', 'package-reload.cjs', 'store-teardown.mjs'])
+    cpSync(path.join(root, 'test', 'fixtures', file), path.join(folder, file))
   return folder
 }

@@ -52,7 +52,7 @@ export function rawRecords(bytes: Buffer): RawRecord[] {
   const records = recordsOffset(bytes)
   const used = bytes.readUInt32LE(StoreField.DirectoryBytesUsed * 4)
   const found: RawRecord[] = []
-  for (let at = 0; at < used; ) {
+  for (let at = 0; at < used;) {
     const start = records + at
     const length = bytes.readUInt32LE(start)
     const type = bytes[start + 8] === 1 ? 'metric' : 'series'

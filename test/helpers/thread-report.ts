@@ -24,9 +24,7 @@ export interface ProcessReport {
   liveOwnAfterExit: number
 }
 
-export function threadReport(
-  options: RunOptions & { workers?: number; rounds?: number; samples?: number } = {},
-): Promise<ProcessReport> {
+export function threadReport(options: RunOptions & { workers?: number; rounds?: number; samples?: number } = {}): Promise<ProcessReport> {
   const args = ['--workers', String(options.workers ?? 1), '--rounds', String(options.rounds ?? 1)]
   if (options.samples !== undefined) args.push('--samples', String(options.samples))
   return runNodeJson<ProcessReport>('thread-report.cjs', args, options)
