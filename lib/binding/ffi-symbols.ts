@@ -1,8 +1,7 @@
 // The addon's plain C entry points (native/binding/ffi_entry.h) through the FFI of the runtime, where it
 // has one that calls a C function for less than N-API does: Bun's bun:ffi and Deno's Deno.dlopen (2-3 ns a
 // call against 9-38 ns for an empty N-API call). The same shared object N-API loaded is opened again, so
-// the entry points see the same per-thread state. Node's own node:ffi measured no faster than N-API, so
-// Node keeps N-API (lib/binding/call-path.ts).
+// the entry points see the same per-thread state. Node keeps N-API (why: lib/binding/call-path.ts).
 
 /** The entry points, as functions of numbers: each answers 0 (done) or 1 (refused: make the N-API call). */
 export interface FfiSymbols {

@@ -355,10 +355,10 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       )
     },
     storeAddFloat64() {
-      throw new TypeError('storeUpdateFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
+      throw new TypeError('storeAddFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
     },
     storeSetFloat64() {
-      throw new TypeError('storeUpdateFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
+      throw new TypeError('storeSetFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
     },
     storeAcquireFence() {},
     storePageSize: () => UNKNOWN_PAGE_SIZE,

@@ -307,7 +307,8 @@ napi_value StoreUpdateFloat64(napi_env env, napi_callback_info info) {
   size_t offset;
   double value;
   if (region == nullptr || !WordArg(call, 1, *region, 8, &offset) || !DoubleArg(call, 2, &value)) {
-    return Throw(env, "storeUpdateFloat64(region, byteOffset, value): invalid arguments");
+    return Throw(env, kAdd ? "storeAddFloat64(region, byteOffset, value): invalid arguments"
+                           : "storeSetFloat64(region, byteOffset, value): invalid arguments");
   }
   auto* word = reinterpret_cast<uint64_t*>(region->base + offset);
   uint64_t bits;
