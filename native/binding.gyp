@@ -14,6 +14,7 @@
         "binding/ffi_binding.cc",
         "binding/ffi_entry.cc",
         "binding/integer_args.cc",
+        "binding/native_facts.cc",
         "binding/percpu_binding.cc",
         "binding/refusals.cc",
         "binding/store_binding.cc",

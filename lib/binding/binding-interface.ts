@@ -1,6 +1,8 @@
 // What the addon exports (native/binding/), and so what the portable path (lib/binding/portable-binding.ts)
 // implements in JavaScript for processes where no native build loads.
+import type { PERCPU_LAYOUT_FACTS } from '../layout/percpu-layout-facts'
 import type { RseqInfo } from './rseq-info'
+import type { USAGE_STRINGS } from './usage-strings'
 
 export interface AttachResult {
   /** What the addon decided; the call path is the JS layer's (lib/binding/call-path.ts). */
@@ -23,7 +25,17 @@ export interface MappedStoreFile {
   buffer: ArrayBuffer
 }
 
+/** What native/percpu/percpu_layout.h states of a per-CPU buffer: lib/layout/percpu-layout-facts.ts is its generated copy. */
+export type PercpuLayoutFacts = typeof PERCPU_LAYOUT_FACTS
+
+/** The messages of the calls the binding refuses, by name (native/binding/usage_strings.h; lib/binding/usage-strings.ts). */
+export type UsageStrings = { readonly [Name in keyof typeof USAGE_STRINGS]: string }
+
 export interface NativeBinding {
+  /** The per-CPU layout's constants, header fields and header problems, as the addon states them. */
+  layoutFacts(): PercpuLayoutFacts
+  /** The messages the binding throws for calls it refuses (some of them the start or end of a message made with a value). */
+  usageStrings(): UsageStrings
   attach(requested: string): AttachResult
   getcpu(): number
   getNumaNode(): number
@@ -45,19 +57,19 @@ export interface NativeBinding {
   /** Once per thread: the Float64Array(1) the *SlotNumber functions take their number from. */
   bindNumberSlot(slot: Float64Array): void
   /**
-   * A new function add(n?) bound to `layout`'s cell `cell` (default 0): validates n like toInt64, naming it
-   * `argument` in errors (default "PerCpuCounter.add(n): `n`"), refuses a negative n when `monotonic`, and adds it.
+   * A new function add(n?) bound to `layout`'s cell `cell`: validates n like toInt64, naming it `argument` in
+   * errors (such as "PerCpuCounter.add(n): `n`"), refuses a negative n when `monotonic`, and adds it.
    */
-  counterAddFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean): (n?: number | bigint) => void
+  counterAddFunction(layout: NativeLayout, cell: number, argument: string, monotonic?: boolean): (n?: number | bigint) => void
   /** A new function adding the number in the thread's number slot to `layout`'s cell `cell`, validated like counterAddFunction's. */
-  counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean): () => void
+  counterAddSlotNumberFunction(layout: NativeLayout, cell: number, argument: string, monotonic?: boolean): () => void
   /**
-   * A new function bound to a histogram's cells in `layout`, from `base` (default 0), with a copy of `tail`
+   * A new function bound to a histogram's cells in `layout`, from `base`, with a copy of `tail`
    * ([resolution, ...bounds]): observes the number in the thread's number slot (adds 1 to its bucket's cell,
    * base + 1 + bucket, and Math.round(value / resolution) to cell `base`), or throws the RangeError observe()
-   * documents, naming the call `caller` (default "PerCpuHistogram.observe(value)").
+   * documents, naming the call `caller` (such as "PerCpuHistogram.observe(value)").
    */
-  histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base?: number, caller?: string): () => void
+  histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base: number, caller: string): () => void
   max(layout: NativeLayout, cell: number, value: number): void
   maxBigInt(layout: NativeLayout, cell: number, value: bigint): void
   compareExchange(layout: NativeLayout, cell: number, expected: number, desired: number): number

@@ -1,4 +1,7 @@
 // Argument checks shared by the per-CPU classes: integers only, int64 range, messages naming the argument.
+// The int64 messages are the addon's (native/binding/usage_strings.h, through ./usage-strings.ts), so that an
+// argument reads the same whether JavaScript refused it or native code did.
+import { USAGE_STRINGS } from './usage-strings'
 
 const INT64_MIN = -(2n ** 63n)
 const INT64_MAX = 2n ** 63n - 1n
@@ -28,7 +31,7 @@ function describe(value: unknown): string {
 /** `value` when it fits int64; RangeError showing `given` (the argument as passed: a number stays a number). */
 function checkInt64Range(value: bigint, name: string, given: unknown = value): bigint {
   if (value < INT64_MIN || value > INT64_MAX) {
-    throw new RangeError(`${name} must fit in a signed 64-bit integer, got ${describe(given)}`)
+    throw new RangeError(name + USAGE_STRINGS.OutsideInt64 + describe(given))
   }
   return value
 }
@@ -41,11 +44,11 @@ function checkInt64Range(value: bigint, name: string, given: unknown = value): b
 export function toInt64(value: unknown, name: string): number | bigint {
   if (typeof value === 'number') {
     if (Number.isSafeInteger(value)) return value
-    if (!Number.isInteger(value)) throw new RangeError(`${name} must be an integer, got ${describe(value)}`)
+    if (!Number.isInteger(value)) throw new RangeError(name + USAGE_STRINGS.NotAnInteger + describe(value))
     return checkInt64Range(BigInt(value), name, value)
   }
   if (typeof value === 'bigint') return checkInt64Range(value, name)
-  throw new TypeError(`${name} must be an integer (number or bigint), got ${describe(value)}`)
+  throw new TypeError(name + USAGE_STRINGS.NotANumberOrBigInt + describe(value))
 }
 
 /** An index in [0, limit): TypeError when not a number, RangeError when not an integer in range. */

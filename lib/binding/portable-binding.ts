@@ -4,11 +4,15 @@
 // with the same layout (lib/layout/percpu-layout.ts), writing only the fallback slots with atomics as the native
 // fallback does, and drains by atomic exchange: exact like every strategy, only slower. JavaScript cannot
 // know its CPU, so each thread writes the slot of its worker threadId (spreading threads over slots) and
-// the CPU, NUMA node and mm_cid read -1 ("unknown"). Validation and messages are the addon's.
+// the CPU, NUMA node and mm_cid read -1 ("unknown"). Validation and messages are the addon's: the messages and
+// the layout's facts are the addon's own, in the copies generated from its exports (./usage-strings.ts,
+// lib/layout/percpu-layout-facts.ts), which layoutFacts() and usageStrings() answer here too.
 import { threadId } from 'node:worker_threads'
 import { toInt64 } from './integer-args'
-import { HEADER_BYTES, HEADER_FIELDS, HeaderField } from '../layout/percpu-layout'
+import { HEADER_BYTES, HEADER_FIELDS, HeaderField, SLOT_ALIGNMENT } from '../layout/percpu-layout'
+import { PERCPU_LAYOUT_FACTS } from '../layout/percpu-layout-facts'
 import type { AttachResult, NativeBinding, NativeLayout } from './binding-interface'
+import { USAGE_STRINGS as USAGE } from './usage-strings'
 import { readPossibleCpus } from './possible-cpus'
 import type { StrategyRequest } from './strategy-request'
 import type { RseqInfo } from './rseq-info'
@@ -77,57 +81,54 @@ function newLayout(
   return layout
 }
 
-// The addon's messages for what the layer above never passes (native/binding/percpu_binding.cc and
-// native/percpu/percpu_layout.cc): the same failure reads the same on both paths.
-const INVALID = (call: string) => new TypeError(`${call}: invalid arguments`)
+// The addon's messages for what the layer above never passes: the same failure reads the same on both paths.
+const PROBLEMS = PERCPU_LAYOUT_FACTS.problems
+/** How many index kinds a header or a store's cells may name: codes from 0. */
+const INDEX_KINDS = Object.keys(PERCPU_LAYOUT_FACTS.indexKinds).length
 
 function bind(view: BigInt64Array): NativeLayout {
-  if (view === undefined) throw new TypeError('bind(view): `view` is required')
-  if (!(view instanceof BigInt64Array)) throw new TypeError('bind(view): `view` must be a BigInt64Array over the buffer')
-  if (view.byteOffset !== 0 || view.byteLength !== view.buffer.byteLength) {
-    throw new TypeError('bind(view): `view` must be a BigInt64Array covering the whole buffer')
-  }
-  if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError('bind(view): `view` must be over a SharedArrayBuffer')
+  if (view === undefined) throw new TypeError(USAGE.BindViewRequired)
+  if (!(view instanceof BigInt64Array)) throw new TypeError(USAGE.BindViewNotBigInt64Array)
+  if (view.byteOffset !== 0 || view.byteLength !== view.buffer.byteLength) throw new TypeError(USAGE.BindViewNotWhole)
+  if (!(view.buffer instanceof SharedArrayBuffer)) throw new TypeError(USAGE.BindViewNotShared)
   // The layer above validated the header (readGeometry); what addressing relies on is checked again here.
-  if (view.byteLength < HEADER_BYTES) throw new TypeError('the buffer is smaller than a per-CPU buffer header')
+  if (view.byteLength < HEADER_BYTES) throw new TypeError(PROBLEMS.TooShort)
   const header = new Uint32Array(view.buffer, 0, HEADER_FIELDS)
   const slots = header[HeaderField.Slots]
   const strideWords = header[HeaderField.Stride] / 8
   // Drains here exchange set 0 and the fallback slots: a buffer laid out for the fence or for snapshots is
   // another process's (or a thread's running the native addon with the fence), as the addon says too.
   if (header[HeaderField.RseqSets] !== 1 || header[HeaderField.Baseline] !== 0) {
-    throw new TypeError("the buffer's drain layout was made for another process (or its header was changed)")
+    throw new TypeError(USAGE.BufferOfAnotherDrainMode)
   }
   const fallbackStart = HEADER_WORDS + slots * strideWords
   if (!Number.isInteger(strideWords) || slots < 1 || (fallbackStart + slots * strideWords) * 8 > view.byteLength) {
-    throw new TypeError("the buffer's width and stride do not fit together")
+    throw new TypeError(PROBLEMS.WidthAndStride)
   }
   return newLayout(view, header[HeaderField.Width], slots, strideWords, HEADER_WORDS, fallbackStart, null)
 }
 
-/** The bound layout and the word of `cell` in this thread's slot, or the addon's TypeError for `call`. */
-function cellOf(layout: NativeLayout, cell: number, call: string): [PortableLayout, number] {
-  if (!layouts.has(layout)) throw INVALID(call)
-  const bound = layout as PortableLayout
-  if (!Number.isInteger(cell) || cell < 0 || cell >= bound.width) throw INVALID(call)
-  return [bound, bound.mine + cell]
+/** The bound layout and the word of `cell` in this thread's slot, or the addon's TypeError `usage`. */
+function cellOf(layout: NativeLayout, cell: number, usage: string): [PortableLayout, number] {
+  const bound = layoutOf(layout, usage)
+  return [bound, bound.mine + cellIn(bound, cell, usage)]
 }
 
 /** An int64 argument as the addon reads it: a safe-integer number, or a bigint that fits (lossless). */
-function int64Of(value: unknown, call: string): bigint {
+function int64Of(value: unknown, usage: string): bigint {
   if (typeof value === 'number' && Number.isInteger(value) && Math.abs(value) < 2 ** 63) return BigInt(value)
   if (typeof value === 'bigint' && BigInt.asIntN(64, value) === value) return value
-  throw INVALID(call)
+  throw new TypeError(usage)
 }
 
 function add(layout: NativeLayout, cell: number, value: number | bigint): void {
-  const [bound, at] = cellOf(layout, cell, '(layout, cell, value)')
-  Atomics.add(bound.words, at, int64Of(value, '(layout, cell, value)'))
+  const [bound, at] = cellOf(layout, cell, USAGE.CellUpdateUsage)
+  Atomics.add(bound.words, at, int64Of(value, USAGE.CellUpdateUsage))
 }
 
 function max(layout: NativeLayout, cell: number, value: number | bigint): void {
-  const [bound, at] = cellOf(layout, cell, '(layout, cell, value)')
-  const wanted = int64Of(value, '(layout, cell, value)')
+  const [bound, at] = cellOf(layout, cell, USAGE.CellUpdateUsage)
+  const wanted = int64Of(value, USAGE.CellUpdateUsage)
   for (;;) {
     const current = Atomics.load(bound.words, at)
     if (current >= wanted || Atomics.compareExchange(bound.words, at, current, wanted) === current) return
@@ -135,17 +136,17 @@ function max(layout: NativeLayout, cell: number, value: number | bigint): void {
 }
 
 function compareExchange(layout: NativeLayout, cell: number, expected: number | bigint, desired: number | bigint): number {
-  const call = 'compareExchange(layout, cell, expected, desired)'
-  const [bound, at] = cellOf(layout, cell, call)
-  const want = int64Of(expected, call)
-  const stored = Atomics.compareExchange(bound.words, at, want, int64Of(desired, call)) === want
+  const usage = USAGE.CompareExchangeUsage
+  const [bound, at] = cellOf(layout, cell, usage)
+  const want = int64Of(expected, usage)
+  const stored = Atomics.compareExchange(bound.words, at, want, int64Of(desired, usage)) === want
   return stored ? bound.slot : COMPARE_FAILED
 }
 
 /** Every slot's cell, rseq set and fallback, exchanged for zero: no thread of this process runs sequences. */
 function drainCell(layout: NativeLayout, cell: number): bigint {
-  const [bound] = cellOf(layout, cell, 'drainCell(layout, cell)')
-  if (!bound.drainable) throw new TypeError("drainCell(layout, cell): invalid arguments (a per-CPU buffer's layout and one of its cells)")
+  const [bound] = cellOf(layout, cell, USAGE.DrainCellUsage)
+  if (!bound.drainable) throw new TypeError(USAGE.DrainCellUsage)
   let sum = 0n
   for (const start of [bound.rseqStart, bound.fallbackStart]) {
     for (let slot = 0; slot < bound.slots; slot++) sum += Atomics.exchange(bound.words, start + slot * bound.strideWords + cell, 0n)
@@ -153,41 +154,40 @@ function drainCell(layout: NativeLayout, cell: number): bigint {
   return sum
 }
 
-function layoutOf(layout: NativeLayout, call: string): PortableLayout {
-  if (!layouts.has(layout)) throw new TypeError(`${call}: \`layout\` must come from bind()`)
+/** A layout from bind() or bindStoreCells(), or the addon's TypeError `usage`. */
+function layoutOf(layout: unknown, usage: string): PortableLayout {
+  if (typeof layout !== 'object' || layout === null || !layouts.has(layout)) throw new TypeError(usage)
   return layout as PortableLayout
 }
 
-const COUNTER_ADD = 'PerCpuCounter.add(n): `n`'
-const OBSERVE = 'PerCpuHistogram.observe(value)'
-const OBSERVE_RANGE = ': `value` must be finite and within 9007199254740991 x resolution, got '
-const CLOSED = "this series' MetricStore is closed (store.close() was called): open the store again"
-
-/** An optional cell of `bound` (0 when absent), or the addon's TypeError `usage`. */
-function optionalCell(cell: unknown, limit: number, usage: string): number {
-  if (cell === undefined) return 0
-  if (typeof cell !== 'number' || !Number.isInteger(cell) || cell < 0 || cell >= limit) throw new TypeError(usage)
+/** A cell of `bound`, or the addon's TypeError `usage`. */
+function cellIn(bound: PortableLayout, cell: unknown, usage: string): number {
+  if (typeof cell !== 'number' || !Number.isInteger(cell) || cell < 0 || cell >= bound.width) throw new TypeError(usage)
   return cell
 }
 
-/** An optional name for errors (the addon takes at most 200 bytes), or `fallback`. */
-function optionalName(name: unknown, fallback: string, usage: string): string {
-  if (name === undefined) return fallback
-  if (typeof name !== 'string' || name.length > 200) throw new TypeError(usage)
+/**
+ * The name a function made here gives in its errors, or the addon's TypeError `usage`. (The addon also refuses a
+ * name longer than it keeps a copy of, native/binding/call_args.h; here the string itself is kept, and the
+ * layer above passes its own short names.)
+ */
+function nameOf(name: unknown, usage: string): string {
+  if (typeof name !== 'string') throw new TypeError(usage)
   return name
 }
 
 /** The addon's RangeError for a negative add to a counter that only goes up. */
 function negative(name: string, value: bigint): RangeError {
-  return new RangeError(`${name} must not be negative: a counter only goes up (a gauge goes both ways), got ${value}`)
+  return new RangeError(name + USAGE.NegativeCount + String(value))
 }
 
 function checkOpen(bound: PortableLayout): void {
-  if (bound.region !== null && bound.region.closed) throw new Error(CLOSED)
+  if (bound.region !== null && bound.region.closed) throw new Error(USAGE.StoreClosed)
 }
 
-function regionOf(region: unknown, call: string): PortableRegion {
-  if (typeof region !== 'object' || region === null || !regions.has(region)) throw new TypeError(`${call}: \`region\` is required`)
+/** A store region from storeRegionOfBuffer(), or the addon's TypeError `usage`. */
+function regionOf(region: unknown, usage: string): PortableRegion {
+  if (typeof region !== 'object' || region === null || !regions.has(region)) throw new TypeError(usage)
   return region as PortableRegion
 }
 
@@ -197,16 +197,19 @@ function noHandles(): never {
 }
 
 const NO_FILES = 'cannot be mapped: a host-wide store needs the native build, which this thread does not load'
+/** After the addon's usage of a call on a mapped store's memory, which this path never has. */
+const NO_MAPPED_STORE = ' (no mapped store on the portable path)'
 
 /**
  * The portable binding. `reason` is what info().reason says; `loadProblem`, why the native build did not
  * load (null when RSEQ_STRATEGY=portable kept it from loading), is what a forced native strategy's error says.
  */
 export function portableBinding(reason: string, loadProblem: string | null): NativeBinding {
-  let numberSlot: Float64Array | null = null
-  const slotNumber = (caller: string): number => {
-    if (numberSlot === null) throw new TypeError(`${caller}: bindNumberSlot() first`)
-    return numberSlot[0]
+  // The thread's number slot once bindNumberSlot() gave it; the functions that read it are made only after.
+  const unbound: Float64Array = new Float64Array(1)
+  let numberSlot = unbound
+  const requireSlot = (unslotted: string): void => {
+    if (numberSlot === unbound) throw new TypeError(unslotted)
   }
 
   function info(): Omit<RseqInfo, 'callPath' | 'callPathReason'> {
@@ -242,20 +245,20 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     auditDescriptors: () => ({ descriptors: 0, signatureMatches: 0, handlerOutside: 0, wellFormed: 0 }),
     kernelProbe: () => ({ syscall: 'not probed (no native build)', available: false, featureSize: 0, alignment: 0 }),
     glibcVersion: () => null,
+    layoutFacts: () => PERCPU_LAYOUT_FACTS,
+    usageStrings: () => USAGE,
     bind,
     add,
     addBigInt: add,
     bindNumberSlot(slot: Float64Array) {
-      if (!(slot instanceof Float64Array) || slot.length !== 1)
-        throw new TypeError('bindNumberSlot(slot): `slot` must be a Float64Array of length 1')
+      if (!(slot instanceof Float64Array) || slot.length !== 1) throw new TypeError(USAGE.BindNumberSlotUsage)
       numberSlot = slot
     },
-    counterAddFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean) {
-      const usage =
-        'counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
+    counterAddFunction(layout: NativeLayout, cell: number, argument: string, monotonic?: boolean) {
+      const usage = USAGE.CounterAddFunctionUsage
       const bound = layoutOf(layout, usage)
-      const at = bound.mine + optionalCell(cell, bound.width, usage)
-      const name = optionalName(argument, COUNTER_ADD, usage)
+      const at = bound.mine + cellIn(bound, cell, usage)
+      const name = nameOf(argument, usage)
       return function add(n?: number | bigint): void {
         checkOpen(bound)
         const value = n === undefined ? 1n : BigInt(toInt64(n, name))
@@ -263,36 +266,32 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
         Atomics.add(bound.words, at, value)
       }
     },
-    counterAddSlotNumberFunction(layout: NativeLayout, cell?: number, argument?: string, monotonic?: boolean) {
-      const usage =
-        'counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells'
+    counterAddSlotNumberFunction(layout: NativeLayout, cell: number, argument: string, monotonic?: boolean) {
+      const usage = USAGE.CounterAddSlotNumberFunctionUsage
       const bound = layoutOf(layout, usage)
-      const at = bound.mine + optionalCell(cell, bound.width, usage)
-      const name = optionalName(argument, COUNTER_ADD, usage)
-      slotNumber('counterAddSlotNumberFunction')
+      const at = bound.mine + cellIn(bound, cell, usage)
+      const name = nameOf(argument, usage)
+      requireSlot(USAGE.CounterAddSlotNumberFunctionUnslotted)
       return function addSlotNumber(): void {
         checkOpen(bound)
-        const value = BigInt(toInt64(slotNumber('addSlotNumber'), name))
+        const value = BigInt(toInt64(numberSlot[0], name))
         if (monotonic === true && value < 0n) throw negative(name, value)
         Atomics.add(bound.words, at, value)
       }
     },
-    histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base?: number, caller?: string) {
-      const usage =
-        'histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout'
-      if (!layouts.has(layout)) throw new TypeError(usage)
-      const bound = layout as PortableLayout
-      if (!(tail instanceof Float64Array) || tail.length < 2) throw new TypeError(usage)
-      const first = optionalCell(base, bound.width, usage)
-      if (first + tail.length + 1 > bound.width) throw new TypeError(usage)
-      const rangeMessage = optionalName(caller, OBSERVE, usage) + OBSERVE_RANGE
-      slotNumber('histogramObserveFunction')
+    histogramObserveFunction(layout: NativeLayout, tail: Float64Array, base: number, caller: string) {
+      const usage = USAGE.HistogramObserveFunctionUsage
+      const bound = layoutOf(layout, usage)
+      requireSlot(USAGE.HistogramObserveFunctionUnslotted)
+      const first = cellIn(bound, base, usage)
+      if (!(tail instanceof Float64Array) || tail.length < 2 || first + tail.length + 1 > bound.width) throw new TypeError(usage)
+      const rangeMessage = nameOf(caller, usage) + USAGE.ObserveOutOfRange
       const resolution = tail[0]
       const bounds = Float64Array.from(tail.subarray(1))
       const sumAt = bound.mine + first
       return function observeSlotNumber(): void {
         checkOpen(bound)
-        const value = slotNumber('observeSlotNumber')
+        const value = numberSlot[0]
         const units = Math.round(value / resolution)
         if (!Number.isSafeInteger(units)) throw new RangeError(rangeMessage + String(value))
         // The first bound >= value, as native/percpu/histogram_buckets.h finds it.
@@ -330,7 +329,7 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
         view.byteLength !== view.buffer.byteLength ||
         !(view.buffer instanceof SharedArrayBuffer)
       ) {
-        throw new TypeError('storeRegionOfBuffer(view): `view` must be a BigInt64Array over a whole SharedArrayBuffer')
+        throw new TypeError(USAGE.StoreRegionOfBufferUsage)
       }
       const region: PortableRegion = { view, closed: false }
       regions.add(region)
@@ -339,26 +338,24 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     storeOpenFile: () => ({ problem: `${NO_FILES} (${reason})` }),
     storeCreateFile: () => ({ problem: `${NO_FILES} (${reason})` }),
     storeNameFile() {
-      throw new TypeError('storeNameFile(region, path): `region` must come from storeCreateFile() and not be named yet')
+      throw new TypeError(USAGE.StoreNameFileUsage)
     },
     storeRemoveFile: () => ({ problem: `${NO_FILES} (${reason})`.replace('cannot be mapped', 'cannot be reached') }),
-    storeRegionState: (region: object) => (regionOf(region, 'storeRegionState(region)').closed ? 'closed' : 'open'),
+    storeRegionState: (region: object) => (regionOf(region, USAGE.StoreRegionStateUsage).closed ? 'closed' : 'open'),
     storeFileState() {
-      throw new TypeError("storeFileState(region, path): `region` must be a mapped store's")
+      throw new TypeError(USAGE.StoreFileStateUsage)
     },
     storeCloseRegion(region: object) {
-      regionOf(region, 'storeCloseRegion(region)').closed = true
+      regionOf(region, USAGE.StoreCloseRegionUsage).closed = true
     },
     storeCompareExchange32() {
-      throw new TypeError(
-        'storeCompareExchange32(region, byteOffset, expected, desired): invalid arguments (no mapped store on the portable path)',
-      )
+      throw new TypeError(USAGE.StoreCompareExchange32Usage + NO_MAPPED_STORE)
     },
     storeAddFloat64() {
-      throw new TypeError('storeAddFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
+      throw new TypeError(USAGE.StoreAddFloat64Usage + NO_MAPPED_STORE)
     },
     storeSetFloat64() {
-      throw new TypeError('storeSetFloat64(region, byteOffset, value): invalid arguments (no mapped store on the portable path)')
+      throw new TypeError(USAGE.StoreSetFloat64Usage + NO_MAPPED_STORE)
     },
     storeAcquireFence() {},
     storePageSize: () => UNKNOWN_PAGE_SIZE,
@@ -371,7 +368,7 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       width: number,
       index: number,
     ) {
-      const usage = 'bindStoreCells(region, rseqOffset, fallbackOffset, slots, stride, width, index): invalid arguments'
+      const usage = USAGE.BindStoreCellsUsage
       const bound = regionOf(region, usage)
       const numbers = [rseqOffset, fallbackOffset, slots, stride, width, index]
       if (!numbers.every((number) => Number.isInteger(number) && number >= 0 && number <= 0xffffffff)) throw new TypeError(usage)
@@ -380,9 +377,9 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       if (
         slots === 0 ||
         width === 0 ||
-        stride % 128 !== 0 ||
+        stride % SLOT_ALIGNMENT !== 0 ||
         stride < width * 8 ||
-        index > 1 ||
+        index >= INDEX_KINDS ||
         rseqOffset % 8 !== 0 ||
         fallbackOffset % 8 !== 0 ||
         rseqOffset + regionBytes > length ||
@@ -394,9 +391,8 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
       return newLayout(bound.view, width, slots, stride / 8, rseqOffset / 8, fallbackOffset / 8, bound)
     },
     sumStoreCells(layout: NativeLayout, first: number, count: number, out: BigInt64Array) {
-      const usage = 'sumStoreCells(layout, first, count, out): invalid arguments'
-      if (!layouts.has(layout)) throw new TypeError(usage)
-      const bound = layout as PortableLayout
+      const usage = USAGE.SumStoreCellsUsage
+      const bound = layoutOf(layout, usage)
       if (
         !Number.isInteger(first) ||
         first < 0 ||

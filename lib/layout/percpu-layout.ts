@@ -1,45 +1,36 @@
-// The memory layout of a per-CPU buffer, shared with native/percpu/percpu_layout.h:
-//   [0, 128)  header: u32 magic, version, slots, width, stride, index kind, fallback slots, buffer kind,
-//             active set, rseq sets, baseline, tail bytes
+// The memory layout of a per-CPU buffer, as native/percpu/percpu_layout.h states it (its magic, version, header
+// size, slot alignment and the order of the header's u32 fields reach this file through the generated
+// ./percpu-layout-facts.ts, which test/native-facts.test.ts holds to what the addon exports):
+//   header    HEADER_BYTES bytes: HEADER_FIELDS u32 fields at the indexes of HeaderField
 //   then      `rseqSets` x `slots` rseq slots (one per possible CPU or mm_cid), written only by
 //             critical sections; two sets where drains flip them behind the rseq fence
 //   then      `fallbackSlots` (== slots) slots, written only with atomics by threads that have no rseq
 //   then      with `baseline`, `slots` slots of drained totals (drains where the fence is missing)
 //   then      `tailBytes` for the JS layer (a histogram's bounds)
-// Each slot is `stride` bytes, a multiple of 128, holding `width` int64 cells. How many sets and
+// Each slot is `stride` bytes, a multiple of SLOT_ALIGNMENT, holding `width` int64 cells. How many sets and
 // whether there is a baseline follow from the process's drain mode (native/percpu/rseq_fence.h).
 // Pure: what a buffer on this machine and in this process needs (its slots, its drain mode) is a parameter,
 // asked of the binding by lib/percpu/this-process.ts, so that the portable binding reads the same header.
-export const HEADER_BYTES = 128
+import { PERCPU_LAYOUT_FACTS } from './percpu-layout-facts'
 
-export const HeaderField = {
-  Magic: 0,
-  Version: 1,
-  Slots: 2,
-  Width: 3,
-  Stride: 4,
-  Index: 5,
-  FallbackSlots: 6,
-  Kind: 7,
-  ActiveSet: 8,
-  RseqSets: 9,
-  Baseline: 10,
-  TailBytes: 11,
-} as const
-
-export const HEADER_FIELDS = 12
+export const HEADER_BYTES = PERCPU_LAYOUT_FACTS.headerBytes
+/** Each u32 field of the header by its index in the header's Uint32Array. */
+export const HeaderField = PERCPU_LAYOUT_FACTS.headerFields
+export const HEADER_FIELDS = PERCPU_LAYOUT_FACTS.headerFieldCount
 const Field = HeaderField
 
-export const SLOT_ALIGNMENT = 128
-export const MAGIC = 0x71657372 // "rseq" in little-endian bytes
-export const VERSION = 2
+export const SLOT_ALIGNMENT = PERCPU_LAYOUT_FACTS.slotAlignment
+export const MAGIC = PERCPU_LAYOUT_FACTS.magic
+export const VERSION = PERCPU_LAYOUT_FACTS.version
+/** The most cells the classes give a buffer: JavaScript's own bound (the addon reads a header of any width). */
 export const MAX_WIDTH = 65536
 
-export type IndexKind = 'cpu' | 'mmcid'
+/** What indexes a buffer's slots, with its code in the header. */
+const INDEX_CODES = PERCPU_LAYOUT_FACTS.indexKinds
+export type IndexKind = keyof typeof INDEX_CODES
 export type BufferKind = 'counter' | 'array' | 'histogram'
 export type DrainMode = 'fence' | 'exchange' | 'snapshot'
 
-const INDEX_CODES: Record<IndexKind, number> = { cpu: 0, mmcid: 1 }
 const KIND_CODES: Record<BufferKind, number> = { counter: 1, array: 2, histogram: 3 }
 const KIND_NAMES: Record<BufferKind, string> = { counter: 'a PerCpuCounter', array: 'a PerCpuArray', histogram: 'a PerCpuHistogram' }
 
@@ -136,7 +127,7 @@ export function readGeometry(buffer: unknown, kind: BufferKind, caller: string, 
   }
   if (geometry.width < 1 || geometry.width > MAX_WIDTH) return fail(`has an invalid width ${geometry.width}`)
   if (geometry.stride % SLOT_ALIGNMENT !== 0 || geometry.stride < geometry.width * 8) {
-    return fail(`has a stride of ${geometry.stride} bytes, which does not hold ${geometry.width} cells in 128-byte multiples`)
+    return fail(`has a stride of ${geometry.stride} bytes, which does not hold ${geometry.width} cells in ${SLOT_ALIGNMENT}-byte multiples`)
   }
   if (geometry.slots < possibleCpus) {
     return fail(`has ${geometry.slots} slots, fewer than this machine's ${possibleCpus} possible CPUs`)

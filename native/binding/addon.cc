@@ -15,12 +15,14 @@
 #include "current_thread.h"
 #include "ffi_binding.h"
 #include "percpu_binding.h"
+#include "native_facts.h"
 #include "store_binding.h"
 #include "../percpu/rseq_fence.h"
 #include "../registration/rseq_answers.h"
 #include "../registration/rseq_syscall.h"
 #include "thread_binding.h"
 #include "../registration/thread_rseq.h"
+#include "usage_strings.h"
 
 namespace rseq_native {
 namespace {
@@ -87,7 +89,7 @@ Napi::Value Describe(Napi::Env env, const ThreadRseq& rseq) {
 Napi::Value Attach(const Napi::CallbackInfo& call) {
   Napi::Env env = call.Env();
   if (call.Length() < 1 || !call[0].IsString()) {
-    throw Napi::TypeError::New(env, "attach(requested): `requested` must be a string");
+    throw Napi::TypeError::New(env, usage::kAttachUsage);
   }
   ThreadBinding* binding = BindingOf(env);
   if (!binding->attached) {
@@ -95,7 +97,7 @@ Napi::Value Attach(const Napi::CallbackInfo& call) {
     Requested requested;
     if (!ParseRequested(text, &requested)) {
       // lib/binding/strategy-request.ts checks RSEQ_STRATEGY and words the error users see; only a direct call gets here.
-      throw Napi::TypeError::New(env, "attach(requested): unknown strategy '" + text + "'");
+      throw Napi::TypeError::New(env, std::string(usage::kAttachUnknownStrategy) + " '" + text + "'");
     }
     std::string error;
     if (!AttachThisThread(requested, &binding->rseq, &error)) throw Napi::Error::New(env, error);
@@ -173,7 +175,7 @@ Napi::Value AuditDescriptorsCall(const Napi::CallbackInfo& call) {
 Napi::Value RegistrationAnswer(const Napi::CallbackInfo& call) {
   Napi::Env env = call.Env();
   if (call.Length() < 1 || !call[0].IsNumber()) {
-    throw Napi::TypeError::New(env, "registrationAnswer(signature): `signature` must be a number");
+    throw Napi::TypeError::New(env, usage::kRegistrationAnswerUsage);
   }
   const ThreadRseq& rseq = BindingOf(env)->rseq;
   if (!rseq.Live()) return env.Null();
@@ -203,6 +205,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
   AddPerCpuFunctions(env, exports, binding);
   AddStoreFunctions(env, exports, binding);
   AddHandleFunctions(env, exports, binding);
+  AddFactFunctions(env, exports);
   return exports;
 }
 

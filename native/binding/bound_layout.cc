@@ -1,6 +1,7 @@
 #include "bound_layout.h"
 
 #include "../percpu/percpu_ops.h"
+#include "usage_strings.h"
 
 namespace rseq_native {
 namespace {
@@ -73,7 +74,7 @@ bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, u
 }
 
 napi_value ThrowClosed(napi_env env) {
-  napi_throw_error(env, nullptr, "this series' MetricStore is closed (store.close() was called): open the store again");
+  napi_throw_error(env, nullptr, usage::kStoreClosed);
   return nullptr;
 }
 

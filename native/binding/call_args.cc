@@ -16,6 +16,17 @@ napi_value Throw(napi_env env, const char* message) {
   return nullptr;
 }
 
+bool NameArg(const Call& call, size_t at, std::string* out) {
+  size_t length;
+  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok ||
+      length > kMaxNameBytes) {
+    return false;
+  }
+  out->resize(length);
+  napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
+  return true;
+}
+
 bool IndexArg(const Call& call, size_t at, uint64_t limit, uint32_t* index) {
   double number;
   if (at >= call.count || napi_get_value_double(call.env, call.args[at], &number) != napi_ok) return false;

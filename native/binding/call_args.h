@@ -8,6 +8,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <string>
 
 #include "thread_binding.h"
 
@@ -26,6 +27,12 @@ bool ReadCall(napi_env env, napi_callback_info info, Call* call);
 
 // Throws a TypeError with `message`; returns nullptr for the callback to return.
 napi_value Throw(napi_env env, const char* message);
+
+// How long a name a function keeps for its errors may be (the argument or call named in a refusal).
+constexpr size_t kMaxNameBytes = 200;
+
+// A string of at most kMaxNameBytes UTF-8 bytes, the name a function made by the binding gives in errors.
+bool NameArg(const Call& call, size_t at, std::string* out);
 
 // An integral number in [0, limit), read as a double: napi_get_value_uint32 would take 2^32 as 0.
 bool IndexArg(const Call& call, size_t at, uint64_t limit, uint32_t* index);

@@ -9,6 +9,7 @@
 #include "bound_layout.h"
 #include "call_args.h"
 #include "cell_handles.h"
+#include "usage_strings.h"
 
 namespace rseq_native {
 namespace {
@@ -17,17 +18,6 @@ napi_value Uint32(napi_env env, uint32_t value) {
   napi_value result;
   napi_create_uint32(env, value, &result);
   return result;
-}
-
-bool StringArg(const Call& call, size_t at, std::string* out) {
-  size_t length;
-  if (at >= call.count || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok ||
-      length > 200) {
-    return false;
-  }
-  out->resize(length);
-  napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
-  return true;
 }
 
 // A new handle over `bound`, which it holds one share of.
@@ -55,9 +45,9 @@ napi_value CounterHandle(napi_env env, napi_callback_info info) {
   CellHandle entry;
   entry.kind = HandleKind::kCounter;
   std::string name;
-  if (bound == nullptr || !CellArg(call, 1, bound->layout, &entry.cell) || !StringArg(call, 2, &name) ||
-      call.count < 4 || napi_get_value_bool(env, call.args[3], &entry.monotonic) != napi_ok) {
-    return Throw(env, "counterHandle(layout, cell, name, monotonic): invalid arguments");
+  if (bound == nullptr || !CellArg(call, 1, bound->layout, &entry.cell) || !NameArg(call, 2, &name) || call.count < 4 ||
+      napi_get_value_bool(env, call.args[3], &entry.monotonic) != napi_ok) {
+    return Throw(env, usage::kCounterHandleUsage);
   }
   return NewHandle(call, bound, std::move(entry), std::move(name));
 }
@@ -71,8 +61,8 @@ napi_value HistogramHandle(napi_env env, napi_callback_info info) {
   entry.kind = HandleKind::kHistogram;
   std::string name;
   if (bound == nullptr || !CellArg(call, 2, bound->layout, &entry.cell) ||
-      !HistogramTailArg(call, 1, bound->layout, entry.cell, &entry.buckets) || !StringArg(call, 3, &name)) {
-    return Throw(env, "histogramHandle(layout, tail, base, caller): invalid arguments");
+      !HistogramTailArg(call, 1, bound->layout, entry.cell, &entry.buckets) || !NameArg(call, 3, &name)) {
+    return Throw(env, usage::kHistogramHandleUsage);
   }
   return NewHandle(call, bound, std::move(entry), std::move(name));
 }
@@ -82,7 +72,7 @@ napi_value ArrayHandle(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
-  if (bound == nullptr) return Throw(env, "arrayHandle(layout): `layout` must come from bind()");
+  if (bound == nullptr) return Throw(env, usage::kArrayHandleUsage);
   CellHandle entry;
   entry.kind = HandleKind::kArray;
   return NewHandle(call, bound, std::move(entry), "PerCpuArray");

@@ -3,6 +3,8 @@
 #include <cmath>
 #include <string>
 
+#include "usage_strings.h"
+
 namespace rseq_native {
 namespace {
 
@@ -64,11 +66,10 @@ bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t
     double number;
     napi_get_value_double(env, value, &number);
     if (!IsIntegral(number)) {
-      return Fail(env, true, std::string(name) + " must be an integer, got " + Describe(env, value, type));
+      return Fail(env, true, std::string(name) + usage::kNotAnInteger + Describe(env, value, type));
     }
     if (!FitsInt64(number)) {
-      return Fail(env, true,
-                  std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
+      return Fail(env, true, std::string(name) + usage::kOutsideInt64 + Describe(env, value, type));
     }
     *out = static_cast<int64_t>(number);
     return true;
@@ -77,13 +78,11 @@ bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t
     bool lossless = false;
     napi_get_value_bigint_int64(env, value, out, &lossless);
     if (!lossless) {
-      return Fail(env, true,
-                  std::string(name) + " must fit in a signed 64-bit integer, got " + Describe(env, value, type));
+      return Fail(env, true, std::string(name) + usage::kOutsideInt64 + Describe(env, value, type));
     }
     return true;
   }
-  return Fail(env, false,
-              std::string(name) + " must be an integer (number or bigint), got " + Describe(env, value, type));
+  return Fail(env, false, std::string(name) + usage::kNotANumberOrBigInt + Describe(env, value, type));
 }
 
 }  // namespace rseq_native

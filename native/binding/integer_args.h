@@ -10,8 +10,8 @@
 
 namespace rseq_native {
 
-// On failure throws an error whose message starts with `name` (such as "PerCpuCounter.add(n): `n`")
-// and returns false.
+// On failure throws an error whose message is `name` (such as "PerCpuCounter.add(n): `n`"), one of the int64
+// messages of usage_strings.h and the value as shown, and returns false.
 bool ReadInt64Argument(napi_env env, napi_value value, const char* name, int64_t* out);
 
 // The fast path in front of ReadInt64Argument for bigints, one N-API call, throwing nothing: true with

@@ -12,6 +12,7 @@
 #include "bound_layout.h"
 #include "integer_args.h"
 #include "refusals.h"
+#include "usage_strings.h"
 #include "../percpu/percpu_drain.h"
 #include "../percpu/percpu_layout.h"
 #include "../percpu/percpu_ops.h"
@@ -34,27 +35,26 @@ bool BigIntArg(const Call& call, size_t at, int64_t* value) {
 // bind(view: BigInt64Array over the buffer) -> external
 napi_value Bind(napi_env env, napi_callback_info info) {
   Call call;
-  if (!ReadCall(env, info, &call) || call.count < 1) return Throw(env, "bind(view): `view` is required");
+  if (!ReadCall(env, info, &call) || call.count < 1) return Throw(env, usage::kBindViewRequired);
   bool is_typed_array = false;
   napi_is_typedarray(env, call.args[0], &is_typed_array);
-  if (!is_typed_array) return Throw(env, "bind(view): `view` must be a BigInt64Array over the buffer");
+  if (!is_typed_array) return Throw(env, usage::kBindViewNotBigInt64Array);
   napi_typedarray_type type;
   size_t length, offset;
   void* data;
   napi_value array_buffer;
   napi_get_typedarray_info(env, call.args[0], &type, &length, &data, &array_buffer, &offset);
-  if (type != napi_bigint64_array || offset != 0) {
-    return Throw(env, "bind(view): `view` must be a BigInt64Array covering the whole buffer");
-  }
+  if (type != napi_bigint64_array) return Throw(env, usage::kBindViewNotBigInt64Array);
+  if (offset != 0) return Throw(env, usage::kBindViewNotWhole);
   // A plain ArrayBuffer can be detached (transfer()) and freed while a reference to the view lives on;
   // a SharedArrayBuffer cannot.
   bool plain = false;
   napi_is_arraybuffer(env, array_buffer, &plain);
-  if (plain) return Throw(env, "bind(view): `view` must be over a SharedArrayBuffer");
+  if (plain) return Throw(env, usage::kBindViewNotShared);
   PerCpuLayout layout;
   if (const char* problem = ReadLayout(data, length * 8, &layout)) return Throw(env, problem);
   if (!LayoutMatchesDrainMode(layout)) {
-    return Throw(env, "the buffer's drain layout was made for another process (or its header was changed)");
+    return Throw(env, usage::kBufferOfAnotherDrainMode);
   }
   napi_ref view;
   if (napi_create_reference(env, call.args[0], 1, &view) != napi_ok) return Throw(env, "bind(view): out of memory");
@@ -65,7 +65,7 @@ napi_value Bind(napi_env env, napi_callback_info info) {
 struct BoundCell {
   BoundLayout* bound;
   uint32_t cell;
-  std::string argument;   // how errors name the value, such as "PerCpuCounter.add(n): `n`"
+  std::string argument;   // how errors name the value, such as "CounterSeries.add(n): `n`"
   bool monotonic;         // a store counter's: it only goes up, so a negative value is refused
   const bool* closed;     // the store's closed flag (or a constant false), read on every add
   CellSequence sequence;  // what the add sequence reads, gathered at binding
@@ -78,15 +78,6 @@ void ReleaseOwner(napi_env env, void* data, void*) {
   auto* owner = static_cast<Owner*>(data);
   ReleaseBoundLayout(env, owner->bound, nullptr);
   delete owner;
-}
-
-// The optional cell argument at `at` (0 when absent) of a function made over `bound`, below `limit`.
-bool OptionalCellArg(const Call& call, size_t at, uint64_t limit, uint32_t* cell) {
-  *cell = 0;
-  if (at >= call.count) return true;
-  napi_valuetype type;
-  napi_typeof(call.env, call.args[at], &type);
-  return type == napi_undefined || IndexArg(call, at, limit, cell);
 }
 
 // A counter's add(n?) for what the JS layer does not pass through the number slot: no argument (adds 1)
@@ -130,38 +121,19 @@ napi_value BoundCounterAddSlotNumber(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// An optional string argument at `at`, or `fallback` when absent.
-bool OptionalStringArg(const Call& call, size_t at, const char* fallback, std::string* out) {
-  napi_valuetype type = napi_undefined;
-  if (at < call.count) napi_typeof(call.env, call.args[at], &type);
-  if (type == napi_undefined) {
-    *out = fallback;
-    return true;
-  }
-  size_t length;
-  if (type != napi_string || napi_get_value_string_utf8(call.env, call.args[at], nullptr, 0, &length) != napi_ok ||
-      length > 200) {
-    return false;
-  }
-  out->resize(length);
-  napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
-  return true;
-}
-
-// A new function over one cell of `layout` (the call's first argument; the cell its optional second, the
-// name errors give the value its optional third, and whether the counter only goes up its optional fourth).
-napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage, const char* name,
-                        napi_callback callback, bool takes_slot_number) {
+// A new function over one cell of `layout` (the call's first argument; the cell its second, the name errors
+// give the value its third, and whether the counter only goes up its optional fourth).
+napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage_text, const char* unslotted,
+                        const char* name, napi_callback callback) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
   uint32_t cell;
   std::string argument;
-  if (bound == nullptr || !OptionalCellArg(call, 1, bound->layout.width, &cell) ||
-      !OptionalStringArg(call, 2, "PerCpuCounter.add(n): `n`", &argument)) {
-    return Throw(env, usage);
+  if (bound == nullptr || !CellArg(call, 1, bound->layout, &cell) || !NameArg(call, 2, &argument)) {
+    return Throw(env, usage_text);
   }
-  if (takes_slot_number && call.binding->number_slot == nullptr) return Throw(env, "bindNumberSlot() first");
+  if (unslotted != nullptr && call.binding->number_slot == nullptr) return Throw(env, unslotted);
   bool monotonic = false;
   if (call.count > 3) napi_get_value_bool(env, call.args[3], &monotonic);
   auto* target = new BoundCell{bound,     cell,          argument,
@@ -171,22 +143,16 @@ napi_value CellFunction(napi_env env, napi_callback_info info, const char* usage
   return function;
 }
 
-// counterAddFunction(layout, cell = 0) -> a new add(n?) bound to that cell.
+// counterAddFunction(layout, cell, argument, monotonic?) -> a new add(n?) bound to that cell.
 napi_value CounterAddFunction(napi_env env, napi_callback_info info) {
-  return CellFunction(
-      env, info,
-      "counterAddFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its cells",
-      "add", BoundCounterAdd, false);
+  return CellFunction(env, info, usage::kCounterAddFunctionUsage, nullptr, "add", BoundCounterAdd);
 }
 
-// counterAddSlotNumberFunction(layout, cell = 0) -> a new addSlotNumber() bound to that cell: adds the
-// number in the thread's number slot.
+// counterAddSlotNumberFunction(layout, cell, argument, monotonic?) -> a new addSlotNumber() bound to that
+// cell: adds the number in the thread's number slot.
 napi_value CounterAddSlotNumberFunction(napi_env env, napi_callback_info info) {
-  return CellFunction(
-      env, info,
-      "counterAddSlotNumberFunction(layout, cell?, argument?, monotonic?): `layout` must come from bind() and `cell` be one of its "
-      "cells",
-      "addSlotNumber", BoundCounterAddSlotNumber, true);
+  return CellFunction(env, info, usage::kCounterAddSlotNumberFunctionUsage,
+                      usage::kCounterAddSlotNumberFunctionUnslotted, "addSlotNumber", BoundCounterAddSlotNumber);
 }
 
 // bindNumberSlot(slot: Float64Array of length 1): once per thread, before any *SlotNumber function.
@@ -200,7 +166,7 @@ napi_value BindNumberSlot(napi_env env, napi_callback_info info) {
   void* data = nullptr;
   if (is_typed_array) napi_get_typedarray_info(env, call.args[0], &type, &length, &data, nullptr, nullptr);
   if (!is_typed_array || type != napi_float64_array || length != 1) {
-    return Throw(env, "bindNumberSlot(slot): `slot` must be a Float64Array of length 1");
+    return Throw(env, usage::kBindNumberSlotUsage);
   }
   if (call.binding->number_slot_ref != nullptr) napi_delete_reference(env, call.binding->number_slot_ref);
   napi_create_reference(env, call.args[0], 1, &call.binding->number_slot_ref);
@@ -214,7 +180,7 @@ struct BoundHistogram {
   BoundLayout* bound;
   uint32_t base;
   HistogramBuckets buckets;
-  std::string caller;     // how errors name the call, such as "PerCpuHistogram.observe(value)"
+  std::string caller;     // how errors name the call, such as "HistogramSeries.observe(value)"
   CellSequence sequence;  // the sum's cell; a bucket's is `bucket` cells further
 };
 
@@ -239,24 +205,20 @@ napi_value BoundHistogramObserveSlotNumber(napi_env env, napi_callback_info info
   return nullptr;
 }
 
-// histogramObserveFunction(layout, tail: Float64Array [resolution, ...bounds], base = 0, caller?) -> a new
+// histogramObserveFunction(layout, tail: Float64Array [resolution, ...bounds], base, caller) -> a new
 // observeSlotNumber() over a copy of the bounds, whose cells are base (the sum) to base + bounds + 1.
 napi_value HistogramObserveFunction(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
-  const char* usage =
-      "histogramObserveFunction(layout, tail, base?, caller?): `layout` must come from bind(), `tail` be a "
-      "Float64Array of the resolution and at least one bound, and its cells from `base` lie in the layout";
-  if (bound == nullptr || call.count < 2) return Throw(env, usage);
-  if (call.binding->number_slot == nullptr) return Throw(env, "histogramObserveFunction: bindNumberSlot() first");
+  if (bound == nullptr || call.count < 2) return Throw(env, usage::kHistogramObserveFunctionUsage);
+  if (call.binding->number_slot == nullptr) return Throw(env, usage::kHistogramObserveFunctionUnslotted);
   uint32_t base;
   std::string caller;
   HistogramBuckets buckets;
-  if (!OptionalCellArg(call, 2, bound->layout.width, &base) ||
-      !HistogramTailArg(call, 1, bound->layout, base, &buckets) ||
-      !OptionalStringArg(call, 3, "PerCpuHistogram.observe(value)", &caller)) {
-    return Throw(env, usage);
+  if (!CellArg(call, 2, bound->layout, &base) || !HistogramTailArg(call, 1, bound->layout, base, &buckets) ||
+      !NameArg(call, 3, &caller)) {
+    return Throw(env, usage::kHistogramObserveFunctionUsage);
   }
   auto* histogram = new BoundHistogram{bound, base, std::move(buckets), caller,
                                        CellSequenceOf(call.binding->sequences, bound->layout, base)};
@@ -278,7 +240,7 @@ napi_value UpdateCell(napi_env env, napi_callback_info info) {
   uint32_t cell;
   int64_t value;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &value)) {
-    return Throw(env, "(layout, cell, value): invalid arguments");
+    return Throw(env, usage::kCellUpdateUsage);
   }
   Update(&call.binding->sequences, *layout, cell, value);
   return nullptr;
@@ -294,7 +256,7 @@ napi_value CompareExchange(napi_env env, napi_callback_info info) {
   int64_t expected, desired;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !ReadValue(call, 2, &expected) ||
       !ReadValue(call, 3, &desired)) {
-    return Throw(env, "compareExchange(layout, cell, expected, desired): invalid arguments");
+    return Throw(env, usage::kCompareExchangeUsage);
   }
   return Int32(env, PerCpuCompareExchange(&call.binding->sequences, *layout, cell, expected, desired));
 }
@@ -307,7 +269,7 @@ napi_value Drain(napi_env env, napi_callback_info info) {
   const PerCpuLayout* layout = bound == nullptr ? nullptr : &bound->layout;
   uint32_t cell;
   if (layout == nullptr || !bound->drainable || !CellArg(call, 1, *layout, &cell)) {
-    return Throw(env, "drainCell(layout, cell): invalid arguments (a per-CPU buffer's layout and one of its cells)");
+    return Throw(env, usage::kDrainCellUsage);
   }
   const char* error;
   DrainSum sum = DrainCell(*layout, cell, &error);
@@ -359,7 +321,7 @@ napi_value AddWithForgedIndex(napi_env env, napi_callback_info info) {
   int64_t value;
   if (layout == nullptr || !CellArg(call, 1, *layout, &cell) || !NumberArg(call, 2, &value) || call.count < 4 ||
       napi_get_value_uint32(env, call.args[3], &index) != napi_ok) {
-    return Throw(env, "addWithForgedIndex(layout, cell, value, index): invalid arguments");
+    return Throw(env, usage::kAddWithForgedIndexUsage);
   }
   return Int32(env, SeqAddWithForgedIndex(*layout, cell, value, index));
 }

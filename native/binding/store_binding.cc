@@ -22,6 +22,7 @@
 #include "bound_layout.h"
 #include "call_args.h"
 #include "store_region.h"
+#include "usage_strings.h"
 #include "../store/sigbus_guard.h"
 #include "../store/store_file.h"
 
@@ -116,10 +117,9 @@ StoreRegion* GuardedRegion(const FileMapping& mapping, std::string* problem) {
 napi_value StoreRegionOfBuffer(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
-  const char* usage = "storeRegionOfBuffer(view): `view` must be a BigInt64Array over a whole SharedArrayBuffer";
   bool is_typed_array = false;
   if (call.count >= 1) napi_is_typedarray(env, call.args[0], &is_typed_array);
-  if (!is_typed_array) return Throw(env, usage);
+  if (!is_typed_array) return Throw(env, usage::kStoreRegionOfBufferUsage);
   napi_typedarray_type type;
   size_t length, offset;
   void* data;
@@ -127,7 +127,7 @@ napi_value StoreRegionOfBuffer(napi_env env, napi_callback_info info) {
   napi_get_typedarray_info(env, call.args[0], &type, &length, &data, &array_buffer, &offset);
   bool plain = false;
   napi_is_arraybuffer(env, array_buffer, &plain);  // a plain ArrayBuffer could be detached and freed
-  if (type != napi_bigint64_array || offset != 0 || plain) return Throw(env, usage);
+  if (type != napi_bigint64_array || offset != 0 || plain) return Throw(env, usage::kStoreRegionOfBufferUsage);
   auto* region = new StoreRegion();
   region->base = static_cast<char*>(data);
   region->length = length * 8;
@@ -146,7 +146,7 @@ napi_value StoreOpenFile(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   std::string path;
-  if (!StringArg(call, 0, &path)) return Throw(env, "storeOpenFile(path): `path` must be a string");
+  if (!StringArg(call, 0, &path)) return Throw(env, usage::kStoreOpenFileUsage);
   FileMapping mapping;
   std::string problem;
   switch (OpenStoreFile(path.c_str(), &mapping, &problem)) {
@@ -183,7 +183,7 @@ napi_value StoreCreateFile(napi_env env, napi_callback_info info) {
   double length, mode;
   if (!StringArg(call, 0, &directory) || !DoubleArg(call, 1, &length) || !DoubleArg(call, 2, &mode) || !(length > 0) ||
       length > 1099511627776.0 || !(mode >= 0 && mode <= 0777)) {
-    return Throw(env, "storeCreateFile(directory, length, mode): invalid arguments");
+    return Throw(env, usage::kStoreCreateFileUsage);
   }
   FileMapping mapping;
   std::string problem;
@@ -202,7 +202,7 @@ napi_value StoreNameFile(napi_env env, napi_callback_info info) {
   StoreRegion* region = RegionArg(call, 0);
   std::string path;
   if (region == nullptr || region->file.fd < 0 || !StringArg(call, 1, &path)) {
-    return Throw(env, "storeNameFile(region, path): `region` must come from storeCreateFile() and not be named yet");
+    return Throw(env, usage::kStoreNameFileUsage);
   }
   std::string problem;
   switch (NameStoreFile(&region->file, path.c_str(), &problem)) {
@@ -223,7 +223,7 @@ napi_value StoreRemoveFile(napi_env env, napi_callback_info info) {
   std::string path;
   double magic;
   if (!StringArg(call, 0, &path) || !DoubleArg(call, 1, &magic) || !(magic >= 0 && magic <= 4294967295.0)) {
-    return Throw(env, "storeRemoveFile(path, magic): invalid arguments");
+    return Throw(env, usage::kStoreRemoveFileUsage);
   }
   std::string problem;
   switch (RemoveStoreFile(path.c_str(), static_cast<uint32_t>(magic), &problem)) {
@@ -242,7 +242,7 @@ napi_value StoreRegionState(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   StoreRegion* region = RegionArg(call, 0);
-  if (region == nullptr) return Throw(env, "storeRegionState(region): `region` is required");
+  if (region == nullptr) return Throw(env, usage::kStoreRegionStateUsage);
   return String(env, region->closed ? "closed" : region->lost != 0 ? "lost" : "open");
 }
 
@@ -254,7 +254,7 @@ napi_value StoreFileState(napi_env env, napi_callback_info info) {
   StoreRegion* region = RegionArg(call, 0);
   std::string path;
   if (region == nullptr || region->file.base == nullptr || !StringArg(call, 1, &path)) {
-    return Throw(env, "storeFileState(region, path): `region` must be a mapped store's");
+    return Throw(env, usage::kStoreFileStateUsage);
   }
   struct stat status;
   if (lstat(path.c_str(), &status) != 0) return String(env, errno == ENOENT ? "removed" : "unreachable");
@@ -268,7 +268,7 @@ napi_value StoreCloseRegion(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   StoreRegion* region = RegionArg(call, 0);
-  if (region == nullptr) return Throw(env, "storeCloseRegion(region): `region` is required");
+  if (region == nullptr) return Throw(env, usage::kStoreCloseRegionUsage);
   // Detached first: a mapping the kernel refused to replace stays guarded (it still maps the file).
   if (!region->closed && region->file.base != nullptr && DetachMapping(region->file) && region->guard_slot >= 0) {
     UnguardRange(region->guard_slot);
@@ -288,7 +288,7 @@ napi_value StoreCompareExchange32(napi_env env, napi_callback_info info) {
   if (region == nullptr || !WordArg(call, 1, *region, 4, &offset) || !DoubleArg(call, 2, &expected) ||
       !DoubleArg(call, 3, &desired) || !(expected >= 0 && expected <= 4294967295.0) ||
       !(desired >= 0 && desired <= 4294967295.0)) {
-    return Throw(env, "storeCompareExchange32(region, byteOffset, expected, desired): invalid arguments");
+    return Throw(env, usage::kStoreCompareExchange32Usage);
   }
   auto* word = reinterpret_cast<uint32_t*>(region->base + offset);
   uint32_t old = static_cast<uint32_t>(expected);
@@ -307,8 +307,7 @@ napi_value StoreUpdateFloat64(napi_env env, napi_callback_info info) {
   size_t offset;
   double value;
   if (region == nullptr || !WordArg(call, 1, *region, 8, &offset) || !DoubleArg(call, 2, &value)) {
-    return Throw(env, kAdd ? "storeAddFloat64(region, byteOffset, value): invalid arguments"
-                           : "storeSetFloat64(region, byteOffset, value): invalid arguments");
+    return Throw(env, kAdd ? usage::kStoreAddFloat64Usage : usage::kStoreSetFloat64Usage);
   }
   auto* word = reinterpret_cast<uint64_t*>(region->base + offset);
   uint64_t bits;
@@ -352,20 +351,19 @@ napi_value BindStoreCells(napi_env env, napi_callback_info info) {
   for (size_t at = 0; read && at < 6; at++)
     read = DoubleArg(call, at + 1, &numbers[at]) && numbers[at] >= 0 && numbers[at] <= 4294967295.0 &&
            numbers[at] == static_cast<double>(static_cast<uint32_t>(numbers[at]));
-  const char* usage =
-      "bindStoreCells(region, rseqOffset, fallbackOffset, slots, stride, width, index): invalid arguments";
-  if (!read) return Throw(env, usage);
+  if (!read) return Throw(env, usage::kBindStoreCellsUsage);
   uint64_t rseq_offset = static_cast<uint64_t>(numbers[0]), fallback_offset = static_cast<uint64_t>(numbers[1]);
   uint64_t slots = static_cast<uint64_t>(numbers[2]), stride = static_cast<uint64_t>(numbers[3]);
   uint64_t width = static_cast<uint64_t>(numbers[4]), index = static_cast<uint64_t>(numbers[5]);
   uint64_t region_bytes = slots * stride;
   // mm_cid is numbered per process: a mapped file, shared between processes, is only ever indexed by CPU.
-  if (index == 1 && region->file.base != nullptr) return Throw(env, usage);
-  if (slots == 0 || width == 0 || stride % kSlotAlignment != 0 || stride < width * 8 || index > 1 ||
+  if (index == static_cast<uint32_t>(IndexKind::kMmCid) && region->file.base != nullptr)
+    return Throw(env, usage::kBindStoreCellsUsage);
+  if (slots == 0 || width == 0 || stride % kSlotAlignment != 0 || stride < width * 8 || index >= kIndexKinds ||
       rseq_offset % 8 != 0 || fallback_offset % 8 != 0 || rseq_offset + region_bytes > region->length ||
       fallback_offset + region_bytes > region->length ||
       (rseq_offset < fallback_offset + region_bytes && fallback_offset < rseq_offset + region_bytes)) {
-    return Throw(env, usage);
+    return Throw(env, usage::kBindStoreCellsUsage);
   }
   PerCpuLayout layout;
   layout.rseq_cells = region->base + rseq_offset;
@@ -388,20 +386,19 @@ napi_value SumStoreCells(napi_env env, napi_callback_info info) {
   Call call;
   ReadCall(env, info, &call);
   BoundLayout* bound = BoundLayoutArg(call, 0);
-  const char* usage = "sumStoreCells(layout, first, count, out): invalid arguments";
   uint32_t first, count;
   if (bound == nullptr || !IndexArg(call, 1, bound->layout.width, &first) ||
       !IndexArg(call, 2, static_cast<uint64_t>(bound->layout.width) - first + 1, &count) || call.count < 4) {
-    return Throw(env, usage);
+    return Throw(env, usage::kSumStoreCellsUsage);
   }
   bool is_typed_array = false;
   napi_is_typedarray(env, call.args[3], &is_typed_array);
-  if (!is_typed_array) return Throw(env, usage);
+  if (!is_typed_array) return Throw(env, usage::kSumStoreCellsUsage);
   napi_typedarray_type type;
   size_t length;
   void* data;
   napi_get_typedarray_info(env, call.args[3], &type, &length, &data, nullptr, nullptr);
-  if (type != napi_bigint64_array || length < count) return Throw(env, usage);
+  if (type != napi_bigint64_array || length < count) return Throw(env, usage::kSumStoreCellsUsage);
   auto* out = static_cast<uint64_t*>(data);
   std::memset(out, 0, count * 8ull);
   const PerCpuLayout& layout = bound->layout;

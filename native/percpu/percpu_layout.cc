@@ -38,25 +38,25 @@ uint32_t PossibleCpus() {
 }
 
 const char* ReadLayout(void* memory, size_t byte_length, PerCpuLayout* layout) {
-  if (byte_length < kLayoutHeaderBytes) return "the buffer is smaller than a per-CPU buffer header";
+  if (byte_length < kLayoutHeaderBytes) return layout_problem::kTooShort;
   const auto* header = static_cast<const LayoutHeader*>(memory);
-  if (header->magic != kLayoutMagic) return "the buffer does not start with the per-CPU buffer magic";
-  if (header->version != kLayoutVersion) return "the buffer's layout version is not supported";
+  if (header->magic != kLayoutMagic) return layout_problem::kBadMagic;
+  if (header->version != kLayoutVersion) return layout_problem::kUnsupportedVersion;
   if (header->width == 0 || header->stride % kSlotAlignment != 0 ||
       header->stride < static_cast<uint64_t>(header->width) * 8) {
-    return "the buffer's width and stride do not fit together";
+    return layout_problem::kWidthAndStride;
   }
-  if (header->index_kind > 1) return "the buffer's index kind is unknown";
+  if (header->index_kind >= kIndexKinds) return layout_problem::kUnknownIndexKind;
   if (header->slots < PossibleCpus() || header->fallback_slots != header->slots) {
-    return "the buffer has fewer slots than this machine has possible CPUs";
+    return layout_problem::kTooFewSlots;
   }
   if (header->rseq_sets < 1 || header->rseq_sets > 2 || header->baseline > 1 ||
       (header->rseq_sets == 2 && header->baseline == 1)) {
-    return "the buffer's drain layout is unknown";
+    return layout_problem::kUnknownDrainLayout;
   }
   uint64_t slot_count = static_cast<uint64_t>(header->slots) * (header->rseq_sets + 1 + header->baseline);
   uint64_t expected = kLayoutHeaderBytes + slot_count * header->stride + header->tail_bytes;
-  if (expected != byte_length) return "the buffer's length does not match its header";
+  if (expected != byte_length) return layout_problem::kLengthMismatch;
   char* base = static_cast<char*>(memory);
   uint64_t set_bytes = static_cast<uint64_t>(header->slots) * header->stride;
   layout->rseq_cells = base + kLayoutHeaderBytes;

@@ -11,6 +11,10 @@
 // Each slot is `stride` bytes (a multiple of 128) holding `width` int64 cells. Keeping the writers
 // apart is what keeps mixed processes exact: a critical section's plain load/add/store would lose an
 // atomic add made to the same cell from another CPU.
+// This file is the one statement of the layout: the addon exports its constants, the header's field order
+// (offsetof) and the problems ReadLayout names through layoutFacts() (native/binding/native_facts.cc), and
+// scripts/generate-native-facts.mjs writes them to lib/layout/percpu-layout-facts.ts, which the TypeScript
+// layer and the portable path read; test/native-facts.test.ts fails while that copy differs.
 #pragma once
 
 #include <cstddef>
@@ -24,6 +28,7 @@ constexpr uint32_t kLayoutHeaderBytes = 128;
 constexpr uint32_t kSlotAlignment = 128;  // no two CPUs share a cache line or an adjacent-line pair
 
 enum class IndexKind : uint32_t { kCpu = 0, kMmCid = 1 };
+constexpr uint32_t kIndexKinds = 2;  // a header's index kind is below this
 
 struct LayoutHeader {
   uint32_t magic;
@@ -59,8 +64,26 @@ inline int64_t* CellIn(char* region, const PerCpuLayout& layout, uint32_t slot, 
   return reinterpret_cast<int64_t*>(region + slot * layout.stride + cell * 8ull);
 }
 
+// X(Name, text): what ReadLayout says of a buffer it refuses, layout_problem::kName here and
+// layoutFacts().problems.Name in JavaScript.
+#define RSEQ_LAYOUT_PROBLEMS(X)                                                    \
+  X(TooShort, "the buffer is smaller than a per-CPU buffer header")                \
+  X(BadMagic, "the buffer does not start with the per-CPU buffer magic")           \
+  X(UnsupportedVersion, "the buffer's layout version is not supported")            \
+  X(WidthAndStride, "the buffer's width and stride do not fit together")           \
+  X(UnknownIndexKind, "the buffer's index kind is unknown")                        \
+  X(TooFewSlots, "the buffer has fewer slots than this machine has possible CPUs") \
+  X(UnknownDrainLayout, "the buffer's drain layout is unknown")                    \
+  X(LengthMismatch, "the buffer's length does not match its header")
+
+namespace layout_problem {
+#define RSEQ_LAYOUT_PROBLEM(name, text) inline constexpr char k##name[] = text;
+RSEQ_LAYOUT_PROBLEMS(RSEQ_LAYOUT_PROBLEM)
+#undef RSEQ_LAYOUT_PROBLEM
+}  // namespace layout_problem
+
 // Checks the header at `memory` against `byte_length` and the running machine. Returns nullptr and
-// fills `layout`, or a sentence saying what is wrong.
+// fills `layout`, or a sentence saying what is wrong (one of layout_problem's).
 const char* ReadLayout(void* memory, size_t byte_length, PerCpuLayout* layout);
 
 // Slots a buffer needs on this machine: the highest possible CPU number + 1.
