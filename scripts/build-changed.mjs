@@ -6,7 +6,7 @@
 // test would run the portable path); a failed build stops the run.
 //   node scripts/build-changed.mjs
 import { spawnSync } from 'node:child_process'
-import { existsSync, readdirSync, statSync } from 'node:fs'
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -36,8 +36,17 @@ function run(what, command, args) {
   }
 }
 
-// TypeScript emits every output on each build, so the oldest output dates the build.
+// TypeScript emits every output on each build, so the oldest output dates the build. It never deletes one:
+// an output whose source was moved or removed would still be loaded (and packed), so dist/ is made anew then.
 const typescriptSources = [...files('lib'), ...files('tsconfig.json')]
+const orphan = files('dist').find((output) => {
+  const source = path.relative(path.join(root, 'dist'), output).replace(/(\.d\.ts|\.js)(\.map)?$/, '.ts')
+  return !existsSync(path.join(root, 'lib', source))
+})
+if (orphan !== undefined) {
+  process.stdout.write(`build-changed: ${path.relative(root, orphan)} has no source in lib/ any more: dist/ is built anew\n`)
+  rmSync(path.join(root, 'dist'), { recursive: true, force: true })
+}
 const emitted = files('dist')
 if (emitted.length === 0 || Math.max(...mtimes(typescriptSources)) > Math.min(...mtimes(emitted))) {
   run(emitted.length === 0 ? 'dist/ is missing: tsc' : 'lib/ changed since dist/ was built: tsc', process.execPath, [

@@ -75,7 +75,30 @@ export function stagePackage(stage) {
     { stdio: 'inherit' },
   )
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
+  pruneDeclarations(stage, manifest)
   writeFileSync(path.join(stage, 'package.json'), JSON.stringify(publishedManifest(manifest), null, 2) + '\n')
+}
+
+/**
+ * Removes the staged declarations that no entry point's types reach (the internals of the binding, the
+ * registration, the store's file and directory): an editor never opens them, and the tarball is smaller.
+ */
+export function pruneDeclarations(stage, manifest) {
+  const entries = Object.values(manifest.exports).flatMap((target) => (typeof target === 'object' && target.types ? [target.types] : []))
+  const reached = new Set()
+  const pending = entries.map((entry) => path.join(stage, entry))
+  while (pending.length > 0) {
+    const file = pending.pop()
+    if (reached.has(file) || !existsSync(file)) continue
+    reached.add(file)
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+      pending.push(path.resolve(path.dirname(file), `${specifier.replace(/\.js$/, '')}.d.ts`))
+    }
+  }
+  const declarations = readdirSync(path.join(stage, 'dist'), { recursive: true })
+    .map((entry) => path.join(stage, 'dist', String(entry)))
+    .filter((file) => file.endsWith('.d.ts'))
+  for (const file of declarations) if (!reached.has(file)) rmSync(file)
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

@@ -2,7 +2,7 @@
 // and the addon from native/ when they are older than their sources, and the addon when it is not an ELF
 // for this machine (a cross build left in build/, newer than its sources, would never load), and a failed
 // build stops the run.
-import { appendFileSync, cpSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
+import { appendFileSync, cpSync, existsSync, readdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { ELF_MACHINES } from '../lib/binding/addon-loader'
@@ -81,6 +81,16 @@ describe('scripts/build-changed.mjs, in a copy of the package built as npm insta
     expect(result.status, result.stderr).toBe(0)
     expect(result.stdout).toMatch(/build-changed: lib\/ changed since dist\/ was built: tsc/)
     expect(readFileSync(path.join(copy, 'dist', 'index.js'), 'utf8')).toMatch(/editedAfterTheBuild = 42/)
+  })
+
+  it('builds dist/ anew when an output has no source in lib/ any more, so that nothing moved or removed is loaded or packed', async () => {
+    const orphan = path.join(copy, 'dist', 'removed-module.js')
+    writeFileSync(orphan, 'module.exports = "from a source since removed"\n')
+    const result = await buildChanged()
+    expect(result.status, result.stderr).toBe(0)
+    expect(result.stdout).toMatch(/^build-changed: dist\/removed-module\.js has no source in lib\/ any more: dist\/ is built anew$/m)
+    expect(existsSync(orphan)).toBe(false)
+    expect(existsSync(path.join(copy, 'dist', 'index.js'))).toBe(true)
   })
 
   it('stops the run, saying why, when the build fails', async () => {
