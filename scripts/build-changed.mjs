@@ -38,7 +38,7 @@ function run(what, command, args) {
 
 // TypeScript emits every output on each build, so the oldest output dates the build. It never deletes one:
 // an output whose source was moved or removed would still be loaded (and packed), so dist/ is made anew then.
-const typescriptSources = [...files('lib'), ...files('tsconfig.json')]
+const typescriptSources = [...files('lib').filter((file) => file.endsWith('.ts')), ...files('tsconfig.json')]
 const orphan = files('dist').find((output) => {
   const source = path.relative(path.join(root, 'dist'), output).replace(/(\.d\.ts|\.js)(\.map)?$/, '.ts')
   return !existsSync(path.join(root, 'lib', source))

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Checks that every relative link in the project's Markdown (README.md, docs/, the READMEs under native/)
+// Checks that every relative link in the project's Markdown (README.md, docs/, the READMEs under native/ and lib/)
 // leads somewhere: the file exists, and a #fragment names a heading (GitHub's slug of it) or an explicit
 // <a id="…"> of the target page. Links to other sites are not fetched.
 //   node scripts/check-links.mjs [FILE.md ...]    exits 1 and names each broken link
@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url'
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-/** The Markdown files whose links are checked: README.md, docs/*.md and every README.md under native/. */
+/** The Markdown files whose links are checked: README.md, docs/*.md and every README.md under native/ and lib/. */
 export function projectMarkdown() {
   const files = [path.join(root, 'README.md')]
   const docs = path.join(root, 'docs')
@@ -22,6 +22,7 @@ export function projectMarkdown() {
     }
   }
   walk(path.join(root, 'native'))
+  walk(path.join(root, 'lib'))
   return files
 }
 

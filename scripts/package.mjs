@@ -57,23 +57,20 @@ export function stagePackage(stage) {
     mkdirSync(path.dirname(path.join(stage, file)), { recursive: true })
     cpSync(path.join(root, file), path.join(stage, file))
   }
+  // dist/ is compiled anew from lib/, never taken from the checkout, where an output of a moved or removed
+  // module can outlive its source: the JavaScript without comments, the declarations with theirs.
+  rmSync(path.join(stage, 'dist'), { recursive: true, force: true })
   const tsc = require.resolve('typescript/bin/tsc')
-  execFileSync(
-    process.execPath,
-    [
-      tsc,
-      '-p',
-      path.join(root, 'tsconfig.json'),
-      '--removeComments',
-      '--declaration',
-      'false',
-      '--sourceMap',
-      'false',
-      '--outDir',
-      path.join(stage, 'dist'),
-    ],
-    { stdio: 'inherit' },
-  )
+  const compile = (...options) =>
+    execFileSync(
+      process.execPath,
+      [tsc, '-p', path.join(root, 'tsconfig.json'), '--sourceMap', 'false', '--outDir', path.join(stage, 'dist'), ...options],
+      {
+        stdio: 'inherit',
+      },
+    )
+  compile('--removeComments', '--declaration', 'false')
+  compile('--emitDeclarationOnly')
   const manifest = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8'))
   pruneDeclarations(stage, manifest)
   writeFileSync(path.join(stage, 'package.json'), JSON.stringify(publishedManifest(manifest), null, 2) + '\n')
@@ -91,7 +88,8 @@ export function pruneDeclarations(stage, manifest) {
     const file = pending.pop()
     if (reached.has(file) || !existsSync(file)) continue
     reached.add(file)
-    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\(\s*)['"](\.{1,2}\/[^'"]+)['"]/g)) {
+    // `import ... from`, `export ... from`, `import('...')` in a type, and a bare `import '...'` (kept by tsc).
+    for (const [, specifier] of readFileSync(file, 'utf8').matchAll(/(?:from\s+|import\(\s*|^import\s+)['"](\.{1,2}\/[^'"]+)['"]/gm)) {
       pending.push(path.resolve(path.dirname(file), `${specifier.replace(/\.js$/, '')}.d.ts`))
     }
   }
