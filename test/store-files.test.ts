@@ -9,6 +9,7 @@ import fc from 'fast-check'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { MetricStore } from '../lib'
 import { STORE_HEADER_BYTES, STORE_VERSION, StoreField, fnv1a } from '../lib/layout/store-layout'
+import { fixRecordChecksum } from './helpers/store-bytes'
 import { cleanEnvironment, fixturesDir, runCommand, runNodeJson } from './helpers/run-node'
 
 const directory = path.join('/dev/shm', `rseq-store-files-${process.pid}`)
@@ -247,7 +248,7 @@ describe('MetricStore.open(path)', () => {
     // The records of madeStore: the counter's metric, its series, the histogram's metric, its series.
     const series = records + bytes.readUInt32LE(records)
     bytes.writeUInt32LE(series - records, series + 12)
-    fixRecordChecksum(bytes, series)
+    fixRecordChecksum(bytes, series - records)
     fs.writeFileSync(file, bytes)
     expect(() => MetricStore.open(file)).toThrow(
       `${file} is corrupted: the directory record at byte ${series - records} points to a metric record that cannot be its metric`,
@@ -319,7 +320,8 @@ describe('MetricStore.open(path)', () => {
           const bytes = Buffer.from(pristine)
           for (const [offset, xor] of changes) if (offset % 8 !== 4 || offset - records >= 8) bytes[offset] ^= xor
           // Lengths stay as written, so each record's checksum can be made right again over what changed.
-          for (const start of starts) if (bytes.readUInt32LE(start) === pristine.readUInt32LE(start)) fixRecordChecksum(bytes, start)
+          for (const start of starts)
+            if (bytes.readUInt32LE(start) === pristine.readUInt32LE(start)) fixRecordChecksum(bytes, start - records)
           fs.writeFileSync(file, bytes, { mode: 0o600 })
           try {
             const store = MetricStore.open(file)
@@ -338,12 +340,6 @@ describe('MetricStore.open(path)', () => {
     expect(opened).toBeGreaterThan(0)
   })
 })
-
-/** Rewrites the checksum of the directory record at byte `start` of a store file's bytes. */
-function fixRecordChecksum(bytes: Buffer, start: number): void {
-  const length = bytes.readUInt32LE(start)
-  bytes.writeUInt32LE(fnv1a(bytes, start + 8, start + length, fnv1a(bytes, start, start + 4)), start + 4)
-}
 
 /** XORs a byte of the first directory record. */
 function flipRecordByte(file: string, offset: number): void {
