@@ -7,7 +7,8 @@
       "target_name": "rseq_checkout",
       "type": "none",
       "dependencies": [
-        "native/binding.gyp:rseq"
+        "native/binding.gyp:rseq",
+        "native/binding.gyp:rseq_fast_calls"
       ]
     }
   ]

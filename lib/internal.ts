@@ -1,6 +1,6 @@
 // Hooks for this package's tests and benchmarks: not part of the public API and not covered by semver.
 import { native } from './binding/chosen-binding'
-import { ffiRefusals as refusals } from './binding/call-path'
+import { fastCalls, ffiRefusals as refusals } from './binding/call-path'
 import { cellsOf } from './percpu/percpu-cells'
 import { races } from './store/store-directory'
 
@@ -63,6 +63,15 @@ export function auditDescriptors(): { descriptors: number; signatureMatches: num
  */
 export function ffiRefusals(): number {
   return refusals.count
+}
+
+/**
+ * The fast and slow entries this thread made into the fast-calls addon where it is the test build that counts
+ * them (-DRSEQ_TEST_COUNT_FAST_CALLS); null otherwise.
+ */
+export function fastCallEntries(): { fast: number; slow: number } | null {
+  const counts = fastCalls?.entryCounts?.()
+  return counts === undefined ? null : { fast: counts[0], slow: counts[1] }
 }
 
 /** Store records this thread wrote and gave back because another process or thread published the same series first. */

@@ -1,4 +1,4 @@
-# The addon: every native/ source but the tests'. Built through ../binding.gyp in a checkout, and on its
+# The addon: every native/ source but the tests' and fast_calls/'s, which make the second target. Built through ../binding.gyp in a checkout, and on its
 # own by `npx rseq build` in an installed package (lib/cli/build-from-source.ts), which then needs no file outside native/.
 {
   "targets": [
@@ -12,6 +12,7 @@
         "binding/call_args.cc",
         "binding/cell_handles.cc",
         "binding/ffi_binding.cc",
+        "binding/fast_entry.cc",
         "binding/ffi_entry.cc",
         "binding/integer_args.cc",
         "binding/native_facts.cc",
@@ -58,6 +59,37 @@
       "ldflags": [
         "-ldl",
         "-Wl,--gc-sections"
+      ],
+      "conditions": [
+        [
+          "OS!='linux'",
+          {
+            "type": "none"
+          }
+        ]
+      ]
+    },
+    {
+      # The fast-calls addon of the Node whose headers it is built against (fast_calls/README.md): V8's own API,
+      # so one build per Node ABI. Every symbol it takes from Node is bound at load (-z now): a Node without
+      # one refuses to load it instead of failing at a first call.
+      "target_name": "rseq_fast_calls",
+      "sources": [
+        "fast_calls/fast_calls_addon.cc",
+        "fast_calls/main_entries.cc"
+      ],
+      "defines": [
+        "_GNU_SOURCE"
+      ],
+      "cflags_cc": [
+        "-O2",
+        "-fvisibility=hidden",
+        "-Wall",
+        "-Wextra"
+      ],
+      "ldflags": [
+        "-ldl",
+        "-Wl,-z,now"
       ],
       "conditions": [
         [

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Brings dist/ (from lib/) and build/Release/rseq.node (from native/ and the binding.gyp files) up to date before a
+// Brings dist/ (from lib/), build/Release/rseq.node and the fast-calls builds beside it (from native/ and the binding.gyp files) up to date before a
 // test run, so that no suite ever runs what was built before an edit: the fixtures load dist/ and the
 // addon, and a stale one would test old code and pass. Rebuilds only what is older than its sources, and
 // the addon when it is not an ELF for this machine (a cross build left in build/ would not load, and every
@@ -97,6 +97,20 @@ if (process.platform === 'linux') {
         'then run the tests again (they would run the portable path instead of the addon, so they do not run)\n',
     )
     process.exit(1)
+  }
+  // The fast-calls addon of every Node the runtime matrix runs the checkout in, each built against that Node's
+  // headers (fetched from the npm registry on first use) into build/Release/fast-calls/: made again whenever the
+  // addon's sources changed since the oldest of them.
+  const fastCalls = path.join(root, 'build', 'Release', 'fast-calls')
+  const fastBuilt = files(path.relative(root, fastCalls))
+  const { FAST_CALLS_NODES } = await import('./fast-calls-build.mjs')
+  if (fastBuilt.length < FAST_CALLS_NODES.length || Math.max(nativeNewest, ...mtimes(gypFiles)) > Math.min(...mtimes(fastBuilt))) {
+    rmSync(fastCalls, { recursive: true, force: true })
+    run(`the fast-calls builds of ${FAST_CALLS_NODES.join(', ')} are missing or older than native/`, process.execPath, [
+      path.join(root, 'scripts', 'fast-calls-build.mjs'),
+      '--out',
+      fastCalls,
+    ])
   }
   // A build for this machine can still fail to load (an undefined symbol after an edit): the loader would
   // then run a prebuild or the portable path in its place, and the tests would test that.

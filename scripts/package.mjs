@@ -5,7 +5,7 @@
 // node-gyp. So the staged package holds the files the checkout's `files` lists (as npm itself selects them)
 // and a package.json without scripts, devDependencies, allowScripts or `private`, with gypfile false; npm packs that.
 // Its JavaScript is compiled again without comments (the declarations keep theirs, for editors): the
-// tarball stays under 300 kB with both prebuilds in it.
+// tarball stays under 400 kB with both prebuilds and their eight fast-calls builds in it.
 //   npm run package [-- --out DIR]      prints the tarball's path; DIR defaults to the checkout
 // Publish with `npm publish <tarball>`; the checkout itself is private, so `npm publish` there refuses.
 import { execFileSync } from 'node:child_process'
@@ -29,18 +29,47 @@ export function publishedManifest(manifest) {
   return { ...published, gypfile: false }
 }
 
-/** The prebuilds a tarball carries: one per architecture, tagged with its C library (scripts/prebuild.mjs). */
-export const PREBUILDS = ['prebuilds/linux-x64/rseq.glibc.node', 'prebuilds/linux-arm64/rseq.glibc.node']
+/** The architectures with prebuilds, each built against glibc (scripts/prebuild.mjs). */
+const PREBUILD_ARCHES = ['x64', 'arm64']
+/**
+ * The Node ABIs (NODE_MODULE_VERSION) of the fast-calls builds beside each prebuild: those of Node 20, 22, 24 and
+ * 26, the FAST_CALLS_NODES of scripts/fast-calls-build.mjs (test/packaging.test.ts checks they agree). Named
+ * here rather than read from those Nodes' headers, so that packing needs no download.
+ */
+export const FAST_CALLS_ABIS = ['115', '127', '137', '147']
 
-/** Exactly those: a tarball missing one would give its users the portable path, an untagged one is never loaded. */
+/**
+ * The native builds a tarball carries: per architecture, the N-API prebuild, tagged with its C library, and
+ * the fast-calls addon once per Node ABI in fast-calls/ beside it (lib/binding/fast-calls.ts looks there).
+ */
+export const PREBUILDS = PREBUILD_ARCHES.flatMap((arch) => [
+  `prebuilds/linux-${arch}/rseq.glibc.node`,
+  ...FAST_CALLS_ABIS.map((abi) => `prebuilds/linux-${arch}/fast-calls/abi${abi}.node`),
+])
+
+/**
+ * Exactly those, and nothing else under prebuilds/: a tarball missing a prebuild would give its users the
+ * portable path, one missing a fast-calls build would give that Node N-API calls, an untagged prebuild is never
+ * loaded, and anything else is weight.
+ */
 function checkPrebuilds() {
+  // Each directory on the way to a build, with the entries it must hold.
+  const expected = new Map()
   for (const file of PREBUILDS) {
-    const dir = path.dirname(path.join(root, file))
-    const found = existsSync(dir) ? readdirSync(dir).filter((name) => name.endsWith('.node')) : []
-    if (found.length !== 1 || found[0] !== path.basename(file)) {
+    const parts = file.split('/')
+    for (let depth = 1; depth < parts.length; depth++) {
+      const dir = parts.slice(0, depth).join('/')
+      expected.set(dir, new Set([...(expected.get(dir) ?? []), parts[depth]]))
+    }
+  }
+  for (const [dir, entries] of expected) {
+    const want = [...entries].sort()
+    const found = existsSync(path.join(root, dir)) ? readdirSync(path.join(root, dir)).sort() : []
+    if (found.join('\n') !== want.join('\n')) {
       throw new Error(
-        `npm run package: ${path.dirname(file)} must hold ${path.basename(file)} alone, not [${found.join(', ')}]; ` +
-          'run `npm run prebuild` (after removing prebuilds/) first',
+        `npm run package: ${dir} must hold ${want.join(', ')} alone, not [${found.join(', ')}]; run \`npm run prebuild\` ` +
+          '(after removing prebuilds/) first: it builds the N-API prebuild of x64 and arm64 and, beside each, the fast-calls ' +
+          'addon for Node 20, 22, 24 and 26 (against their headers, fetched from the npm registry on first use)',
       )
     }
   }

@@ -1,13 +1,16 @@
 // aarch64: the critical sections proven under qemu-user against a simulated rseq area, a linux-arm64
-// prebuild, and the whole addon running its fallback under Debian's arm64 Node in qemu-user (which
-// answers rseq with ENOSYS). Real aarch64 hardware is not available here: see docs/development.md.
+// prebuild with its fast-calls builds, and the whole addon running its fallback under Debian's arm64 Node in
+// qemu-user (which answers rseq with ENOSYS). Real aarch64 hardware is not available here: see
+// docs/development.md.
 import { execFileSync } from 'node:child_process'
-import { mkdirSync, rmSync } from 'node:fs'
+import { mkdirSync, readdirSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { arm64NodeRoot, emulationRequired, missingCrossTools, qemuNode } from './helpers/emulation'
 import { packageCopy, root } from './helpers/package-copy'
 import { runCommandOk, runNodeJson } from './helpers/run-node'
+// @ts-expect-error: a script of the package, without declarations
+import { FAST_CALLS_ABIS } from '../scripts/package.mjs'
 
 const missing = missingCrossTools()
 if (missing !== null) {
@@ -116,6 +119,20 @@ describe.skipIf(missing !== null)('the addon on arm64', () => {
     expect(header).toMatch(/Machine:\s+AArch64/)
     expect(header).toMatch(/__rseq_cs/)
     expect(header).toMatch(/__rseq_failure/)
+  })
+
+  it("has an aarch64 ELF shared object per Node ABI in prebuilds/linux-arm64/fast-calls, each with that ABI's initializer", () => {
+    const dir = path.join(copy, 'prebuilds', 'linux-arm64', 'fast-calls')
+    expect(readdirSync(dir).sort()).toEqual((FAST_CALLS_ABIS as string[]).map((abi) => `abi${abi}.node`).sort())
+    for (const abi of FAST_CALLS_ABIS as string[]) {
+      const file = path.join(dir, `abi${abi}.node`)
+      const elf = execFileSync('readelf', ['-h', '--dyn-syms', '-W', file], { encoding: 'utf8' })
+      expect(elf, file).toMatch(/Type:\s+DYN/)
+      expect(elf, file).toMatch(/Machine:\s+AArch64/)
+      // Defined (a section index, not UND) and exported: the Node of that ABI finds it, any other finds none.
+      expect(elf, file).toMatch(new RegExp(`\\sFUNC\\s+GLOBAL\\s+DEFAULT\\s+\\d+\\s+node_register_module_v${abi}$`, 'm'))
+      expect(elf.match(/node_register_module_v\d+/g), file).toEqual([`node_register_module_v${abi}`])
+    }
   })
 
   it('loads under arm64 Node in qemu-user and takes fallback with ENOSYS on every thread', async (context) => {

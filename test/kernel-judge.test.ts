@@ -88,6 +88,20 @@ describe('the kernel judge on a kernel that restarts sequences (x86_64 7.2.13, g
     )
   })
 
+  it("fails a thread that did not take V8 fast calls in the matrix's Node", () => {
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => (boot.results.default.worker.callPath = 'napi')),
+      /^default\.worker\.callPath 'napi', expected 'v8:fast' \(the matrix's Node 20 with its fast-calls prebuild\)$/,
+    )
+  })
+
+  it('fails a test build whose adds never entered through the fast C callback', () => {
+    expectProblem(
+      problemsAfter(x64Kernel7, (boot) => (boot.results.instrumented.count.fastEntries = 0)),
+      /^instrumented\.count\.fastEntries 0, expected more than 0: the adds enter through V8 fast calls$/,
+    )
+  })
+
   it('fails drains that took one less than was added', () => {
     const problems = problemsAfter(x64Kernel7, (boot) => (boot.results.own.drain.takenPlusLeft = boot.results.own.drain.added - 1))
     expectProblem(problems, /^own\.drain\.takenPlusLeft \d+, expected \d+ \(own\.drain\.added\)$/)

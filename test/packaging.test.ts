@@ -1,15 +1,20 @@
-// The package as users get it. `npm run prebuild` makes N-API prebuilds; `npm run package` packs them with
-// dist/ and the native sources into the tarball to publish, which has no install script and nothing npm
-// would make one from. That tarball installs and `npm ci`s with npm 12 under Node 22, 24 and 26 and with
-// the npm bundled with Node 18, 20 and 22, with no compiler on PATH and not one warning; the README's
-// example then runs exactly on the prebuild (glibc) and, with the prebuilds hidden, on the portable path,
-// with the one warning that no native build loaded; and `npx rseq build` compiles the addon from the
-// shipped sources where a user wants their own build.
+// The package as users get it. `npm run prebuild` makes N-API prebuilds and, beside each, the fast-calls
+// addon per Node ABI; `npm run package` packs them with dist/ and the native sources into the tarball to
+// publish, which has no install script and nothing npm would make one from. That tarball installs and
+// `npm ci`s with npm 12 under Node 22, 24 and 26 and with the npm bundled with Node 18, 20 and 22, with no
+// compiler on PATH and not one warning; the README's example then runs exactly on the prebuild (glibc),
+// through V8 fast calls in Node 20 to 26 and N-API calls in Node 18, which has no fast-calls build, and,
+// with the prebuilds hidden, on the portable path, with the one warning that no native build loaded; and
+// `npx rseq build` compiles both addons from the shipped sources where a user wants their own build.
+// The prebuilds are made here, in a copy of the checkout (a fresh clone has none): the fast-calls builds
+// need each Node's headers, which scripts/fast-calls-build.mjs fetches from the npm registry on first use.
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 // @ts-expect-error: a script of the package, without declarations
-import { PREBUILDS } from '../scripts/package.mjs'
+import { FAST_CALLS_ABIS, PREBUILDS } from '../scripts/package.mjs'
+// @ts-expect-error: a script of the package, without declarations
+import { FAST_CALLS_NODES, abiOf, headersOf } from '../scripts/fast-calls-build.mjs'
 import { emulationRequired, missingCrossTools } from './helpers/emulation'
 import { nodeDirArgs, packageCopy, root } from './helpers/package-copy'
 import { printedWarnings } from './helpers/printed-warnings'
@@ -23,7 +28,9 @@ const arches = missingCrossTools() === null ? [process.arch, otherArch] : [proce
 // The tarball needs both prebuilds: without the cross compiler it cannot be made, which CI (which installs
 // it) counts as a failure and a developer's machine as a skip.
 const noTarball = arches.length < 2 && !emulationRequired
-const MAX_TARBALL_BYTES = 300_000
+// 400 kB: the eight fast-calls builds (one per Node ABI of Node 20 to 26 for each architecture, stripped; about
+// 9 kB each compressed) added 75 kB to a tarball that had to stay under 300 kB before; it was 384 kB with them.
+const MAX_TARBALL_BYTES = 400_000
 
 interface NpmRelease {
   name: string
@@ -55,20 +62,38 @@ beforeAll(async () => {
   }
 }, 600_000)
 
+/** Expects `file` to be an ELF shared object for `arch`. */
+function expectSharedObject(file: string, arch: string): void {
+  const header = readFileSync(file).subarray(0, 20)
+  expect(header.subarray(0, 4).toString('latin1'), file).toBe('\x7fELF')
+  expect(header.readUInt16LE(16), file).toBe(3) // ET_DYN
+  expect(header.readUInt16LE(18), file).toBe(ELF_MACHINE[arch])
+}
+
 describe('npm run prebuild', () => {
   it.each(arches)('writes an ELF shared object for %s to prebuilds/linux-<arch>, tagged glibc', (arch) => {
     const dir = path.join(copy, 'prebuilds', `linux-${arch}`)
     expect(readdirSync(dir).filter((file) => file.endsWith('.node'))).toEqual(['rseq.glibc.node'])
-    const header = readFileSync(path.join(dir, 'rseq.glibc.node')).subarray(0, 20)
-    expect(header.subarray(0, 4).toString('latin1')).toBe('\x7fELF')
-    expect(header.readUInt16LE(16)).toBe(3) // ET_DYN
-    expect(header.readUInt16LE(18)).toBe(ELF_MACHINE[arch])
+    expectSharedObject(path.join(dir, 'rseq.glibc.node'), arch)
   })
 
-  it('is what the package loads when there is no local build', async () => {
-    const script = `const rseq = require(${JSON.stringify(copy)}); const { nativeFile } = require(${JSON.stringify(path.join(copy, 'dist', 'binding', 'chosen-binding.js'))}); process.stdout.write(rseq.info().strategy + ' ' + nativeFile)`
+  it.each(arches)('writes the fast-calls addon for %s once per Node ABI to prebuilds/linux-<arch>/fast-calls', (arch) => {
+    const dir = path.join(copy, 'prebuilds', `linux-${arch}`, 'fast-calls')
+    expect(readdirSync(dir).sort()).toEqual((FAST_CALLS_ABIS as string[]).map((abi) => `abi${abi}.node`).sort())
+    for (const file of readdirSync(dir)) expectSharedObject(path.join(dir, file), arch)
+  })
+
+  it('builds for the ABIs npm run package requires: those of the Nodes the fast-calls declarations cover', () => {
+    // The headers are in the runtime cache: the prebuilds above were built against them.
+    expect((FAST_CALLS_NODES as string[]).map((name) => abiOf(headersOf(name)))).toEqual(FAST_CALLS_ABIS)
+  })
+
+  it('is what the package loads when there is no local build, with the fast-calls build of this Node beside it', async () => {
+    const script = `const rseq = require(${JSON.stringify(copy)}); const { nativeFile } = require(${JSON.stringify(path.join(copy, 'dist', 'binding', 'chosen-binding.js'))}); process.stdout.write(rseq.info().strategy + ' ' + nativeFile + ' ' + rseq.info().callPath)`
     const out = await runCommandOk(process.execPath, ['-e', script], { env: cleanEnvironment() })
-    expect(out).toBe(`glibc ${path.join('prebuilds', `linux-${process.arch}`, 'rseq.glibc.node')}`)
+    // The Node running the tests is one of those with a fast-calls build (ESLint and vitest need Node 20 or later).
+    const callPath = (FAST_CALLS_ABIS as string[]).includes(process.versions.modules) ? 'v8:fast' : 'napi'
+    expect(out).toBe(`glibc ${path.join('prebuilds', `linux-${process.arch}`, 'rseq.glibc.node')} ${callPath}`)
   })
 })
 
@@ -80,10 +105,15 @@ describe.skipIf(noTarball)('npm run package', () => {
     manifest = JSON.parse(await runCommandOk('tar', ['xzf', tarball, '-O', 'package/package.json']))
   })
 
-  it(`makes a tarball under ${MAX_TARBALL_BYTES / 1000} kB with both prebuilds, dist/ and the native sources`, () => {
+  it(`makes a tarball under ${MAX_TARBALL_BYTES / 1000} kB with both prebuilds, their fast-calls builds, dist/ and the native sources`, () => {
     expect(statSync(tarball).size).toBeLessThan(MAX_TARBALL_BYTES)
     expect(entries.filter((entry) => entry.endsWith('.node')).sort()).toEqual(
       (PREBUILDS as string[]).map((file) => `package/${file}`).sort(),
+    )
+    expect(entries.filter((entry) => entry.includes('/fast-calls/')).sort()).toEqual(
+      ['x64', 'arm64']
+        .flatMap((arch) => (FAST_CALLS_ABIS as string[]).map((abi) => `package/prebuilds/linux-${arch}/fast-calls/abi${abi}.node`))
+        .sort(),
     )
     expect(entries.filter((entry) => entry.endsWith('.map'))).toEqual([])
     for (const file of [
@@ -127,6 +157,17 @@ function readmeExample(): string {
 
 const NPM_NOISE = /install.script|allowScripts|node-gyp|gyp |prebuild|warn/i
 
+/** Prints the call path (and why) of the main thread and of a worker, which decides its own. */
+const CALL_PATH_REPORT = `const { Worker } = require('node:worker_threads')
+const { info } = require('rseq')
+const report = ({ callPath, callPathReason }) => ({ callPath, callPathReason })
+const worker = new Worker(
+  "const { callPath, callPathReason } = require('rseq').info(); require('node:worker_threads').parentPort.postMessage({ callPath, callPathReason })",
+  { eval: true },
+)
+worker.once('message', (fromWorker) => console.log(JSON.stringify({ main: report(info()), worker: fromWorker })))
+`
+
 describe.skipIf(noTarball).each(installs)(
   'installing the tarball with npm $npm.version under Node $node.version, no compiler on PATH',
   ({ node, npm }) => {
@@ -147,6 +188,7 @@ describe.skipIf(noTarball).each(installs)(
       symlinkSync(nodeExecutable, path.join(project, 'bin', 'node'))
       writeFileSync(path.join(project, 'package.json'), JSON.stringify({ name: 'consumer', version: '1.0.0', private: true }))
       writeFileSync(path.join(project, 'example.js'), readmeExample())
+      writeFileSync(path.join(project, 'call-path.js'), CALL_PATH_REPORT)
       const config = path.join(root, 'test', '.build', 'npm-config')
       mkdirSync(config, { recursive: true })
       for (const file of ['user', 'global']) writeFileSync(path.join(config, file), '')
@@ -201,6 +243,27 @@ describe.skipIf(noTarball).each(installs)(
       expect([lines[0], lines.at(-2), lines.at(-1)]).toEqual(['glibc', 'worker glibc', '1000006'])
     })
 
+    const hasFastCalls = (FAST_CALLS_NODES as string[]).includes(node.name)
+    it(
+      hasFastCalls
+        ? 'calls the prebuild through V8 fast calls, with the fast-calls build of its ABI, on every thread'
+        : 'calls the prebuild through N-API, there being no fast-calls build for its ABI, on every thread',
+      async () => {
+        const ran = await runCommand(path.join(project, 'bin', 'node'), ['call-path.js'], { cwd: project, env, timeoutMs: 120_000 })
+        expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 0, stderr: '' })
+        const { main, worker } = JSON.parse(ran.stdout) as Record<'main' | 'worker', { callPath: string; callPathReason: string }>
+        expect(worker).toEqual(main)
+        const abi = (await runCommandOk(path.join(project, 'bin', 'node'), ['-p', 'process.versions.modules'], { env })).trim()
+        if (hasFastCalls) {
+          expect(main.callPath).toBe('v8:fast')
+          expect(main.callPathReason).toContain(`through V8 fast API calls (abi${abi}.node, made for V8 `)
+        } else {
+          expect(main.callPath).toBe('napi')
+          expect(main.callPathReason).toContain(`there is no fast-calls build for this Node (ABI ${abi}) beside rseq.glibc.node`)
+        }
+      },
+    )
+
     it('runs the README example on the portable path, exact, with the prebuilds hidden, and warns once that no native build loaded', async () => {
       const prebuilds = path.join(project, 'node_modules', 'rseq', 'prebuilds')
       renameSync(prebuilds, `${prebuilds}.hidden`)
@@ -227,7 +290,7 @@ describe.skipIf(noTarball).each(installs)(
 )
 
 describe.skipIf(noTarball)('npx rseq build, in an application that installed the tarball', () => {
-  it('compiles the shipped sources into build/Release/rseq.node, which then loads before any prebuild', async () => {
+  it('compiles the shipped sources into build/Release/rseq.node and rseq_fast_calls.node, which then load before any prebuild', async () => {
     const project = path.join(root, 'test', '.build', 'install-build-from-source')
     rmSync(project, { recursive: true, force: true })
     mkdirSync(project, { recursive: true })
@@ -245,10 +308,22 @@ describe.skipIf(noTarball)('npx rseq build, in an application that installed the
     const built = await runCommand(process.execPath, [npmCli, 'exec', '--', 'rseq', 'build'], { cwd: project, env, timeoutMs: 600_000 })
     expect(built.status, built.stdout + built.stderr).toBe(0)
     expect(built.stdout).toMatch(/a new process now chooses glibc: /)
-    expect(existsSync(path.join(installed, 'build', 'Release', 'rseq.node'))).toBe(true)
+    expect(
+      readdirSync(path.join(installed, 'build', 'Release'))
+        .filter((file) => file.endsWith('.node'))
+        .sort(),
+    ).toEqual(['rseq.node', 'rseq_fast_calls.node'])
     const doctor = JSON.parse(
       await runCommandOk(process.execPath, [path.join(installed, 'dist', 'cli', 'rseq.js'), 'doctor', '--json'], { cwd: project, env }),
     )
     expect([doctor.nativeBuild, doctor.mainThread.strategy]).toEqual([path.join('build', 'Release', 'rseq.node'), 'glibc'])
+    // The prebuilds are gone: a fast call goes through the fast-calls addon this build made for this Node.
+    if ((FAST_CALLS_ABIS as string[]).includes(process.versions.modules)) {
+      expect(built.stdout).toMatch(/its call path is v8:fast: /)
+      expect([doctor.mainThread.callPath, doctor.mainThread.callPathReason]).toEqual([
+        'v8:fast',
+        expect.stringContaining('(rseq_fast_calls.node, made for V8 '),
+      ])
+    }
   }, 900_000)
 })

@@ -98,9 +98,20 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     return runCommand(command, args, { cwd, env: cleanEnvironment(env), timeoutMs: 180_000 })
   }
 
-  /** The call path a thread of this runtime takes on `strategy` (RSEQ_CALL_PATH=napi turns the FFI off). */
-  const expectedPath = (strategy: string, ffiOff = false) =>
-    strategy === 'portable' ? 'portable' : runtime.kind === 'node' || ffiOff ? 'napi' : `${runtime.kind}:ffi`
+  /** Whether this runtime is a Node whose V8 the fast-calls builds cover (20 to 26; not 18). */
+  const fastCallsNode = runtime.kind === 'node' && Number(runtime.version.split('.')[0]) >= 20
+
+  /** The call path a thread of this runtime takes on `strategy` (RSEQ_CALL_PATH=napi turns the fast ways off). */
+  const expectedPath = (strategy: string, fastOff = false) =>
+    strategy === 'portable'
+      ? 'portable'
+      : fastOff
+        ? 'napi'
+        : runtime.kind === 'node'
+          ? fastCallsNode
+            ? 'v8:fast'
+            : 'napi'
+          : `${runtime.kind}:ffi`
 
   function expectExact(report: Check, strategy: string, callPath = expectedPath(strategy)) {
     expect(report.runtime).toEqual({ name: runtime.kind, version: runtime.version })
@@ -135,10 +146,10 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.churn).toMatchObject({ workers: 8, observed: report.churn.expected, strategies: [strategy] })
     // Every call path refuses the same values with the same words, and changes nothing when it does.
     expect(report.refusals).toEqual(REFUSALS)
-    // On an FFI call path the entry points did the work: no valid call was refused and made again through
-    // N-API, while the refused values were refused by them first.
+    // On an FFI or fast-call path the entry points did the work: no valid call was refused and made again
+    // through N-API, while the refused values were refused by them first.
     expect(report.ffiRefusals.validCalls).toBe(0)
-    expect(report.ffiRefusals.refusedCalls > 0).toBe(callPath.endsWith(':ffi'))
+    expect(report.ffiRefusals.refusedCalls > 0).toBe(callPath.endsWith(':ffi') || callPath === 'v8:fast')
     // Whatever the strategy, no registration of the package's own outlives the workers that made it.
     expect(report.churn.liveOwnRegistrations.after).toBe(report.churn.liveOwnRegistrations.before)
   }
@@ -155,7 +166,89 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
     expect(report.churn.liveOwnRegistrations.before).toBe(1) // the main thread's, still attached
   })
 
-  if (runtime.kind !== 'node') {
+  if (runtime.kind === 'node') {
+    it(`runs the same through N-API calls with V8 fast calls off (RSEQ_CALL_PATH=napi)`, async () => {
+      expectExact(cleanReport<Check>(await check({ RSEQ_CALL_PATH: 'napi' })), 'glibc', expectedPath('glibc', true))
+    })
+
+    if (fastCallsNode) {
+      it('enters every hot operation through the fast C callback from optimized code and through the slow one from interpreted code, exactly, with the same errors (the counting test build)', async () => {
+        const report = cleanReport<{
+          callPath: string
+          operations: Record<string, { optimized: { fast: number; slow: number }; interpreted: { fast: number; slow: number } }>
+          refusals: Record<string, Record<'optimized' | 'interpreted', { message: string; fast: number; slow: number }>>
+          values: { counter: string; counterExpected: string; histogramCount: string; arrayCells: string[]; series: string }
+        }>(
+          await runCommand(executable, ['--allow-natives-syntax', 'fast-call-entries.cjs'], {
+            cwd: delayedConsumer,
+            env: cleanEnvironment(),
+            timeoutMs: 120_000,
+          }),
+        )
+        expect(report.callPath).toBe('v8:fast')
+        for (const [name, entries] of Object.entries(report.operations)) {
+          expect({ name, entries }).toEqual({
+            name,
+            entries: { optimized: { fast: 1000, slow: 0 }, interpreted: { fast: 0, slow: 1000 } },
+          })
+        }
+        expect(Object.keys(report.operations)).toHaveLength(9)
+        expect(report.values).toEqual({
+          counter: report.values.counterExpected,
+          counterExpected: report.values.counterExpected,
+          histogramCount: '6004',
+          arrayCells: ['3004', '3000', '3000', '3000'],
+          series: '12004',
+        })
+        // A refused number goes in through the fast callback from optimized code (the slow one from interpreted
+        // code), is refused there, and gets the error N-API gives it; values JavaScript refuses never go in.
+        const refusedInJavaScript = ['PerCpuArray.add(0, 0.5)', 'PerCpuArray.compareExchange(0, 0, 1.5)']
+        for (const [name, { optimized, interpreted }] of Object.entries(report.refusals)) {
+          const entered = refusedInJavaScript.includes(name) ? 0 : 1
+          expect({ name, optimized: [optimized.fast, optimized.slow], interpreted: [interpreted.fast, interpreted.slow] }).toEqual({
+            name,
+            optimized: [entered, 0],
+            interpreted: [0, entered],
+          })
+          expect(optimized.message).toBe(interpreted.message)
+          expect(optimized.message).toMatch(/^(Range|Type)Error: /)
+        }
+      })
+
+      it('is aborted by the kernel inside sequences entered through the fast C callback, and stays exact (the delayed test build)', async () => {
+        const report = cleanReport<{
+          callPath: string
+          expected: string
+          observed: string
+          workers: { fast: number; slow: number; aborts: number }[]
+        }>(
+          await runCommand(executable, ['--allow-natives-syntax', 'fast-call-aborts.cjs'], {
+            cwd: delayedConsumer,
+            env: cleanEnvironment(),
+            timeoutMs: 120_000,
+          }),
+        )
+        expect(report.callPath).toBe('v8:fast')
+        expect(report.observed).toBe(report.expected)
+        // Every measured add of every worker entered through the fast callback, and the kernel aborted some.
+        expect(report.workers.map(({ fast, slow }) => [fast, slow])).toEqual(Array(4).fill([20_000, 0]))
+        expect(report.workers.reduce((sum, { aborts }) => sum + aborts, 0)).toBeGreaterThan(0)
+      })
+    } else {
+      it('keeps N-API calls where the package has no fast-calls build for this V8, and says so', async () => {
+        const report = cleanReport<Check>(await check())
+        expect(report.main.info.callPath).toBe('napi')
+        const finished = await runCommand(executable, ['-p', "require('rseq').info().callPathReason"], {
+          cwd: consumer,
+          env: cleanEnvironment(),
+          timeoutMs: 60_000,
+        })
+        expect(finished.stdout).toMatch(
+          /^Node: an N-API function per counter and histogram, since V8 fast calls cannot be had: .*fast-calls build/,
+        )
+      })
+    }
+  } else {
     it(`runs the same through N-API calls with its FFI off (RSEQ_CALL_PATH=napi)`, async () => {
       expectExact(cleanReport<Check>(await check({ RSEQ_CALL_PATH: 'napi' })), 'glibc', expectedPath('glibc', true))
     })

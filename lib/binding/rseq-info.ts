@@ -61,12 +61,13 @@ export interface RseqInfo {
     detail: string
   }
   /**
-   * How the hot operations (add, observe, the array's) reach native code on this thread: `napi` (an N-API
-   * function per counter and histogram: Node, and Bun or Deno with RSEQ_CALL_PATH=napi or without their
-   * FFI), `bun:ffi` or `deno:ffi` (the addon's C entry points through the runtime's FFI), `portable` (no
-   * native build: JavaScript).
+   * How the hot operations (add, observe, the array's) reach native code on this thread: `v8:fast` (Node:
+   * the addon's C entry points through V8 fast API calls), `napi` (an N-API function per counter and
+   * histogram: a Node without a fast-calls build that fits, and any runtime with RSEQ_CALL_PATH=napi),
+   * `bun:ffi` or `deno:ffi` (the C entry points through the runtime's FFI), `portable` (no native build:
+   * JavaScript). `callPathReason` says why, and why not `v8:fast` where Node runs `napi`.
    */
-  callPath: 'napi' | 'bun:ffi' | 'deno:ffi' | 'portable'
+  callPath: 'v8:fast' | 'napi' | 'bun:ffi' | 'deno:ffi' | 'portable'
   /** Why this call path, in one sentence. */
   callPathReason: string
 }

@@ -1,7 +1,7 @@
 // What a histogram is given, per-CPU or a store's: bucket bounds and the resolution of its exact sum,
 // checked the same way for both, and the observe(value) bound to its cells.
 import { native, type NativeLayout } from '../binding/chosen-binding'
-import { ffi, ffiRefusals, holdHandle } from '../binding/call-path'
+import { fastCellFor, ffi, ffiRefusals, holdHandle } from '../binding/call-path'
 import { numberSlot } from '../binding/number-slot'
 import { ownProperties } from '../binding/own-properties'
 import { MAX_WIDTH } from '../layout/percpu-layout'
@@ -76,6 +76,17 @@ export function histogramObserveOf(
   const observeSlotNumber = native.histogramObserveFunction(layout, tail, base, caller)
   const slot = numberSlot
   const notANumber = (value: unknown) => new TypeError(`${caller}: \`value\` must be a number, got ${typeof value}`)
+  const fastCall = fastCellFor(() => native.histogramHandle(layout, tail, base, caller))
+  if (fastCall !== null) {
+    const fast = fastCall.cell
+    return holdHandle((value: number): void => {
+      if (typeof value !== 'number') throw notANumber(value)
+      if (fast.histogramObserve(value) === 0) return
+      ffiRefusals.count++
+      slot[0] = value
+      observeSlotNumber()
+    }, fastCall.handle)
+  }
   if (ffi !== null) {
     const handle = native.histogramHandle(layout, tail, base, caller)
     const histogramObserve = ffi.histogramObserve

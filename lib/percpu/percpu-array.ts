@@ -1,7 +1,8 @@
 // `width` int64 cells per CPU, for gauges and structures of your own: add, max and compare-exchange on
 // the calling CPU's cells, reads of any CPU's.
 import { native } from '../binding/chosen-binding'
-import { ffi, ffiRefusals, holdHandle } from '../binding/call-path'
+import { fastCellFor, ffi, ffiRefusals, holdHandle } from '../binding/call-path'
+import type { FastCell } from '../binding/fast-calls'
 import { toIndex, toInt64 } from '../binding/integer-args'
 import { MAX_WIDTH } from '../layout/percpu-layout'
 import { cellsOf, PerCpuCells } from './percpu-cells'
@@ -21,8 +22,10 @@ export class PerCpuArray {
   readonly width: number
   readonly #cells: PerCpuCells
   readonly #layout: object
-  /** This thread's handle on the layout, where the FFI entry points are used. */
+  /** This thread's handle on the layout, where the FFI entry points or V8 fast calls are used. */
   readonly #handle: number
+  /** Its fast-call cell where the call path is V8 fast calls. */
+  readonly #fast: FastCell | null
 
   constructor(width: number, options?: PerCpuOptions) {
     let cells = attaching
@@ -36,8 +39,10 @@ export class PerCpuArray {
     this.#layout = cells.layout
     this.buffer = cells.buffer
     this.width = cells.geometry.width
-    this.#handle = ffi === null ? -1 : native.arrayHandle(this.#layout)
-    if (ffi !== null) holdHandle(this, this.#handle)
+    const fastCall = fastCellFor(() => native.arrayHandle(this.#layout))
+    this.#fast = fastCall?.cell ?? null
+    this.#handle = fastCall?.handle ?? (ffi === null ? -1 : native.arrayHandle(this.#layout))
+    if (this.#handle !== -1) holdHandle(this, this.#handle)
     cellsOf.set(this, cells)
   }
 
@@ -56,7 +61,12 @@ export class PerCpuArray {
     const at = this.#cell(cell, 'add(cell, n)')
     const value = toInt64(n, 'PerCpuArray.add(cell, n): `n`')
     if (typeof value !== 'number') native.addBigInt(this.#layout, at, value)
-    else if (ffi === null) native.add(this.#layout, at, value)
+    else if (this.#fast !== null) {
+      if (this.#fast.arrayAdd(at, value) !== 0) {
+        ffiRefusals.count++
+        native.add(this.#layout, at, value)
+      }
+    } else if (ffi === null) native.add(this.#layout, at, value)
     else if (ffi.arrayAdd(this.#handle, at, value) !== 0) {
       ffiRefusals.count++
       native.add(this.#layout, at, value)
@@ -68,7 +78,12 @@ export class PerCpuArray {
     const at = this.#cell(cell, 'max(cell, v)')
     const value = toInt64(v, 'PerCpuArray.max(cell, v): `v`')
     if (typeof value !== 'number') native.maxBigInt(this.#layout, at, value)
-    else if (ffi === null) native.max(this.#layout, at, value)
+    else if (this.#fast !== null) {
+      if (this.#fast.arrayMax(at, value) !== 0) {
+        ffiRefusals.count++
+        native.max(this.#layout, at, value)
+      }
+    } else if (ffi === null) native.max(this.#layout, at, value)
     else if (ffi.arrayMax(this.#handle, at, value) !== 0) {
       ffiRefusals.count++
       native.max(this.#layout, at, value)
@@ -84,8 +99,11 @@ export class PerCpuArray {
     const want = toInt64(expected, 'PerCpuArray.compareExchange(cell, expected, desired): `expected`')
     const next = toInt64(desired, 'PerCpuArray.compareExchange(cell, expected, desired): `desired`')
     if (bothNumbers(want, next)) {
-      if (ffi !== null) {
-        const stored = ffi.arrayCompareExchange(this.#handle, at, want, next as number)
+      if (this.#fast !== null || ffi !== null) {
+        const stored =
+          this.#fast !== null
+            ? this.#fast.arrayCompareExchange(at, want, next as number)
+            : (ffi as NonNullable<typeof ffi>).arrayCompareExchange(this.#handle, at, want, next as number)
         if (stored !== FFI_CAS_REFUSED) return stored
         ffiRefusals.count++
       }

@@ -8,6 +8,7 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -32,6 +33,15 @@ struct CellHandle {
   HistogramBuckets buckets;  // a histogram's bounds and resolution
 };
 
+// A handle's cell as V8's fast calls reach it (fast_entry.h): a copy of the entry, with the calling thread's
+// sequence state, at an address that stays put while the table grows. Made on the first request, owned by
+// the table, and freed when the handle is released, which the JS layer does only once nothing can call
+// through it any more (the object holding the cell is unreachable by then).
+struct FastCell {
+  CellHandle entry;
+  SequenceThread* thread;
+};
+
 // A handle names its table as well as its entry: the entry's index in the low kHandleIndexBits, the table's
 // tag above them. Two bindings can live on one thread (Bun and Deno load the addon again when a module
 // cache is reset), each numbering its entries from 0, and the thread's FFI calls reach the table of the
@@ -51,7 +61,8 @@ struct HandleTable {
   uint32_t tag = 0;  // this table's tag << kHandleIndexBits
   std::vector<CellHandle> entries;
   std::vector<std::string> names;  // how errors name the value or the call, by handle (read on refusals only)
-  uint32_t size = 0;               // entries.size(), kept as a count so that the check needs no division
+  std::vector<std::unique_ptr<FastCell>> fast_cells;  // by handle: made by FastCellOf, or null
+  uint32_t size = 0;  // entries.size(), kept as a count so that the check needs no division
   std::vector<uint32_t> free;
 };
 
@@ -68,7 +79,11 @@ inline const CellHandle* HandleOf(const HandleTable& table, uint32_t handle, Han
 // `handle`; false (the entry not taken) when the table holds kHandleIndexLimit handles already.
 bool AddHandle(HandleTable* table, CellHandle entry, std::string name, uint32_t* handle);
 
-// Frees `handle` and gives back its share; false if it was not live.
+// The fast cell of the live `handle` in `table`, made on the first request for `thread`; null for a handle that
+// is not live.
+const FastCell* FastCellOf(HandleTable* table, uint32_t handle, SequenceThread* thread);
+
+// Frees `handle` (and its fast cell) and gives back its share; false if it was not live.
 bool ReleaseHandle(napi_env env, HandleTable* table, uint32_t handle);
 
 // Gives back every handle's share: the thread's environment is being torn down.

@@ -11,8 +11,10 @@
 
 #define RSEQ_EXPORT extern "C" __attribute__((visibility("default")))
 
-// kHandleDone (0) or kHandleRefused (1), as handle_ops.h answers.
-// compareExchange answers the CPU it stored on (>= 0) or kFfiCompareFailed; refusals are kFfiCasRefused.
+// What an entry point answers: done, or refused (nothing was done). compareExchange answers the CPU it stored
+// on (>= 0) or kFfiCompareFailed instead, and its refusals are kFfiCasRefused.
+constexpr int32_t kHandleDone = 0;
+constexpr int32_t kHandleRefused = 1;
 constexpr int32_t kFfiCompareFailed = -1;
 constexpr int32_t kFfiCasRefused = -2;
 

@@ -13,7 +13,7 @@ import { unpack } from './apt.mjs'
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..')
 const DEBIAN_ARCH = { x64: 'amd64', arm64: 'arm64' }
 const USERLAND = ['libc6', 'libstdc++6', 'libgcc-s1', 'busybox-static']
-export const INSTRUMENTED_FLAGS = '-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_SELF_TEST'
+export const INSTRUMENTED_FLAGS = '-DRSEQ_TEST_DELAY=2000 -DRSEQ_TEST_SKIP_SELF_TEST -DRSEQ_TEST_COUNT_FAST_CALLS'
 
 // A copy of the package with only `arch`'s prebuild, compiled with `cxxflags`.
 function packageFor(arch, cxxflags, into) {

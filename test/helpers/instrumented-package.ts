@@ -74,35 +74,45 @@ function takeLock(lock: string): boolean {
   return true
 }
 
-/** The package built with `cxxflags` (and `ldflags` for the link). */
-export async function instrumentedPackage(cxxflags: string, ldflags = ''): Promise<string> {
-  const name = `instrumented-${buildKey(cxxflags, ldflags)}`
-  const copy = path.join(BUILDS, name)
-  const built = path.join(copy, '.built')
-  const lock = `${copy}.lock`
-  mkdirSync(BUILDS, { recursive: true })
-  for (const deadline = Date.now() + WAIT_MS; !existsSync(built);) {
+/**
+ * Runs `build` once for `marker` (a file holding `content` once built): whichever process takes `lock` first
+ * builds; the others wait for the marker. `what` names the build in the error of a wait that times out.
+ */
+async function buildOnce(marker: string, content: string, lock: string, what: string, build: () => Promise<void>): Promise<void> {
+  const done = () => existsSync(marker) && readFileSync(marker, 'utf8') === content
+  for (const deadline = Date.now() + WAIT_MS; !done();) {
     if (!takeLock(lock)) {
-      if (Date.now() > deadline) throw new Error(`instrumentedPackage(${cxxflags}): waited ${WAIT_MS / 1000} s for ${lock} to be built`)
+      if (Date.now() > deadline) throw new Error(`${what}: waited ${WAIT_MS / 1000} s for ${lock} to be built`)
       await sleep(250)
       continue
     }
     try {
       // Another process may have finished the build between the check above and the lock.
-      if (existsSync(built)) break
-      packageCopy(name)
-      // On every core: the test file that asked has nothing else to do until the build is done.
-      await runCommandOk(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--jobs=max', ...nodeDirArgs()], {
-        cwd: copy,
-        env: { ...process.env, CXXFLAGS: cxxflags, LDFLAGS: ldflags },
-        timeoutMs: 600_000,
-      })
-      writeFileSync(path.join(copy, '.flags'), `${cxxflags}\0${ldflags}`)
-      writeFileSync(built, '')
+      if (done()) break
+      await build()
+      writeFileSync(marker, content)
     } finally {
       rmSync(lock, { recursive: true, force: true })
     }
   }
+}
+
+/** The package built with `cxxflags` (and `ldflags` for the link). */
+export async function instrumentedPackage(cxxflags: string, ldflags = ''): Promise<string> {
+  const name = `instrumented-${buildKey(cxxflags, ldflags)}`
+  const copy = path.join(BUILDS, name)
+  const built = path.join(copy, '.built')
+  mkdirSync(BUILDS, { recursive: true })
+  await buildOnce(built, '', `${copy}.lock`, `instrumentedPackage(${cxxflags})`, async () => {
+    packageCopy(name)
+    // On every core: the test file that asked has nothing else to do until the build is done.
+    await runCommandOk(process.execPath, [require.resolve('node-gyp/bin/node-gyp.js'), 'rebuild', '--jobs=max', ...nodeDirArgs()], {
+      cwd: copy,
+      env: { ...process.env, CXXFLAGS: cxxflags, LDFLAGS: ldflags },
+      timeoutMs: 600_000,
+    })
+    writeFileSync(path.join(copy, '.flags'), `${cxxflags}\0${ldflags}`)
+  })
   // Marks the build as used now, and removes builds of the same flags made from other sources that nothing
   // has used for a while (a run in progress on older sources keeps its own).
   const now = new Date()
@@ -119,7 +129,30 @@ export async function instrumentedPackage(cxxflags: string, ldflags = ''): Promi
   return copy
 }
 
-/** Builds the package with a spin of `delayLoops` iterations inside every critical section. */
+/**
+ * The package built with `cxxflags` (instrumentedPackage), with its fast-calls addon built as well for every Node
+ * of the runtime matrix whose V8 it covers, each against that Node's own headers, into build/Release/fast-calls/
+ * (scripts/fast-calls-build.mjs): the package each Node of the matrix loads with its V8 fast calls.
+ */
+export async function fastCallsPackage(cxxflags = ''): Promise<string> {
+  const copy = await instrumentedPackage(cxxflags)
+  // The Nodes (and so the headers) are those versions.json names: a change there builds them again.
+  const versions = readFileSync(path.join(root, 'scripts', 'runtimes', 'versions.json'), 'utf8')
+  await buildOnce(path.join(copy, '.fast-calls-built'), versions, `${copy}.fast-calls.lock`, `fastCallsPackage(${cxxflags})`, async () => {
+    const out = path.join(copy, 'build', 'Release', 'fast-calls')
+    rmSync(out, { recursive: true, force: true })
+    await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'fast-calls-build.mjs'), '--out', out, '--cxxflags', cxxflags], {
+      cwd: copy,
+      timeoutMs: 600_000,
+    })
+  })
+  return copy
+}
+
+/**
+ * Builds the package with a spin of `delayLoops` iterations inside every critical section, and its fast-calls
+ * addon for every Node of the matrix counting the fast and slow entries of each thread.
+ */
 export function delayedPackage(delayLoops: number): Promise<string> {
-  return instrumentedPackage(`-DRSEQ_TEST_DELAY=${delayLoops}`)
+  return fastCallsPackage(`-DRSEQ_TEST_DELAY=${delayLoops} -DRSEQ_TEST_COUNT_FAST_CALLS`)
 }

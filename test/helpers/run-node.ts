@@ -25,7 +25,7 @@ export const fixturesDir = path.join(__dirname, '..', 'fixtures')
 // The variables a test sets must not leak from the developer's shell either.
 export function cleanEnvironment(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env }
-  for (const name of ['RSEQ_STRATEGY', 'GLIBC_TUNABLES', 'LD_PRELOAD', 'NODE_OPTIONS']) delete env[name]
+  for (const name of ['RSEQ_STRATEGY', 'RSEQ_CALL_PATH', 'GLIBC_TUNABLES', 'LD_PRELOAD', 'NODE_OPTIONS']) delete env[name]
   return { ...env, ...extra }
 }
 

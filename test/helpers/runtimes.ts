@@ -57,7 +57,15 @@ export function consumerFolder({ withoutNativeBuild = false, installed = '', nam
   // The package finds its native build from where its files really are: a copy has none.
   const target = installed || (withoutNativeBuild ? packageCopy('runtime-package-without-native-build') : root)
   symlinkSync(target, path.join(folder, 'node_modules', 'rseq'))
-  for (const file of ['runtime-check.mjs', 'exporter-samples.cjs', 'ffi-aborts.mjs', 'package-reload.cjs', 'store-teardown.mjs'])
+  for (const file of [
+    'runtime-check.mjs',
+    'exporter-samples.cjs',
+    'ffi-aborts.mjs',
+    'fast-call-entries.cjs',
+    'fast-call-aborts.cjs',
+    'package-reload.cjs',
+    'store-teardown.mjs',
+  ])
     cpSync(path.join(root, 'test', 'fixtures', file), path.join(folder, file))
   return folder
 }

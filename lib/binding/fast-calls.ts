@@ -1,0 +1,84 @@
+// Node's fast way into the addon's entry points: V8 fast API calls (native/fast_calls/), from a second, small
+// addon built per Node ABI against that Node's V8 (its API is not stable across versions). Optimized code calls
+// the main addon's entry point itself as a plain C call; the interpreter and Maglev call a plain V8 callback
+// that calls it too. The fast-calls build is the one beside the main addon that loaded: build/Release's own
+// beside a local build, prebuilds/<platform>-<arch>/fast-calls/abi<ABI>.node beside a prebuild. It is
+// loaded only into the Node whose ABI its name carries (another Node refuses its initializer anyway), and it
+// refuses itself, before using any declaration, where this process's V8 is not the major.minor it was made for
+// or one its declarations were never verified on. Where anything is missing or refused the reason is kept and
+// Node runs N-API as before.
+import { existsSync } from 'node:fs'
+import * as path from 'node:path'
+
+/**
+ * A handle's cell as the fast-calls addon holds it: an object whose methods reach the main addon's entry points
+ * (native/binding/fast_entry.h). Each answers what the FFI entry point of the same name answers
+ * (lib/binding/ffi-symbols.ts): 0 done, 1 refused (make the N-API call); compareExchange the CPU stored on, -1
+ * when the cell held another value, -2 refused.
+ */
+export interface FastCell {
+  counterAdd(value: number): number
+  /** counterAdd of a value the caller has checked is an int32: no conversion on the native side. */
+  counterAddInt32(value: number): number
+  histogramObserve(value: number): number
+  arrayAdd(index: number, value: number): number
+  arrayMax(index: number, value: number): number
+  arrayCompareExchange(index: number, expected: number, desired: number): number
+}
+
+/** The cell object of a live handle of the calling thread (undefined for any other number). */
+export type CellOf = (handle: number) => FastCell | undefined
+
+/** What the fast-calls addon exports (native/fast_calls/fast_calls_addon.cc). */
+interface FastCallsAddon {
+  builtFor: string
+  connect(mainAddon: string): CellOf | string
+  /** The test build's (-DRSEQ_TEST_COUNT_FAST_CALLS): the calling thread's fast and slow entries so far. */
+  entryCounts?(): [number, number]
+}
+
+/** V8 flags with which optimized code never makes a fast call: Node then keeps N-API, whose cost is known. */
+const FAST_CALLS_OFF = ['--no-turbo-fast-api-calls', '--turbo-fast-api-calls=false', '--no-turbofan', '--jitless']
+
+/** Where the fast-calls builds are kept beside a main addon: one file per Node ABI (scripts/fast-calls-build.mjs). */
+export const FAST_CALLS_DIR = 'fast-calls'
+
+/**
+ * The fast-calls builds that may go with the main addon `mainAddon` in a Node of ABI `abi`, in the order they are
+ * tried: the one named by that ABI in fast-calls/ beside it, then, beside a local build, the one node-gyp made
+ * there for the Node that ran it (which another Node refuses to load).
+ */
+export function fastCallsCandidates(mainAddon: string, abi: string = process.versions.modules): string[] {
+  const dir = path.dirname(mainAddon)
+  const byAbi = path.join(dir, FAST_CALLS_DIR, `abi${abi}.node`)
+  return path.basename(mainAddon) === 'rseq.node' ? [byAbi, path.join(dir, 'rseq_fast_calls.node')] : [byAbi]
+}
+
+/**
+ * The flag of `flags` (this process's execArgv: Node takes no such V8 flag from NODE_OPTIONS) that turns fast
+ * calls off, or null. V8 spells its flags with dashes or underscores alike.
+ */
+export function fastCallsTurnedOff(flags: readonly string[]): string | null {
+  return flags.find((flag) => FAST_CALLS_OFF.includes(flag.replace(/_/g, '-'))) ?? null
+}
+
+/** The cells of V8 fast calls for the main addon loaded from `mainAddon`, or why there are none. */
+export function openFastCalls(mainAddon: string): { cellOf: CellOf; file: string; addon: FastCallsAddon } | { problem: string } {
+  const off = fastCallsTurnedOff(process.execArgv)
+  if (off !== null) return { problem: `node runs with ${off}, which keeps optimized code from making fast calls` }
+  const file = fastCallsCandidates(mainAddon).find((candidate) => existsSync(candidate))
+  if (file === undefined)
+    return { problem: `there is no fast-calls build for this Node (ABI ${process.versions.modules}) beside ${path.basename(mainAddon)}` }
+  let addon: FastCallsAddon
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- an addon, found at run time
+    addon = require(file) as FastCallsAddon
+  } catch (error) {
+    return {
+      problem: `the fast-calls build ${file} does not load (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})`,
+    }
+  }
+  const connected = addon.connect(mainAddon)
+  if (typeof connected === 'string') return { problem: connected }
+  return { cellOf: connected, file, addon }
+}

@@ -1,0 +1,47 @@
+#include "fast_entry.h"
+
+#include "handle_ops.h"
+
+using namespace rseq_native;
+
+namespace {
+
+const FastCell* CellAt(const void* cell) { return static_cast<const FastCell*>(cell); }
+
+}  // namespace
+
+const void* rseq_fast_v1_cell(uint32_t handle) {
+  ThreadBinding* binding = CurrentBinding();
+  return binding == nullptr ? nullptr : FastCellOf(&binding->handles, handle, &binding->sequences);
+}
+
+int32_t rseq_fast_v1_counter_add(const void* cell, double value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kCounter);
+  return entry == nullptr ? kHandleRefused : CounterAddOn(*entry, CellAt(cell)->thread, value);
+}
+
+int32_t rseq_fast_v1_counter_add_int32(const void* cell, int32_t value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kCounter);
+  return entry == nullptr ? kHandleRefused : CounterAddIntegerOn(*entry, CellAt(cell)->thread, value);
+}
+
+int32_t rseq_fast_v1_histogram_observe(const void* cell, double value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kHistogram);
+  return entry == nullptr ? kHandleRefused : HistogramObserveOn(*entry, CellAt(cell)->thread, value);
+}
+
+int32_t rseq_fast_v1_array_add(const void* cell, uint32_t index, double value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
+  return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuAdd>(*entry, CellAt(cell)->thread, index, value);
+}
+
+int32_t rseq_fast_v1_array_max(const void* cell, uint32_t index, double value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
+  return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuMax>(*entry, CellAt(cell)->thread, index, value);
+}
+
+int32_t rseq_fast_v1_array_compare_exchange(const void* cell, uint32_t index, double expected, double desired) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
+  return entry == nullptr ? kFfiCasRefused
+                          : ArrayCompareExchangeOn(*entry, CellAt(cell)->thread, index, expected, desired);
+}

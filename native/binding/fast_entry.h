@@ -1,0 +1,26 @@
+// The plain C entry points V8's fast API calls reach (native/fast_calls/), exported from the addon. The
+// fast-calls addon of each Node ABI holds, in an internal field of a V8 object per counter, histogram or array,
+// the cell rseq_fast_v1_cell() answers for a handle of the calling thread, and its fast callbacks pass that
+// cell on: an entry point reads it without a lookup (no thread-local, no table). Each checks what the FFI
+// entry points of ffi_entry.h check (the cell's kind, its store open, the value) and answers what they answer.
+// The fast-calls addon finds these by name (dlsym): the version in their names is the contract between the
+// two builds, raised whenever a signature or an answer changes, so that a fast-calls build never calls an
+// addon of another contract.
+#pragma once
+
+#include <cstdint>
+
+#include "ffi_entry.h"
+
+// The fast cell of `handle`, a live handle of the calling thread, or null. It stays valid until the handle is
+// released, and is of the thread that asked.
+RSEQ_EXPORT const void* rseq_fast_v1_cell(uint32_t handle);
+
+RSEQ_EXPORT int32_t rseq_fast_v1_counter_add(const void* cell, double value);
+// The same for a value the caller knows to be an int32 (add() and add(n) of a small integer): no conversion.
+RSEQ_EXPORT int32_t rseq_fast_v1_counter_add_int32(const void* cell, int32_t value);
+RSEQ_EXPORT int32_t rseq_fast_v1_histogram_observe(const void* cell, double value);
+RSEQ_EXPORT int32_t rseq_fast_v1_array_add(const void* cell, uint32_t index, double value);
+RSEQ_EXPORT int32_t rseq_fast_v1_array_max(const void* cell, uint32_t index, double value);
+RSEQ_EXPORT int32_t rseq_fast_v1_array_compare_exchange(const void* cell, uint32_t index, double expected,
+                                                        double desired);
