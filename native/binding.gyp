@@ -74,6 +74,9 @@
       # so one build per Node ABI. Every symbol it takes from Node is bound at load (-z now): a Node without
       # one refuses to load it instead of failing at a first call.
       "target_name": "rseq_fast_calls",
+      # In fast-calls/, beside the per-ABI builds: node-gyp-build takes the first .node file of build/Release
+      # for the main addon, and in some runtimes (Bun) directories list in no sorted order.
+      "product_dir": "<(PRODUCT_DIR)/fast-calls",
       "sources": [
         "fast_calls/fast_calls_addon.cc",
         "fast_calls/main_entries.cc"

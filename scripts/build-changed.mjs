@@ -102,10 +102,10 @@ if (process.platform === 'linux') {
   // headers (fetched from the npm registry on first use) into build/Release/fast-calls/: made again whenever the
   // addon's sources changed since the oldest of them.
   const fastCalls = path.join(root, 'build', 'Release', 'fast-calls')
-  const fastBuilt = files(path.relative(root, fastCalls))
+  const fastBuilt = files(path.relative(root, fastCalls)).filter((file) => /^abi\d+\.node$/.test(path.basename(file)))
   const { FAST_CALLS_NODES } = await import('./fast-calls-build.mjs')
-  if (fastBuilt.length < FAST_CALLS_NODES.length || Math.max(nativeNewest, ...mtimes(gypFiles)) > Math.min(...mtimes(fastBuilt))) {
-    rmSync(fastCalls, { recursive: true, force: true })
+  if (fastBuilt.length !== FAST_CALLS_NODES.length || Math.max(nativeNewest, ...mtimes(gypFiles)) > Math.min(...mtimes(fastBuilt))) {
+    for (const file of fastBuilt) rmSync(file)
     run(`the fast-calls builds of ${FAST_CALLS_NODES.join(', ')} are missing or older than native/`, process.execPath, [
       path.join(root, 'scripts', 'fast-calls-build.mjs'),
       '--out',

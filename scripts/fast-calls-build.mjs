@@ -62,7 +62,7 @@ export function buildFastCalls({ nodeDir, arch = os.arch(), outDir, cxxflags = '
     )
     mkdirSync(outDir, { recursive: true })
     const file = path.join(outDir, `abi${abiOf(nodeDir)}.node`)
-    copyFileSync(path.join(staging, 'build', 'Release', 'rseq_fast_calls.node'), file)
+    copyFileSync(path.join(staging, 'build', 'Release', 'fast-calls', 'rseq_fast_calls.node'), file)
     if (cxxflags === '') execFileSync(stripFor(arch), [file])
     return file
   } finally {

@@ -3,10 +3,11 @@
 // on, running in that very V8 with its fast calls on. Anything else keeps N-API calls and says why in info();
 // RSEQ_CALL_PATH=fast makes such a process fail to load instead. (The runtime matrix, test/runtimes.test.ts,
 // shows the fast callbacks taken from optimized code in Node 20 to 26 with the counting test build.)
-import { copyFileSync, mkdirSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { info } from '../lib'
+import { buildMismatch } from '../lib/binding/fast-calls'
 import { packageCopy, root } from './helpers/package-copy'
 import { cleanEnvironment, runCommand, runCommandOk } from './helpers/run-node'
 import { fetchRuntime, runtimes } from './helpers/runtimes'
@@ -76,11 +77,18 @@ describe('V8 fast API calls', () => {
     )
   })
 
+  // The builds of the other Nodes the checkout made (scripts/build-changed.mjs): abi115 to abi147 but this Node's.
+  const otherBuilds = () =>
+    readdirSync(path.join(root, 'build', 'Release', 'fast-calls')).filter(
+      (file) => /^abi\d+\.node$/.test(file) && file !== `abi${process.versions.modules}.node`,
+    )
+
   it("refuse a build of another Node's ABI: it does not load, and N-API calls run", async () => {
-    // Node 22's build (ABI 127) where this Node looks for its own: the dynamic loader refuses it (a symbol of
-    // V8 12 this V8 lacks), before any of it runs.
+    // Another Node's build where this Node looks for its own: the dynamic loader or Node refuses it (a symbol
+    // of another V8 this one lacks, or no initializer for this ABI).
+    const other = otherBuilds()[0]
     const installed = packageWithBuild('fast-calls-wrong-abi', (release) => {
-      copyFileSync(built('abi127.node'), path.join(release, 'fast-calls', `abi${process.versions.modules}.node`))
+      copyFileSync(built(other), path.join(release, 'fast-calls', `abi${process.versions.modules}.node`))
     })
     const report = await callPathIn(installed)
     expect(report).toMatchObject({ status: 0, stderr: '', callPath: 'napi' })
@@ -114,6 +122,42 @@ describe('V8 fast API calls', () => {
       callPath: 'napi',
       callPathReason: `Node: an N-API function per counter and histogram, since V8 fast calls cannot be had: there is no fast-calls build for this Node (ABI ${process.versions.modules}) beside rseq.node`,
     })
+  })
+
+  it('refuse a build made for another V8 major.minor than the one running (a test build pretending to run V8 11.4)', async () => {
+    const installed = packageWithBuild('fast-calls-other-v8', () => {})
+    const out = path.join(installed, 'build', 'Release', 'fast-calls')
+    await runCommandOk(
+      process.execPath,
+      [
+        path.join(root, 'scripts', 'fast-calls-build.mjs'),
+        '--nodedir',
+        path.resolve(path.dirname(process.execPath), '..'),
+        '--out',
+        out,
+        '--cxxflags',
+        `-DRSEQ_TEST_RUNNING_V8='"11.4.0"'`,
+      ],
+      { timeoutMs: 300_000 },
+    )
+    const v8 = process.versions.v8.split('.').slice(0, 2).join('.')
+    expect(await callPathIn(installed)).toEqual({
+      status: 0,
+      stderr: '',
+      callPath: 'napi',
+      callPathReason: `Node: an N-API function per counter and histogram, since V8 fast calls cannot be had: the fast-calls build was made for V8 ${v8} and this process runs V8 11.4.0`,
+    })
+  }, 300_000)
+
+  it("refuse a build whose V8 configuration (pointer compression, sandbox) is not this Node's", () => {
+    const plain = { pointerCompression: false, sandbox: false }
+    expect(buildMismatch(plain, process.config.variables as Record<string, unknown>)).toBeNull()
+    expect(buildMismatch(plain, { v8_enable_pointer_compression: 1, v8_enable_sandbox: 0 })).toBe(
+      "the fast-calls build was made for a V8 without pointer compression, and this Node's V8 is with it",
+    )
+    expect(buildMismatch({ pointerCompression: false, sandbox: true }, { v8_enable_pointer_compression: 'false' })).toBe(
+      "the fast-calls build was made for a V8 with its sandbox, and this Node's V8 is without it",
+    )
   })
 
   describe('a fast-calls build made against a V8 the declarations were not verified on (Node 18, V8 10.2)', () => {

@@ -40,48 +40,59 @@ describe('a PerCpuHistogram', () => {
     expect(integers.snapshot()).toMatchObject({ counts: [1n, 1n], sumUnits: 3n, sum: 3 })
   })
 
-  it('places each value as JavaScript arithmetic does: Math.round(value / resolution), then value <= bound', async () => {
-    const bounds = [-1.5, 0, 0.30000000000000004, 2.5]
-    const resolution = 0.1
-    const reference = (value: number) => {
-      const at = bounds.findIndex((bound) => value <= bound)
-      return { bucket: at === -1 ? bounds.length : at, units: BigInt(Math.round(value / resolution)) }
-    }
-    // Halves both ways (Math.round takes -2.5 to -2), the largest double below 0.5, values on the bounds and
-    // a hair beside them, -0, and a spread of others.
-    const tricky = [
-      0.25,
-      -0.25,
-      0.05,
-      -0.05,
-      0.15,
-      -0.15,
-      0.49999999999999994,
-      -0.49999999999999994,
-      -0,
-      0,
-      -1.5,
-      -1.5000000000000002,
-      0.1 + 0.2,
-      0.3,
-      2.5,
-      2.5000000000000004,
-      1e14,
-      -1e14,
-    ]
-    const spread = Array.from({ length: 200 }, (_, i) => Math.sin(i * 12.9898) * 10)
-    for (const value of [...tricky, ...spread]) {
-      const histogram = new PerCpuHistogram({ buckets: bounds, resolution })
-      histogram.observe(value)
-      const snapshot = histogram.snapshot()
-      const { bucket, units } = reference(value)
-      expect({ value, bucket: snapshot.counts.findIndex((count) => count === 1n), units: snapshot.sumUnits }).toEqual({
-        value,
-        bucket,
-        units,
-      })
-    }
-  })
+  // Powers of two (1 included) are divided by multiplying with their exact reciprocal natively: the same result.
+  it.each([0.1, 1, 0.5, 2 ** -20, 2 ** 30, 3, 2 ** -1074])(
+    'places each value as JavaScript arithmetic does: Math.round(value / resolution), then value <= bound (resolution %d)',
+    async (resolution) => {
+      const bounds = [-1.5, 0, 0.30000000000000004, 2.5]
+      const reference = (value: number) => {
+        const at = bounds.findIndex((bound) => value <= bound)
+        const units = Math.round(value / resolution)
+        if (!Number.isSafeInteger(units)) return 'refused'
+        return { bucket: at === -1 ? bounds.length : at, units: BigInt(units) }
+      }
+      // Halves both ways (Math.round takes -2.5 to -2), the largest double below 0.5, values on the bounds and
+      // a hair beside them, -0, subnormals, and a spread of others.
+      const tricky = [
+        0.25,
+        -0.25,
+        0.05,
+        -0.05,
+        0.15,
+        -0.15,
+        0.49999999999999994,
+        -0.49999999999999994,
+        -0,
+        0,
+        -1.5,
+        -1.5000000000000002,
+        0.1 + 0.2,
+        0.3,
+        2.5,
+        2.5000000000000004,
+        1e14,
+        -1e14,
+        5e-324,
+        -2.2250738585072014e-308,
+        3 * 2 ** -21,
+      ]
+      const spread = Array.from({ length: 200 }, (_, i) => Math.sin(i * 12.9898) * 10)
+      for (const value of [...tricky, ...spread]) {
+        const histogram = new PerCpuHistogram({ buckets: bounds, resolution })
+        const expected = reference(value)
+        if (expected === 'refused') {
+          expect(() => histogram.observe(value)).toThrow(RangeError)
+          continue
+        }
+        histogram.observe(value)
+        const snapshot = histogram.snapshot()
+        expect({ value, bucket: snapshot.counts.findIndex((count) => count === 1n), units: snapshot.sumUnits }).toEqual({
+          value,
+          ...expected,
+        })
+      }
+    },
+  )
 
   it('is shared with a histogram attached through from(), bounds and resolution included', async () => {
     const histogram = new PerCpuHistogram({ buckets: [2, 4], resolution: 0.5 })

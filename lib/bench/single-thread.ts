@@ -1,10 +1,11 @@
 // Every per-call cost a user weighs, on the calling thread: the current CPU three ways, the raw N-API
-// baselines, the per-CPU operations with each kind of argument, and the two Atomics.add alternatives.
+// baselines, the per-CPU operations with each kind of argument, a store series, and the two Atomics.add alternatives.
 // Timed together by compare(), so that each ratio to the empty N-API call holds within one run.
 import { native } from '../binding/chosen-binding'
 import { currentCpu } from '../registration/current-cpu'
 import { PerCpuCounter } from '../percpu/percpu-counter'
 import { PerCpuHistogram } from '../percpu/percpu-histogram'
+import { MetricStore } from '../store/metric-store'
 import { compare, returningZero, type CompareOptions, type Spread } from './measure'
 import { HISTOGRAM_BOUNDS, OBSERVED } from './worker-thread'
 
@@ -17,6 +18,7 @@ function methods(): Record<string, () => number> {
   const add = counter.add
   const histogram = new PerCpuHistogram({ buckets: HISTOGRAM_BOUNDS, resolution: 1e-6 })
   const observe = histogram.observe
+  const seriesAdd = MetricStore.create().counter('bench_total').labels({}).add
   let next = 0
   const shared = new Int32Array(new SharedArrayBuffer(128))
   // One cell 128 bytes apart per CPU, as the sharded workers use them.
@@ -30,6 +32,7 @@ function methods(): Record<string, () => number> {
     'PerCpuCounter.add(n), n a number': returningZero(() => add(3)),
     'PerCpuCounter.add(n), n a bigint': returningZero(() => add(3n)),
     'PerCpuHistogram.observe(v)': returningZero(() => observe(OBSERVED[next++ & 63])),
+    'CounterSeries.add(), a MetricStore series': returningZero(() => seriesAdd()),
     'shared Atomics.add': () => Atomics.add(shared, 0, 1),
     'Atomics.add sharded by currentCpu()': () => Atomics.add(sharded, currentCpu() * 32, 1),
   }

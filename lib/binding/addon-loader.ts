@@ -4,7 +4,7 @@
 // that matches this process, and the reason it was skipped is kept. A prebuild is loaded only on the C
 // library it was made for (prebuilds are made on glibc); a failure of any kind becomes a reason for the
 // portable path, never an exception out of require('rseq').
-import { closeSync, openSync, readdirSync, readSync } from 'node:fs'
+import { closeSync, existsSync, openSync, readdirSync, readSync } from 'node:fs'
 import * as path from 'node:path'
 import { detectLibc, type Libc, type LibcFinding } from './libc-detection'
 import type { NativeBinding } from './binding-interface'
@@ -198,9 +198,12 @@ export function loadNative({ root = PACKAGE_ROOT, findLibc = detectLibc }: LoadO
       return { libc: null, evidence: `reading it failed: ${message(error)}` }
     }
   }
+  // The local build by its name where it exists: node-gyp leaves a copy of the fast-calls addon in build/Release
+  // too, node-gyp-build takes the first .node file there, and some runtimes (Bun) list directories unsorted.
+  const localBuild = path.join(root, 'build', 'Release', 'rseq.node')
   let file: string
   try {
-    file = nodeGypBuild().path(root)
+    file = existsSync(localBuild) ? localBuild : nodeGypBuild().path(root)
   } catch (error) {
     // node-gyp-build looks for musl prebuilds where it guesses musl (Alpine): the package has none.
     const libc = libcOfProcess()

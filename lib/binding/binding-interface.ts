@@ -93,6 +93,8 @@ export interface NativeBinding {
   arrayHandle(layout: NativeLayout): number
   /** Frees a handle of the calling thread (and its share of the layout); false when it was not live. */
   releaseHandle(handle: number): boolean
+  /** Whether the entry points reach this binding's handles on this thread (no other copy of the package attached since). */
+  isCurrentBinding(): boolean
   /** A store region over an in-process store's SharedArrayBuffer (the view covers all of it). */
   storeRegionOfBuffer(view: BigInt64Array): StoreRegion
   /**

@@ -64,7 +64,7 @@ function decide(): Decision {
     }
     return {
       path: 'v8:fast',
-      reason: `Node: the addon's C entry points through V8 fast API calls (${path.basename(fast.file)}, made for V8 ${process.versions.v8.split('.').slice(0, 2).join('.')})`,
+      reason: `Node: the addon's C entry points through V8 fast API calls (${path.basename(fast.file)}, made for V8 ${fast.addon.builtFor})`,
       ffi: null,
       fast: { cellOf: fast.cellOf, entryCounts: fast.addon.entryCounts },
     }
@@ -94,8 +94,16 @@ export const fastCalls: { cellOf: CellOf; entryCounts?(): [number, number] } | n
  * which then serves these cells through N-API (the handle is released at once). The caller holds the handle.
  */
 export function fastCellFor(makeHandle: () => number): { cell: FastCell; handle: number } | null {
-  if (fastCalls === null) return null
-  const handle = makeHandle()
+  // The fast-call entry points find a handle in the table of the binding attached to this thread last: where that
+  // is another copy's, a handle of this copy could name one of its entries.
+  if (fastCalls === null || !native.isCurrentBinding()) return null
+  let handle: number
+  try {
+    handle = makeHandle()
+  } catch {
+    // The thread's table is full (2^20 live handles): N-API serves this one, as it would have.
+    return null
+  }
   const cell = fastCalls.cellOf(handle)
   if (cell !== undefined) return { cell, handle }
   native.releaseHandle(handle)

@@ -31,7 +31,11 @@ export type CellOf = (handle: number) => FastCell | undefined
 
 /** What the fast-calls addon exports (native/fast_calls/fast_calls_addon.cc). */
 interface FastCallsAddon {
+  /** The V8 major.minor of the headers it was built against. */
   builtFor: string
+  /** Whether those headers declared a V8 with pointer compression, and one with its sandbox. */
+  pointerCompression: boolean
+  sandbox: boolean
   connect(mainAddon: string): CellOf | string
   /** The test build's (-DRSEQ_TEST_COUNT_FAST_CALLS): the calling thread's fast and slow entries so far. */
   entryCounts?(): [number, number]
@@ -49,22 +53,47 @@ export const FAST_CALLS_DIR = 'fast-calls'
  * there for the Node that ran it (which another Node refuses to load).
  */
 export function fastCallsCandidates(mainAddon: string, abi: string = process.versions.modules): string[] {
-  const dir = path.dirname(mainAddon)
-  const byAbi = path.join(dir, FAST_CALLS_DIR, `abi${abi}.node`)
+  const dir = path.join(path.dirname(mainAddon), FAST_CALLS_DIR)
+  const byAbi = path.join(dir, `abi${abi}.node`)
   return path.basename(mainAddon) === 'rseq.node' ? [byAbi, path.join(dir, 'rseq_fast_calls.node')] : [byAbi]
 }
 
 /**
- * The flag of `flags` (this process's execArgv: Node takes no such V8 flag from NODE_OPTIONS) that turns fast
- * calls off, or null. V8 spells its flags with dashes or underscores alike.
+ * The flag of `flags` (this process's execArgv and NODE_OPTIONS, which takes --jitless among them) that turns
+ * fast calls off, or null. V8 spells its flags with dashes or underscores alike. (A flag set later with
+ * v8.setFlagsFromString() is not seen: the slow callbacks then serve every call, as exactly.)
  */
 export function fastCallsTurnedOff(flags: readonly string[]): string | null {
   return flags.find((flag) => FAST_CALLS_OFF.includes(flag.replace(/_/g, '-'))) ?? null
 }
 
+/** Whether the configuration variable `value` (0/1, a boolean or its text, or absent) says yes. */
+function configured(value: unknown): boolean {
+  return value === 1 || value === true || value === 'true' || value === '1'
+}
+
+/**
+ * Why the build's V8 configuration differs from this Node's (an object's fields lie elsewhere with pointer
+ * compression or the sandbox, and the build reads them inline), or null when it is the same.
+ */
+export function buildMismatch(
+  addon: Pick<FastCallsAddon, 'pointerCompression' | 'sandbox'>,
+  variables: Record<string, unknown>,
+): string | null {
+  const running = {
+    pointerCompression: configured(variables.v8_enable_pointer_compression),
+    sandbox: configured(variables.v8_enable_sandbox),
+  }
+  for (const feature of ['pointerCompression', 'sandbox'] as const) {
+    if (addon[feature] !== running[feature])
+      return `the fast-calls build was made for a V8 ${addon[feature] ? 'with' : 'without'} ${feature === 'sandbox' ? 'its sandbox' : 'pointer compression'}, and this Node's V8 is ${running[feature] ? 'with' : 'without'} it`
+  }
+  return null
+}
+
 /** The cells of V8 fast calls for the main addon loaded from `mainAddon`, or why there are none. */
 export function openFastCalls(mainAddon: string): { cellOf: CellOf; file: string; addon: FastCallsAddon } | { problem: string } {
-  const off = fastCallsTurnedOff(process.execArgv)
+  const off = fastCallsTurnedOff([...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)])
   if (off !== null) return { problem: `node runs with ${off}, which keeps optimized code from making fast calls` }
   const file = fastCallsCandidates(mainAddon).find((candidate) => existsSync(candidate))
   if (file === undefined)
@@ -78,6 +107,8 @@ export function openFastCalls(mainAddon: string): { cellOf: CellOf; file: string
       problem: `the fast-calls build ${file} does not load (${(error instanceof Error ? error.message : String(error)).split('\n')[0]})`,
     }
   }
+  const mismatch = buildMismatch(addon, process.config.variables as Record<string, unknown>)
+  if (mismatch !== null) return { problem: mismatch }
   const connected = addon.connect(mainAddon)
   if (typeof connected === 'string') return { problem: connected }
   return { cellOf: connected, file, addon }

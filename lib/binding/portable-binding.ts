@@ -322,6 +322,7 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     histogramHandle: noHandles,
     arrayHandle: noHandles,
     releaseHandle: () => false,
+    isCurrentBinding: () => false,
     storeRegionOfBuffer(view: BigInt64Array) {
       if (
         !(view instanceof BigInt64Array) ||

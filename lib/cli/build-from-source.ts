@@ -2,7 +2,7 @@
 // for this machine, for where no prebuild fits (musl, as on Alpine) or where a user wants their own build.
 // native/binding.gyp makes two addons: the main one goes to build/Release/rseq.node, which the loader takes
 // before any prebuild, and the fast-calls one, against the headers of the Node that runs the build, to
-// build/Release/rseq_fast_calls.node, where lib/binding/fast-calls.ts looks beside a local build (another
+// build/Release/fast-calls/rseq_fast_calls.node, where lib/binding/fast-calls.ts looks beside a local build (another
 // Node refuses to load it and runs N-API calls). node-gyp comes from npm (npx sets npm_config_node_gyp), else
 // from wherever `require` finds it.
 import { spawnSync } from 'node:child_process'
@@ -12,8 +12,8 @@ import { PACKAGE_ROOT, unsupportedPlatform } from '../binding/addon-loader'
 
 export const NATIVE_SOURCES = path.join(PACKAGE_ROOT, 'native')
 export const LOCAL_BUILD = path.join(PACKAGE_ROOT, 'build', 'Release', 'rseq.node')
-/** What native/binding.gyp's targets make, copied into build/Release/ under the same names. */
-const BUILT_ADDONS = ['rseq.node', 'rseq_fast_calls.node']
+/** What native/binding.gyp's targets make, in build/Release/, copied to the same places in the package's build/Release/. */
+const BUILT_ADDONS = ['rseq.node', path.join('fast-calls', 'rseq_fast_calls.node')]
 
 function findNodeGyp(): string | null {
   const fromNpm = process.env.npm_config_node_gyp
@@ -48,9 +48,10 @@ export function buildFromSource(log: (line: string) => void): number {
     log(`rseq build: node-gyp succeeded but made no ${missing.join(' or ')} in ${path.join(NATIVE_SOURCES, 'build', 'Release')}`)
     return 1
   }
-  mkdirSync(path.dirname(LOCAL_BUILD), { recursive: true })
-  for (const file of BUILT_ADDONS)
+  for (const file of BUILT_ADDONS) {
+    mkdirSync(path.dirname(path.join(path.dirname(LOCAL_BUILD), file)), { recursive: true })
     copyFileSync(path.join(NATIVE_SOURCES, 'build', 'Release', file), path.join(path.dirname(LOCAL_BUILD), file))
+  }
   // A fresh process loads it as any application would, and says what it decided: the strategy, then the call path.
   const check = spawnSync(
     process.execPath,

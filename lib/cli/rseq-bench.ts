@@ -8,6 +8,7 @@ import * as os from 'node:os'
 import { parseArgs } from 'node:util'
 import { formatTable, type Spread } from '../bench/measure'
 import { BASELINE, measureSingleThread } from '../bench/single-thread'
+import { measureUnoptimizedCaller } from '../bench/unoptimized-caller'
 import { renderChart } from '../bench/chart'
 import { measureWorkers, type WorkerMethod, type WorkersFigure } from '../bench/workers'
 import { describeMachine, describeRuntime } from './host-description'
@@ -100,6 +101,12 @@ async function main(argv: string[]): Promise<number> {
     quick ? { iterations: 100_000, rounds: 5, warmup: 1 } : { iterations: 1_000_000, rounds: 15, warmup: 3 },
   )
 
+  // Before TurboFan: where the call path is V8 fast calls, what a caller not yet optimized pays (slow callbacks).
+  const unoptimized =
+    threadInfo.callPath === 'v8:fast'
+      ? (show('caller not optimized...'), measureUnoptimizedCaller(quick ? 100_000 : 1_000_000, quick ? 5 : 15))
+      : null
+
   const methods: WorkerMethod[] = threadInfo.registered
     ? ['percpu', 'fallback', 'atomics', 'sharded-atomics']
     : ['fallback', 'atomics', 'sharded-atomics']
@@ -128,7 +135,15 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}, call path ${info.callPath}\n\n`,
   )
-  process.stdout.write(`## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n## counters (ns/op per worker)\n`)
+  process.stdout.write(`## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n`)
+  if (unoptimized !== null) {
+    process.stdout.write(
+      'problem' in unoptimized
+        ? `## caller not optimized: not measured (${unoptimized.problem})\n\n`
+        : `## caller not optimized (node --max-opt=1: V8's slow callbacks; ns/op)\n${formatTable(unoptimized, 'x the same empty call')}\n\n`,
+    )
+  }
+  process.stdout.write('## counters (ns/op per worker)\n')
   // One table row per method and worker count, flagged where the totals were not exact.
   const tableOf = (measured: WorkerMethod[], rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>>): string => {
     const rows: Record<string, Spread> = {}
@@ -158,6 +173,7 @@ async function main(argv: string[]): Promise<number> {
       info,
       runtime: describeRuntime(),
       singleThread: { baseline: BASELINE, figures: singleThread },
+      ...(unoptimized !== null && !('problem' in unoptimized) ? { unoptimizedCaller: unoptimized } : {}),
       counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
       histograms: Object.fromEntries(histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }])),
       exact,

@@ -69,7 +69,7 @@ bool HistogramTailArg(const Call& call, size_t at, const PerCpuLayout& layout, u
   // Cells base .. base + length (the sum, then length - 1 bounds + 1 buckets) must all be in the layout.
   if (type != napi_float64_array || length < 2 || static_cast<uint64_t>(base) + length + 1 > layout.width) return false;
   const double* tail = static_cast<const double*>(data);
-  *buckets = HistogramBuckets{std::vector<double>(tail + 1, tail + length), tail[0]};
+  *buckets = HistogramBucketsOf(std::vector<double>(tail + 1, tail + length), tail[0]);
   return true;
 }
 

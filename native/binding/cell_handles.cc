@@ -48,7 +48,10 @@ const FastCell* FastCellOf(HandleTable* table, uint32_t handle, SequenceThread* 
   uint32_t index = handle ^ table->tag;
   if (index >= table->size || table->entries[index].kind == HandleKind::kFree) return nullptr;
   std::unique_ptr<FastCell>& cell = table->fast_cells[index];
-  if (cell == nullptr) cell.reset(new FastCell{table->entries[index], thread});
+  if (cell == nullptr) {
+    const CellHandle& entry = table->entries[index];
+    cell.reset(new FastCell{FastCellView{entry.kind, entry.monotonic, entry.closed, entry.sequence, thread}, entry});
+  }
   return cell.get();
 }
 

@@ -14,12 +14,11 @@
 
 #include "../percpu/histogram_buckets.h"
 #include "../percpu/percpu_ops.h"
+#include "fast_cell.h"
 
 namespace rseq_native {
 
 struct BoundLayout;  // bound_layout.h, which needs the thread binding that holds these tables
-
-enum class HandleKind : uint8_t { kFree, kCounter, kHistogram, kArray };
 
 // What every call on a handle reads first, together: its kind, whether its store is closed, and what the
 // add sequence of its cell reads. What only some calls read (a histogram's bounds) follows.
@@ -33,13 +32,13 @@ struct CellHandle {
   HistogramBuckets buckets;  // a histogram's bounds and resolution
 };
 
-// A handle's cell as V8's fast calls reach it (fast_entry.h): a copy of the entry, with the calling thread's
-// sequence state, at an address that stays put while the table grows. Made on the first request, owned by
-// the table, and freed when the handle is released, which the JS layer does only once nothing can call
-// through it any more (the object holding the cell is unreachable by then).
+// A handle's cell as V8's fast calls reach it (fast_entry.h): what the fast-calls addon reads by itself
+// (fast_cell.h) first, then a copy of the entry, at an address that stays put while the table grows. Made on
+// the first request, owned by the table, and freed when the handle is released, which the JS layer does only
+// once nothing can call through it any more (the object holding the cell is unreachable by then).
 struct FastCell {
+  FastCellView view;
   CellHandle entry;
-  SequenceThread* thread;
 };
 
 // A handle names its table as well as its entry: the entry's index in the low kHandleIndexBits, the table's

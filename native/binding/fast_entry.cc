@@ -10,6 +10,10 @@ const FastCell* CellAt(const void* cell) { return static_cast<const FastCell*>(c
 
 }  // namespace
 
+uint64_t rseq_fast_v1_cell_view_layout() { return kFastCellViewLayout; }
+
+void rseq_fast_v1_count_abort(const void* cell) { CountAbort(CellAt(cell)->view.thread); }
+
 const void* rseq_fast_v1_cell(uint32_t handle) {
   ThreadBinding* binding = CurrentBinding();
   return binding == nullptr ? nullptr : FastCellOf(&binding->handles, handle, &binding->sequences);
@@ -17,31 +21,26 @@ const void* rseq_fast_v1_cell(uint32_t handle) {
 
 int32_t rseq_fast_v1_counter_add(const void* cell, double value) {
   const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kCounter);
-  return entry == nullptr ? kHandleRefused : CounterAddOn(*entry, CellAt(cell)->thread, value);
-}
-
-int32_t rseq_fast_v1_counter_add_int32(const void* cell, int32_t value) {
-  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kCounter);
-  return entry == nullptr ? kHandleRefused : CounterAddIntegerOn(*entry, CellAt(cell)->thread, value);
+  return entry == nullptr ? kHandleRefused : CounterAddOn(*entry, CellAt(cell)->view.thread, value);
 }
 
 int32_t rseq_fast_v1_histogram_observe(const void* cell, double value) {
   const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kHistogram);
-  return entry == nullptr ? kHandleRefused : HistogramObserveOn(*entry, CellAt(cell)->thread, value);
+  return entry == nullptr ? kHandleRefused : HistogramObserveOn(*entry, CellAt(cell)->view.thread, value);
 }
 
 int32_t rseq_fast_v1_array_add(const void* cell, uint32_t index, double value) {
   const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
-  return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuAdd>(*entry, CellAt(cell)->thread, index, value);
+  return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuAdd>(*entry, CellAt(cell)->view.thread, index, value);
 }
 
 int32_t rseq_fast_v1_array_max(const void* cell, uint32_t index, double value) {
   const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
-  return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuMax>(*entry, CellAt(cell)->thread, index, value);
+  return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuMax>(*entry, CellAt(cell)->view.thread, index, value);
 }
 
 int32_t rseq_fast_v1_array_compare_exchange(const void* cell, uint32_t index, double expected, double desired) {
   const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
   return entry == nullptr ? kFfiCasRefused
-                          : ArrayCompareExchangeOn(*entry, CellAt(cell)->thread, index, expected, desired);
+                          : ArrayCompareExchangeOn(*entry, CellAt(cell)->view.thread, index, expected, desired);
 }

@@ -8,6 +8,7 @@
 
 #include "bound_layout.h"
 #include "call_args.h"
+#include "current_thread.h"
 #include "cell_handles.h"
 #include "usage_strings.h"
 
@@ -89,14 +90,22 @@ napi_value ReleaseHandleCall(napi_env env, napi_callback_info info) {
   return result;
 }
 
+// isCurrentBinding() -> whether the entry points (which find the calling thread's binding without N-API) reach
+// this binding's handles: false on a thread where another copy of the package attached since.
+napi_value IsCurrentBinding(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  napi_value result;
+  napi_get_boolean(env, call.binding == CurrentBinding(), &result);
+  return result;
+}
+
 }  // namespace
 
 void AddHandleFunctions(napi_env env, napi_value exports, ThreadBinding* binding) {
   const NamedCallback entries[] = {
-      {"counterHandle", CounterHandle},
-      {"histogramHandle", HistogramHandle},
-      {"arrayHandle", ArrayHandle},
-      {"releaseHandle", ReleaseHandleCall},
+      {"counterHandle", CounterHandle},     {"histogramHandle", HistogramHandle},   {"arrayHandle", ArrayHandle},
+      {"releaseHandle", ReleaseHandleCall}, {"isCurrentBinding", IsCurrentBinding},
   };
   SetFunctions(env, exports, binding, entries);
 }

@@ -6,8 +6,8 @@
 // Maglev's, a deoptimized caller's) that is a plain V8 callback. Both read the cell from the receiver and call
 // the same entry point. A Signature makes V8 check the receiver is such an object before either runs.
 //
-// Exports: builtFor (the V8 "major.minor" of the headers) and connect(path) -> cellOf, or a string saying why
-// not. The test build (-DRSEQ_TEST_COUNT_FAST_CALLS) also exports entryCounts() -> [fast entries, slow entries] of the calling thread.
+// Exports: builtFor (the V8 "major.minor" of the headers), pointerCompression and sandbox (how they configure V8),
+// and connect(path) -> cellOf, or a string saying why not. The test build (-DRSEQ_TEST_COUNT_FAST_CALLS) also exports entryCounts() -> [fast entries, slow entries] of the calling thread.
 #include <node.h>
 #include <v8.h>
 
@@ -16,7 +16,9 @@
 #include <mutex>
 #include <string>
 
+#include "../binding/fast_cell.h"
 #include "../binding/ffi_entry.h"
+#include "../binding/integer_args.h"
 #include "main_entries.h"
 #include "v8_fast_api.h"
 
@@ -36,7 +38,11 @@ std::string Refusal() {
   return std::string("the fast-calls build was made against V8 ") + kBuiltFor +
          ", whose fast API layouts the package has not verified";
 #else
+#if defined(RSEQ_TEST_RUNNING_V8)
+  const char* running = RSEQ_TEST_RUNNING_V8;  // a test build pretending to run in another V8
+#else
   const char* running = v8::V8::GetVersion();  // "11.3.244.8-node.33"
+#endif
   std::string prefix = std::string(kBuiltFor) + ".";
   if (std::strncmp(running, prefix.c_str(), prefix.size()) != 0) {
     return std::string("the fast-calls build was made for V8 ") + kBuiltFor + " and this process runs V8 " + running;
@@ -84,15 +90,31 @@ inline void SetCell(v8::Local<v8::Object> object, const void* cell) {
 #endif
 }
 
+// A counter's add of an integral `value` from the cell's head (fast_cell.h), without a call into the main addon
+// where the sequence commits; the main addon's entry point otherwise, which refuses what it must and takes the
+// out-of-line way (retries, atomics) for the rest. An attempt that aborted is counted as the main addon counts its own.
+inline int32_t CounterAddFromView(const void* cell, int64_t value) {
+  using namespace rseq_native;
+  const FastCellView* view = static_cast<const FastCellView*>(cell);
+  if (view->kind == HandleKind::kCounter && !*view->closed && (value >= 0 || !view->monotonic)) {
+    int32_t status = CellAddAttempt(view->sequence, view->thread, 0, value);
+    if (status >= 0) return kHandleDone;
+    if (status == kSeqAborted) entries.count_abort(cell);
+  }
+  return entries.counter_add(cell, static_cast<double>(value));
+}
+
 // The fast callbacks: what optimized code calls, with the receiver V8 has checked against the Signature.
 int32_t FastCounterAdd(v8::Local<v8::Object> receiver, double value) {
   CountFast();
-  return entries.counter_add(CellOf(receiver), value);
+  int64_t integer;
+  if (!rseq_native::IntegralInt64(value, &integer)) return kHandleRefused;
+  return CounterAddFromView(CellOf(receiver), integer);
 }
 
 int32_t FastCounterAddInt32(v8::Local<v8::Object> receiver, int32_t value) {
   CountFast();
-  return entries.counter_add_int32(CellOf(receiver), value);
+  return CounterAddFromView(CellOf(receiver), value);
 }
 
 int32_t FastHistogramObserve(v8::Local<v8::Object> receiver, double value) {
@@ -116,48 +138,54 @@ int32_t FastArrayCompareExchange(v8::Local<v8::Object> receiver, uint32_t index,
 }
 
 // The slow callbacks. An argument of another type than the fast signature's is refused like a value the entry
-// point refuses (the JS layer then makes the N-API call, whose error names it).
-void SlowCounterAdd(const v8::FunctionCallbackInfo<v8::Value>& call) {
-  CountSlow();
-  int32_t answer = kHandleRefused;
-  if (call.Length() >= 1 && call[0]->IsNumber())
-    answer = entries.counter_add(CellOf(call.This()), call[0].As<v8::Number>()->Value());
-  call.GetReturnValue().Set(answer);
+// point refuses (the JS layer then makes the N-API call, whose error names it). Numbers are taken as numbers,
+// as the fast signatures take them: -0 is an int32 0 and a cell index 0 there, as here.
+bool NumberArg(const v8::FunctionCallbackInfo<v8::Value>& call, int at, double* number) {
+  if (call.Length() <= at || !call[at]->IsNumber()) return false;
+  *number = call[at].As<v8::Number>()->Value();
+  return true;
 }
 
-void SlowCounterAddInt32(const v8::FunctionCallbackInfo<v8::Value>& call) {
+// A cell index: a number in uint32's range (the JS layer has checked it is an integer below the width, and the
+// entry point checks it against the width again).
+bool IndexArg(const v8::FunctionCallbackInfo<v8::Value>& call, int at, uint32_t* index) {
+  double number;
+  if (!NumberArg(call, at, &number) || !(number >= 0 && number < 4294967296.0)) return false;
+  *index = static_cast<uint32_t>(number);
+  return true;
+}
+
+// counterAdd and counterAddInt32 alike.
+void SlowCounterAdd(const v8::FunctionCallbackInfo<v8::Value>& call) {
   CountSlow();
-  int32_t answer = kHandleRefused;
-  if (call.Length() >= 1 && call[0]->IsInt32())
-    answer = entries.counter_add_int32(CellOf(call.This()), call[0].As<v8::Int32>()->Value());
-  call.GetReturnValue().Set(answer);
+  double value;
+  call.GetReturnValue().Set(NumberArg(call, 0, &value) ? entries.counter_add(CellOf(call.This()), value)
+                                                       : kHandleRefused);
 }
 
 void SlowHistogramObserve(const v8::FunctionCallbackInfo<v8::Value>& call) {
   CountSlow();
-  int32_t answer = kHandleRefused;
-  if (call.Length() >= 1 && call[0]->IsNumber())
-    answer = entries.histogram_observe(CellOf(call.This()), call[0].As<v8::Number>()->Value());
-  call.GetReturnValue().Set(answer);
+  double value;
+  call.GetReturnValue().Set(NumberArg(call, 0, &value) ? entries.histogram_observe(CellOf(call.This()), value)
+                                                       : kHandleRefused);
 }
 
 template <int32_t (*MainEntries::*kEntry)(const void*, uint32_t, double)>
 void SlowArrayUpdate(const v8::FunctionCallbackInfo<v8::Value>& call) {
   CountSlow();
-  int32_t answer = kHandleRefused;
-  if (call.Length() >= 2 && call[0]->IsUint32() && call[1]->IsNumber())
-    answer =
-        (entries.*kEntry)(CellOf(call.This()), call[0].As<v8::Uint32>()->Value(), call[1].As<v8::Number>()->Value());
-  call.GetReturnValue().Set(answer);
+  uint32_t index;
+  double value;
+  bool taken = IndexArg(call, 0, &index) && NumberArg(call, 1, &value);
+  call.GetReturnValue().Set(taken ? (entries.*kEntry)(CellOf(call.This()), index, value) : kHandleRefused);
 }
 
 void SlowArrayCompareExchange(const v8::FunctionCallbackInfo<v8::Value>& call) {
   CountSlow();
-  int32_t answer = kFfiCasRefused;
-  if (call.Length() >= 3 && call[0]->IsUint32() && call[1]->IsNumber() && call[2]->IsNumber())
-    answer = entries.array_compare_exchange(CellOf(call.This()), call[0].As<v8::Uint32>()->Value(),
-                                            call[1].As<v8::Number>()->Value(), call[2].As<v8::Number>()->Value());
-  call.GetReturnValue().Set(answer);
+  uint32_t index;
+  double expected, desired;
+  bool taken = IndexArg(call, 0, &index) && NumberArg(call, 1, &expected) && NumberArg(call, 2, &desired);
+  call.GetReturnValue().Set(taken ? entries.array_compare_exchange(CellOf(call.This()), index, expected, desired)
+                                  : kFfiCasRefused);
 }
 
 // One method of a cell object.
@@ -170,7 +198,7 @@ struct Method {
 
 Method methods[] = {
     {"counterAdd", SlowCounterAdd, 1},
-    {"counterAddInt32", SlowCounterAddInt32, 1},
+    {"counterAddInt32", SlowCounterAdd, 1},
     {"histogramObserve", SlowHistogramObserve, 1},
     {"arrayAdd", SlowArrayUpdate<&MainEntries::array_add>, 2},
     {"arrayMax", SlowArrayUpdate<&MainEntries::array_max>, 2},
@@ -322,6 +350,20 @@ extern "C" NODE_MODULE_EXPORT void NODE_MODULE_INITIALIZER(v8::Local<v8::Object>
   using namespace rseq_fast_calls;
   v8::Isolate* isolate = v8::Isolate::GetCurrent();  // Context::GetIsolate() is gone in V8 14
   exports->Set(context, Text(isolate, "builtFor"), Text(isolate, kBuiltFor)).Check();
+  // How the headers configured V8: an object's fields lie elsewhere with pointer compression or the sandbox, and
+  // this build reads a cell object's internal field inline (the JS layer compares with process.config).
+#if defined(V8_COMPRESS_POINTERS)
+  constexpr bool kPointerCompression = true;
+#else
+  constexpr bool kPointerCompression = false;
+#endif
+#if defined(V8_ENABLE_SANDBOX)
+  constexpr bool kSandbox = true;
+#else
+  constexpr bool kSandbox = false;
+#endif
+  exports->Set(context, Text(isolate, "pointerCompression"), v8::Boolean::New(isolate, kPointerCompression)).Check();
+  exports->Set(context, Text(isolate, "sandbox"), v8::Boolean::New(isolate, kSandbox)).Check();
   SetFunction(isolate, context, exports, "connect", ConnectCall);
 #if defined(RSEQ_TEST_COUNT_FAST_CALLS)
   SetFunction(isolate, context, exports, "entryCounts", EntryCounts);

@@ -2,6 +2,8 @@
 
 #include <dlfcn.h>
 
+#include "../binding/fast_cell.h"
+
 namespace rseq_fast_calls {
 
 namespace {
@@ -24,13 +26,21 @@ bool FindMainEntries(const std::string& path, MainEntries* entries, std::string*
     *problem = "the addon " + path + " is not loaded in this process";
     return false;
   }
-  return Find(addon, "rseq_fast_v1_cell", &entries->cell, problem) &&
-         Find(addon, "rseq_fast_v1_counter_add", &entries->counter_add, problem) &&
-         Find(addon, "rseq_fast_v1_counter_add_int32", &entries->counter_add_int32, problem) &&
-         Find(addon, "rseq_fast_v1_histogram_observe", &entries->histogram_observe, problem) &&
-         Find(addon, "rseq_fast_v1_array_add", &entries->array_add, problem) &&
-         Find(addon, "rseq_fast_v1_array_max", &entries->array_max, problem) &&
-         Find(addon, "rseq_fast_v1_array_compare_exchange", &entries->array_compare_exchange, problem);
+  bool found = Find(addon, "rseq_fast_v1_cell_view_layout", &entries->cell_view_layout, problem) &&
+               Find(addon, "rseq_fast_v1_cell", &entries->cell, problem) &&
+               Find(addon, "rseq_fast_v1_count_abort", &entries->count_abort, problem) &&
+               Find(addon, "rseq_fast_v1_counter_add", &entries->counter_add, problem) &&
+               Find(addon, "rseq_fast_v1_histogram_observe", &entries->histogram_observe, problem) &&
+               Find(addon, "rseq_fast_v1_array_add", &entries->array_add, problem) &&
+               Find(addon, "rseq_fast_v1_array_max", &entries->array_max, problem) &&
+               Find(addon, "rseq_fast_v1_array_compare_exchange", &entries->array_compare_exchange, problem);
+  if (!found) return false;
+  if (entries->cell_view_layout() != rseq_native::kFastCellViewLayout) {
+    *problem = "the addon " + path +
+               " lays out its fast cells otherwise than this fast-calls build reads them (built from other sources)";
+    return false;
+  }
+  return true;
 }
 
 }  // namespace rseq_fast_calls

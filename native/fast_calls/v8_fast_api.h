@@ -104,5 +104,8 @@ static_assert(sizeof(v8::CTypeInfo) == 3, "V8 11.3-13.6: CTypeInfo is three byte
 static_assert(sizeof(v8::CTypeInfo) == 2, "V8 14.6: CTypeInfo is two bytes");
 #endif
 static_assert(sizeof(v8::CFunction) == 2 * sizeof(void*), "CFunction is an address and a type info");
+// V8's constructor writes into the storage this build allocates: 16 bytes in all four (return info and the
+// representation in the first word, the count at 4, the argument infos at 8).
+static_assert(sizeof(v8::CFunctionInfo) == 16, "CFunctionInfo is 16 bytes on 64-bit targets");
 
 #endif  // RSEQ_FAST_CALLS_VERIFIED

@@ -6,6 +6,7 @@
 
 #include <cmath>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 namespace rseq_native {
@@ -13,7 +14,25 @@ namespace rseq_native {
 struct HistogramBuckets {
   std::vector<double> bounds;  // ascending, finite (checked by the JS layer before it hands them over)
   double resolution = 1.0;     // finite, > 0
+  // 1 / resolution where that is a power of two (1 included), else 0. Multiplying by a power of two rounds the
+  // same real number as dividing by its reciprocal, so value * it is value / resolution to the last bit (NaN,
+  // infinities and subnormals included), and the hot path does without a division, a long-latency instruction.
+  double exact_reciprocal = 1.0;
 };
+
+// The buckets of `bounds` counting whole multiples of `resolution`.
+inline HistogramBuckets HistogramBucketsOf(std::vector<double> bounds, double resolution) {
+  int exponent;
+  double reciprocal = 1.0 / resolution;
+  bool powers_of_two =
+      std::frexp(resolution, &exponent) == 0.5 && std::isfinite(reciprocal) && std::frexp(reciprocal, &exponent) == 0.5;
+  return HistogramBuckets{std::move(bounds), resolution, powers_of_two ? reciprocal : 0.0};
+}
+
+// value / resolution, as JavaScript computes it.
+inline double InUnits(const HistogramBuckets& buckets, double value) {
+  return buckets.exact_reciprocal != 0.0 ? value * buckets.exact_reciprocal : value / buckets.resolution;
+}
 
 constexpr double kMaxSafeInteger = 9007199254740991.0;
 
@@ -34,7 +53,7 @@ inline bool RoundLikeJavaScript(double x, int64_t* out) {
 // The cell of the bucket `value` falls in (1 + its index; the last for values above every bound) and its
 // units. False when the units are not a safe integer (NaN, infinities, or too large for the resolution).
 inline bool PlaceObservation(const HistogramBuckets& buckets, double value, uint32_t* bucket_cell, int64_t* units) {
-  if (!RoundLikeJavaScript(value / buckets.resolution, units)) return false;
+  if (!RoundLikeJavaScript(InUnits(buckets, value), units)) return false;
   // The first bound >= value, by binary search. A branch-free version (a mask per step) measured slower
   // here: its steps form one chain of dependent loads, while the branches are predicted well whenever
   // observed values repeat a pattern or crowd into a few buckets, as latencies do.

@@ -48,18 +48,27 @@ inline CellSequence CellSequenceOf(const SequenceThread& thread, const PerCpuLay
                       layout.set_bytes};
 }
 
+// The status of an add attempt that could not run the sequence: no rseq for this layout, or the thread's area
+// is gone (a teardown clears it, and may free an area this thread registered: a function or handle gathered
+// before must not reach that area after). Nothing was stored.
+constexpr int32_t kSeqNotRun = -100;
+
+// One inline attempt at the add sequence of cell + `further` cells after the gathered one: its status (>= 0
+// committed; kSeqAborted, kSeqOutOfRange or kSeqNotRun: nothing stored, take the out-of-line way).
+inline int32_t CellAddAttempt(const CellSequence& sequence, const SequenceThread* thread, uint32_t further,
+                              int64_t value) {
+  if (sequence.index_offset == 0 || thread->area == nullptr) return kSeqNotRun;
+  return SeqAdd(sequence.area, sequence.index_offset, sequence.slots, sequence.cell0 + further * 8ull, sequence.stride,
+                value, sequence.active_set, sequence.set_bytes);
+}
+
 // PerCpuAdd of cell + `further` cells after the gathered one: one inline attempt at the sequence, the
-// out-of-line way (retries, atomics) when it cannot commit. The thread's own area pointer is checked as
-// well as the gathered one: a teardown clears it (and may free an area this thread registered), and a
-// function or handle gathered before must not reach that area after.
+// out-of-line way (retries, atomics) when it cannot commit.
 inline void CellAddInline(const CellSequence& sequence, SequenceThread* thread, const PerCpuLayout& layout,
                           uint32_t cell, uint32_t further, int64_t value) {
-  if (sequence.index_offset != 0 && thread->area != nullptr) {
-    int32_t status = SeqAdd(sequence.area, sequence.index_offset, sequence.slots, sequence.cell0 + further * 8ull,
-                            sequence.stride, value, sequence.active_set, sequence.set_bytes);
-    if (status >= 0) return;
-    if (status == kSeqAborted) CountAbort(thread);
-  }
+  int32_t status = CellAddAttempt(sequence, thread, further, value);
+  if (status >= 0) return;
+  if (status == kSeqAborted) CountAbort(thread);
   PerCpuAdd(thread, layout, cell + further, value);
 }
 

@@ -43,7 +43,9 @@ const { runSequenceBench } = require('../../dist/bench/native-sequence.js')
 const bare = runSequenceBench(20_000_000, 1).rseqAddUncontended.nsPerOp
 
 const first = reports[0].report
-const methods = Object.keys(first.singleThread.figures)
+// Every runtime's single-thread rows, and where the call path is V8 fast calls those of a caller not yet optimized.
+const figuresOf = (report) => ({ ...report.singleThread.figures, ...(report.unoptimizedCaller ?? {}) })
+const methods = [...new Set(reports.flatMap(({ report }) => Object.keys(figuresOf(report))))]
 const header = [
   'ns/op (x empty N-API call)',
   ...reports.map(({ report }) => `${report.runtime.name} ${report.runtime.version} (${report.callPath})`),
@@ -51,8 +53,8 @@ const header = [
 const lines = [`| ${header.join(' | ')} |`, `| --- |${reports.map(() => ' ---: |').join('')}`]
 for (const method of methods) {
   const cells = reports.map(({ report }) => {
-    const figure = report.singleThread.figures[method]
-    return `${figure.median.toFixed(1)} (${figure.ratio.toFixed(2)}x)`
+    const figure = figuresOf(report)[method]
+    return figure === undefined ? '-' : `${figure.median.toFixed(1)} (${figure.ratio.toFixed(2)}x)`
   })
   lines.push(`| ${method} | ${cells.join(' | ')} |`)
 }
