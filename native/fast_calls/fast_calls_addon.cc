@@ -75,7 +75,19 @@ constexpr v8::EmbedderDataTypeTag kCellTag = V8_EMBEDDER_DATA_TAG_COUNT - 1;
 #endif
 
 inline const void* CellOf(v8::Local<v8::Object> receiver) {
-#if V8_MAJOR_VERSION >= 14
+#if V8_MAJOR_VERSION >= 14 && !defined(V8_ENABLE_SANDBOX) && !defined(V8_ENABLE_CHECKS)
+  // V8 14's inline read, less its first step: it converts the tag by calling into V8 (ToExternalPointerTag), which
+  // only a V8 with its sandbox reads. Without the sandbox (checked at compile time here, and against process.config
+  // before this build is used) the field holds the pointer itself, read as V8's own inline code reads it.
+  using I = v8::internal::Internals;
+  v8::internal::Address object = v8::internal::ValueHelper::ValueAsAddress(*receiver);
+  if (V8_LIKELY(I::CanHaveInternalField(I::GetInstanceType(object)))) {
+    int offset = I::kJSAPIObjectWithEmbedderSlotsHeaderSize + I::kEmbedderDataSlotSize * kCellField +
+                 I::kEmbedderDataSlotExternalPointerOffset;
+    return reinterpret_cast<const void*>(I::ReadRawField<v8::internal::Address>(object, offset));
+  }
+  return receiver->GetAlignedPointerFromInternalField(kCellField, kCellTag);
+#elif V8_MAJOR_VERSION >= 14
   return receiver->GetAlignedPointerFromInternalField(kCellField, kCellTag);
 #else
   return receiver->GetAlignedPointerFromInternalField(kCellField);
