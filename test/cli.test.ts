@@ -188,12 +188,21 @@ describe('rseq-bench --quick', () => {
       'PerCpuCounter.add(n), n a number',
       'PerCpuCounter.add(n), n a bigint',
       'PerCpuHistogram.observe(v)',
+      'CounterSeries.add(), a MetricStore series',
       'shared Atomics.add',
       'Atomics.add sharded by currentCpu()',
     ])
     for (const figure of Object.values(report.singleThread.figures) as Array<{ median: number; ratio: number }>) {
       expect(figure.median).toBeGreaterThan(0)
       expect(figure.ratio).toBeCloseTo(figure.median / report.singleThread.figures['N-API empty call'].median, 6)
+    }
+    // On V8 fast calls, a caller not yet optimized too, each against the empty call of its own (unoptimized) process.
+    expect(report.callPath).toBe('v8:fast')
+    const unoptimized = report.unoptimizedCaller as Record<string, { median: number; ratio: number }>
+    expect(Object.keys(unoptimized)).toEqual(['N-API empty call, caller not optimized', 'PerCpuCounter.add(), caller not optimized'])
+    for (const figure of Object.values(unoptimized)) {
+      expect(figure.median).toBeGreaterThan(0)
+      expect(figure.ratio).toBeCloseTo(figure.median / unoptimized['N-API empty call, caller not optimized'].median, 6)
     }
     expect(Object.keys(report.counters).sort()).toEqual(['atomics', 'fallback', 'percpu', 'sharded-atomics'])
     for (const { rows } of Object.values(report.counters) as Array<{ rows: Array<Record<string, number | boolean>> }>) {

@@ -77,22 +77,23 @@ describe('RSEQ_CALL_PATH', () => {
       path: /"callPath":"([^"]+)"/.exec(result.stdout)?.[1],
     }))
 
-  it('is N-API in Node, with or without =napi', async () => {
-    expect((await callPathOf({})).path).toBe('napi')
+  it('is V8 fast calls in this Node, also when insisted on (=fast), and N-API with =napi', async () => {
+    expect((await callPathOf({})).path).toBe('v8:fast')
+    expect((await callPathOf({ RSEQ_CALL_PATH: 'fast' })).path).toBe('v8:fast')
     expect((await callPathOf({ RSEQ_CALL_PATH: 'napi' })).path).toBe('napi')
   })
 
-  it('=ffi in Node fails to load, saying why Node has no FFI path', async () => {
+  it('=ffi in Node fails to load, naming the way Node has instead', async () => {
     const result = await callPathOf({ RSEQ_CALL_PATH: 'ffi' })
     expect(result.status).not.toBe(0)
     expect(result.stderr).toContain(
-      "RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's node:ffi measured no faster than N-API, so Node uses N-API",
+      "RSEQ_CALL_PATH=ffi needs Bun's bun:ffi or Deno's Deno.dlopen; Node's fast way is RSEQ_CALL_PATH=fast (V8 fast API calls)",
     )
   })
 
   it('refuses a value it does not know, naming the ones it does', async () => {
-    const result = await callPathOf({ RSEQ_CALL_PATH: 'fast' })
+    const result = await callPathOf({ RSEQ_CALL_PATH: 'fastest' })
     expect(result.status).not.toBe(0)
-    expect(result.stderr).toContain("RSEQ_CALL_PATH must be one of napi, ffi (or unset); got 'fast'")
+    expect(result.stderr).toContain("RSEQ_CALL_PATH must be one of napi, fast, ffi (or unset); got 'fastest'")
   })
 })

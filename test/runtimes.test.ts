@@ -186,7 +186,7 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
             series: string
           }
         }>(
-          await runCommand(executable, ['--allow-natives-syntax', 'fast-call-entries.cjs'], {
+          await runCommand(executable, ['--allow-natives-syntax', '--no-concurrent-recompilation', 'fast-call-entries.cjs'], {
             cwd: delayedConsumer,
             env: cleanEnvironment(),
             timeoutMs: 120_000,
