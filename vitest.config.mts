@@ -17,6 +17,10 @@ export default defineConfig({
   test: {
     // Native addons and worker_threads behave as in a plain node process in forked workers.
     pool: 'forks',
+    // Two test files at once on every machine (vitest's default is one fewer than the cores: one file at a time on
+    // 2 cores). Most of a file's time is in child processes that wait as often as they compute (builds, other
+    // runtimes, emulators), and the suite holds under a busy loop on every core (npm run test:under-load).
+    maxWorkers: 2,
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [
