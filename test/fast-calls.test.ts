@@ -3,7 +3,7 @@
 // on, running in that very V8 with its fast calls on. Anything else keeps N-API calls and says why in info();
 // RSEQ_CALL_PATH=fast makes such a process fail to load instead. (The runtime matrix, test/runtimes.test.ts,
 // shows the fast callbacks taken from optimized code in Node 20 to 26 with the counting test build.)
-import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { info } from '../lib'
@@ -36,7 +36,7 @@ function packageWithBuild(name: string, arrange: (release: string) => void): str
   rmSync(path.dirname(consumer), { recursive: true, force: true })
   mkdirSync(consumer, { recursive: true })
   const installed = path.join(consumer, 'rseq')
-  require('node:fs').symlinkSync(copy, installed)
+  symlinkSync(copy, installed)
   return installed
 }
 
@@ -55,7 +55,7 @@ describe('V8 fast API calls', () => {
     const installed = path.join(root, 'test', '.build', 'fast-calls-checkout', 'node_modules', 'rseq')
     rmSync(path.dirname(path.dirname(installed)), { recursive: true, force: true })
     mkdirSync(path.dirname(installed), { recursive: true })
-    require('node:fs').symlinkSync(root, installed)
+    symlinkSync(root, installed)
     for (const flag of ['--no-turbo-fast-api-calls', '--no-turbofan']) {
       expect(await callPathIn(installed, { nodeArgs: [flag] })).toEqual({
         status: 0,
