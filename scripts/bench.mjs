@@ -117,6 +117,7 @@ async function storeSection() {
       resolution: 1e-6,
     })
     const observe = latency.labels().observe
+    const level = store.gauge('bench_level').labels()
     const counterAdd = new rseq.PerCpuCounter().add
     const labels = { method: 'GET', status: '200' }
     const values = Float64Array.from({ length: 64 }, (_, i) => (i * 0.21) % 12)
@@ -130,6 +131,8 @@ async function storeSection() {
         'labels({ method, status }), existing': returningZero(() => requests.labels(labels)),
         'counter.add(1, labels), looked up per call': returningZero(() => requests.add(1, labels)),
         'host-wide series.observe(v)': returningZero(() => observe(values[next++ & 63])),
+        'host-wide gauge.set(v)': returningZero(() => level.set(next++)),
+        'host-wide gauge.inc()': returningZero(() => level.inc()),
         'raw N-API empty call': returningZero(calibration.emptyCall),
       },
       quick ? { iterations: 500_000, rounds: 5 } : {},

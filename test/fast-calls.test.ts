@@ -7,7 +7,9 @@ import { copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { info } from '../lib'
+import { fastCellFor } from '../lib/binding/call-path'
 import { buildMismatch } from '../lib/binding/fast-calls'
+import { USAGE_STRINGS } from '../lib/binding/usage-strings'
 import { packageCopy, root } from './helpers/package-copy'
 import { cleanEnvironment, runCommand, runCommandOk } from './helpers/run-node'
 import { fetchRuntime, runtimes } from './helpers/runtimes'
@@ -49,6 +51,22 @@ describe('V8 fast API calls', () => {
     expect(info().callPathReason).toBe(
       `Node: the addon's C entry points through V8 fast API calls (abi${process.versions.modules}.node, made for V8 ${v8})`,
     )
+  })
+
+  it("serve a counter through N-API only where the thread's handle table is full, and let any other error of making a handle through", () => {
+    expect(fastCellFor(() => 0x7ffffff)).toBeNull() // a number that names no live handle: no cell
+    const full = Object.assign(new RangeError('full'), { code: USAGE_STRINGS.HandleTableFullCode })
+    expect(
+      fastCellFor(() => {
+        throw full
+      }),
+    ).toBeNull()
+    const fault = new TypeError('counterHandle(layout, cell, name, monotonic): invalid arguments')
+    expect(() =>
+      fastCellFor(() => {
+        throw fault
+      }),
+    ).toThrow(fault)
   })
 
   it('are not used where node runs with V8 flags that keep optimized code from making them, and info() says so', async () => {

@@ -3,7 +3,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import { expectLoadWarningsAsArranged } from './helpers/load-warnings' // before the package: it warns as it loads
-import { currentCpu, currentMmCid, currentNumaNode, info, PerCpuArray, PerCpuCounter } from '../lib'
+import { currentCpu, currentMmCid, currentNumaNode, info, MetricStore, PerCpuArray, PerCpuCounter } from '../lib'
 import { possibleCpus } from '../lib/percpu/this-process'
 
 it('warns as it loads only where its vitest project arranges no native build (portable), and there once', () => {
@@ -72,6 +72,43 @@ describe('PerCpuCounter.add(n) with anything', () => {
       }),
       { numRuns: 200 },
     )
+  })
+})
+
+// Values no gauge takes: anything but a finite number (undefined is inc's and dec's default amount).
+const notAFiniteNumber = fc.oneof(
+  fc.constantFrom(NaN, Infinity, -Infinity),
+  fc.bigInt(),
+  fc.string(),
+  fc.boolean(),
+  fc.constant(null),
+  fc.object(),
+  fc.constant(Symbol('x')),
+)
+
+describe('GaugeSeries.set(value), inc(amount) and dec(amount) with anything', () => {
+  // A host-wide store needs the native build, which the portable project does not load.
+  const scopes = info().callPath === 'portable' ? ['in-process'] : ['in-process', 'host-wide']
+  it.each(scopes)('rejects every value but a finite number, naming it, and writes nothing (%s store)', (scope) => {
+    const file = `/dev/shm/rseq-hostile-gauge-${process.pid}`
+    const store = scope === 'in-process' ? MetricStore.create() : MetricStore.open(file)
+    try {
+      const gauge = store.gauge('hostile').labels({})
+      gauge.set(5)
+      fc.assert(
+        fc.property(notAFiniteNumber, fc.constantFrom('set', 'inc', 'dec'), (value, operation) => {
+          const argument = operation === 'set' ? /`value`/ : /`amount`/
+          expect(rejects(() => gauge[operation as 'set'](value as number), argument)).toBe(true)
+          expect(gauge.value()).toBe(5)
+        }),
+      )
+      gauge.inc(2.5)
+      gauge.dec()
+      expect(gauge.value()).toBe(6.5)
+    } finally {
+      store.close()
+      if (scope === 'host-wide') MetricStore.remove(file)
+    }
   })
 })
 

@@ -66,6 +66,8 @@ describe('the sources hash (sourcesHash)', () => {
     'tsconfig.json': '{}\n',
     'package.json': '{}\n',
     'scripts/prebuild.mjs': '// prebuild\n',
+    'scripts/fast-calls-build.mjs': '// fast calls\n',
+    'scripts/cross-toolchain.mjs': '// cross\n',
     'docs/notes.md': '# notes\n',
   }
   const write = (file: string, text: string) => {

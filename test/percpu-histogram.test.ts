@@ -94,6 +94,32 @@ describe('a PerCpuHistogram', () => {
     },
   )
 
+  // Values on halves of the resolution and 1-3 ulps beside them: where a product by a rounded 1 / resolution, an
+  // ulp or two from the quotient, would round the other way (a division is what JavaScript does).
+  it.each([1e-6, 1e-3, 0.1, 3, 7e-9])(
+    'rounds values a few ulps from a half of the resolution as Math.round(value / resolution) does (%d)',
+    (resolution) => {
+      const bits = new BigInt64Array(1)
+      const float = new Float64Array(bits.buffer)
+      const ulpsAway = (value: number, ulps: number) => {
+        float[0] = value
+        bits[0] += BigInt(ulps) * (value < 0 ? -1n : 1n)
+        return float[0]
+      }
+      const histogram = new PerCpuHistogram({ buckets: [0], resolution })
+      for (let at = 0; at < 400; at++) {
+        const halves = Math.trunc(Math.sin(at * 78.233) * 10 ** (at % 13)) + 0.5
+        for (let ulps = -3; ulps <= 3; ulps++) {
+          const value = ulpsAway(halves * resolution, ulps)
+          const before = histogram.snapshot().sumUnits
+          histogram.observe(value)
+          expect({ value, units: histogram.snapshot().sumUnits - before }).toEqual({ value, units: BigInt(Math.round(value / resolution)) })
+        }
+      }
+      expect(histogram.snapshot().count).toBe(2800n)
+    },
+  )
+
   it('is shared with a histogram attached through from(), bounds and resolution included', async () => {
     const histogram = new PerCpuHistogram({ buckets: [2, 4], resolution: 0.5 })
     const attached = PerCpuHistogram.from(histogram.buffer)

@@ -185,6 +185,7 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
             arrayCells: string[]
             largestMax: string
             series: string
+            gauges: number[]
           }
         }>(
           await runCommand(executable, ['--allow-natives-syntax', '--no-concurrent-recompilation', 'fast-call-entries.cjs'], {
@@ -200,7 +201,7 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
             entries: { optimized: { fast: 1000, slow: 0 }, interpreted: { fast: 0, slow: 1000 } },
           })
         }
-        expect(Object.keys(report.operations)).toHaveLength(9)
+        expect(Object.keys(report.operations)).toHaveLength(12)
         expect(report.values).toEqual({
           counter: report.values.counterExpected,
           counterExpected: report.values.counterExpected,
@@ -208,10 +209,13 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
           arrayCells: ['3004', '3000', '3000', '3000'],
           largestMax: '999',
           series: '12004',
+          // set(i) last set 999; inc() and dec(0.5) ran 6000 times each, and inc(1) and dec(-1) before the refusals 4
+          // times each; the refusal's valid set(2) ran last.
+          gauges: [999, 3008, 2],
         })
         // A refused number goes in through the fast callback from optimized code (the slow one from interpreted
         // code), is refused there, and gets the error N-API gives it; values JavaScript refuses never go in.
-        const refusedInJavaScript = ['PerCpuArray.add(0, 0.5)', 'PerCpuArray.compareExchange(0, 0, 1.5)']
+        const refusedInJavaScript = ['PerCpuArray.add(0, 0.5)', 'PerCpuArray.compareExchange(0, 0, 1.5)', 'GaugeSeries.dec("1")']
         for (const [name, { optimized, interpreted }] of Object.entries(report.refusals)) {
           const entered = refusedInJavaScript.includes(name) ? 0 : 1
           expect({ name, optimized: [optimized.fast, optimized.slow], interpreted: [interpreted.fast, interpreted.slow] }).toEqual({

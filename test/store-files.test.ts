@@ -398,10 +398,11 @@ describe('a store file changed under a running process', () => {
     expect(run.status).toBe(0)
     expect(run.result.strategy).toBe(strategy)
     expect(run.result.added).toBeGreaterThanOrEqual(2000)
-    expect(run.result.collect).toBe(
-      `MetricStore.collect(): ${file} was truncated by another process while this one had it mapped; this process's view of it ` +
-        'was replaced by empty memory (adds since went nowhere): remove the file (MetricStore.remove(path)) and open the store again',
-    )
+    const truncated =
+      `was truncated by another process while this one had it mapped; this process's view of it ` +
+      'was replaced by empty memory (adds since went nowhere): remove the file (MetricStore.remove(path)) and open the store again'
+    expect(run.result.collect).toBe(`MetricStore.collect(): ${file} ${truncated}`)
+    expect(run.result.gaugeSet).toBe(`GaugeSeries.set(value): ${file} ${truncated}`)
   })
 
   it('removed: the writer goes on and its collect() says the path no longer leads to its store', async () => {
@@ -442,6 +443,32 @@ describe('a store file changed under a running process', () => {
       MetricStore.open(file)
     })
     expect(run.result.collect).toMatch(/was replaced by another file after this process opened it/)
+  })
+})
+
+describe('a gauge of a store whose file another process changes', () => {
+  // Another process writing the file's last 8 bytes (the trailer) is what shrinking the file and growing it back
+  // looks like to this one, with no SIGBUS to tell: a gauge's set(), inc() and dec() must then refuse to write,
+  // as collect() refuses to read, whichever way the call reaches native code.
+  it.each(['set', 'inc', 'dec'] as const)('throws from %s() while the trailer is gone, and writes nothing', (operation) => {
+    const file = madeStore(`trailer-${operation}.metrics`)
+    const store = MetricStore.open(file)
+    const level = store.gauge('level').labels({})
+    for (let i = 0; i < 1000; i++) level[operation](1) // often enough for V8 to optimize the calls
+    const before = level.value()
+    const trailerAt = fs.statSync(file).size - 8
+    const descriptor = fs.openSync(file, 'r+')
+    const trailer = Buffer.alloc(8)
+    fs.readSync(descriptor, trailer, 0, 8, trailerAt)
+    fs.writeSync(descriptor, Buffer.alloc(8), 0, 8, trailerAt)
+    const argument = operation === 'set' ? 'value' : 'amount'
+    expect(() => level[operation](11)).toThrow(`GaugeSeries.${operation}(${argument}): ${file} was shrunk by another process`)
+    fs.writeSync(descriptor, trailer, 0, 8, trailerAt)
+    fs.closeSync(descriptor)
+    expect(level.value()).toBe(before)
+    level[operation](11)
+    expect(level.value()).toBe(operation === 'set' ? 11 : before + (operation === 'inc' ? 11 : -11))
+    store.close()
   })
 })
 

@@ -20,9 +20,9 @@ function methods(): Record<string, () => number> {
   const observe = histogram.observe
   const seriesAdd = MetricStore.create().counter('bench_total').labels({}).add
   let next = 0
-  const shared = new Int32Array(new SharedArrayBuffer(128))
-  // One cell 128 bytes apart per CPU, as the sharded workers use them.
-  const sharded = new Int32Array(new SharedArrayBuffer(128 * Math.max(1, native.possibleCpus())))
+  // int64 cells, the width of the per-CPU counter's; one 128 bytes apart per CPU, as the sharded workers use them.
+  const shared = new BigInt64Array(new SharedArrayBuffer(128))
+  const sharded = new BigInt64Array(new SharedArrayBuffer(128 * Math.max(1, native.possibleCpus())))
   return {
     'currentCpu()': currentCpu,
     'N-API sched_getcpu()': native.calibration.schedGetcpu,
@@ -33,8 +33,8 @@ function methods(): Record<string, () => number> {
     'PerCpuCounter.add(n), n a bigint': returningZero(() => add(3n)),
     'PerCpuHistogram.observe(v)': returningZero(() => observe(OBSERVED[next++ & 63])),
     'CounterSeries.add(), a MetricStore series': returningZero(() => seriesAdd()),
-    'shared Atomics.add': () => Atomics.add(shared, 0, 1),
-    'Atomics.add sharded by currentCpu()': () => Atomics.add(sharded, currentCpu() * 32, 1),
+    'shared Atomics.add': returningZero(() => Atomics.add(shared, 0, 1n)),
+    'Atomics.add sharded by currentCpu()': returningZero(() => Atomics.add(sharded, currentCpu() * 16, 1n)),
   }
 }
 

@@ -20,7 +20,7 @@ function measureHere(iterations: number, rounds: number): UnoptimizedFigures {
   const spreads = compare(
     {
       [`${BASELINE}, caller not optimized`]: returningZero(native.calibration.emptyCall),
-      'PerCpuCounter.add(), caller not optimized': returningZero(() => add()),
+      'PerCpuCounter.add(), caller not optimized': returningZero(add),
     },
     { iterations, rounds, warmup: 1 },
   )

@@ -6,7 +6,8 @@ import { PerCpuCounter } from '../percpu/percpu-counter'
 import { PerCpuHistogram } from '../percpu/percpu-histogram'
 
 /** percpu: PerCpuCounter.add; fallback: the same in a worker forced to fallback; atomics: one shared
- * Atomics.add counter; sharded-atomics: Atomics.add on a 128-byte-apart cell picked by currentCpu();
+ * Atomics.add counter; sharded-atomics: Atomics.add on a 128-byte-apart cell picked by currentCpu() (both on
+ * int64 cells, the counter's width);
  * percpu-histogram: PerCpuHistogram.observe on one shared histogram; prom-client: prom-client's
  * Histogram.observe on a histogram of the worker's own (prom-client cannot share one between threads). */
 export type WorkerMethod = 'percpu' | 'fallback' | 'atomics' | 'sharded-atomics' | 'percpu-histogram' | 'prom-client'
@@ -66,14 +67,15 @@ function incrementer(method: WorkerMethod, buffer: SharedArrayBuffer): (count: n
       for (let i = 0; i < count; i++) add()
     }
   }
-  const cells = new Int32Array(buffer)
+  // int64 cells, as the per-CPU counter's are: one 128 bytes (16 cells) apart per CPU for the sharded method.
+  const cells = new BigInt64Array(buffer)
   if (method === 'atomics') {
     return (count) => {
-      for (let i = 0; i < count; i++) Atomics.add(cells, 0, 1)
+      for (let i = 0; i < count; i++) Atomics.add(cells, 0, 1n)
     }
   }
   return (count) => {
-    for (let i = 0; i < count; i++) Atomics.add(cells, currentCpu() * 32, 1)
+    for (let i = 0; i < count; i++) Atomics.add(cells, currentCpu() * 16, 1n)
   }
 }
 

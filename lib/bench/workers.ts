@@ -35,8 +35,8 @@ function sharedFor(method: WorkerMethod, cpus: number): Shared {
   }
   if (method === 'prom-client') return { buffer: new SharedArrayBuffer(8), total: () => null }
   const buffer = new SharedArrayBuffer(method === 'atomics' ? 128 : 128 * cpus)
-  // Int32 cells wrap; the totals here stay far below 2^31.
-  return { buffer, total: () => new Int32Array(buffer).reduce((sum, cell) => sum + cell, 0) }
+  // int64 cells, as the per-CPU counter's are.
+  return { buffer, total: () => Number(new BigInt64Array(buffer).reduce((sum, cell) => sum + cell, 0n)) }
 }
 
 // The worker's next message; its error instead, if it dies first. Both listeners go once either fires,

@@ -91,6 +91,12 @@ export interface NativeBinding {
   histogramHandle(layout: NativeLayout, tail: Float64Array, base: number, caller: string): number
   /** A handle for an array's layout, for the array FFI entry points. */
   arrayHandle(layout: NativeLayout): number
+  /**
+   * A handle for a store gauge's float64 at `byteOffset` of the store whose cells `layout` binds, refused (as the
+   * store's own checks would throw) once that memory stops holding the store: its trailer at `trailerOffset` no
+   * longer holding `magic` and `checksum`, or the mapping replaced after the file shrank.
+   */
+  gaugeHandle(layout: NativeLayout, byteOffset: number, trailerOffset: number, magic: number, checksum: number): number
   /** Frees a handle of the calling thread (and its share of the layout); false when it was not live. */
   releaseHandle(handle: number): boolean
   /** Whether the entry points reach this binding's handles on this thread (no other copy of the package attached since). */

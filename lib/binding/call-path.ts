@@ -18,6 +18,7 @@ import * as path from 'node:path'
 import { native, nativeAbsolutePath } from './chosen-binding'
 import { openFastCalls, type CellOf, type FastCell } from './fast-calls'
 import { openFfi, runtimeFfi, type FfiSymbols } from './ffi-symbols'
+import { USAGE_STRINGS } from './usage-strings'
 
 export type CallPath = 'v8:fast' | 'napi' | 'bun:ffi' | 'deno:ffi' | 'portable'
 
@@ -100,9 +101,11 @@ export function fastCellFor(makeHandle: () => number): { cell: FastCell; handle:
   let handle: number
   try {
     handle = makeHandle()
-  } catch {
-    // The thread's table is full (2^20 live handles): N-API serves this one, as it would have.
-    return null
+  } catch (error) {
+    // The thread's table is full (2^20 live handles): N-API serves this one, as it would have. Anything else is
+    // a fault of the caller's, which it must see.
+    if ((error as { code?: unknown } | null)?.code === USAGE_STRINGS.HandleTableFullCode) return null
+    throw error
   }
   const cell = fastCalls.cellOf(handle)
   if (cell !== undefined) return { cell, handle }

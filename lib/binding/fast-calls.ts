@@ -1,12 +1,13 @@
 // Node's fast way into the addon's entry points: V8 fast API calls (native/fast_calls/), from a second, small
 // addon built per Node ABI against that Node's V8 (its API is not stable across versions). Optimized code calls
-// the main addon's entry point itself as a plain C call; the interpreter and Maglev call a plain V8 callback
-// that calls it too. The fast-calls build is the one beside the main addon that loaded: build/Release's own
-// beside a local build, prebuilds/<platform>-<arch>/fast-calls/abi<ABI>.node beside a prebuild. It is
-// loaded only into the Node whose ABI its name carries (another Node refuses its initializer anyway), and it
-// refuses itself, before using any declaration, where this process's V8 is not the major.minor it was made for
-// or one its declarations were never verified on. Where anything is missing or refused the reason is kept and
-// Node runs N-API as before.
+// its callbacks as plain C functions: a counter's add runs the sequence there, from the cell's head, and every
+// other operation calls the main addon's entry point; the interpreter and Maglev call plain V8 callbacks that do
+// the same. The fast-calls builds are kept in fast-calls/ beside the main addon that loaded: abi<ABI>.node (a
+// prebuild, or a local build made for that Node), and beside build/Release/rseq.node also the one node-gyp made
+// for the Node that ran it. A build is loaded only into the Node whose ABI its name carries (another Node refuses
+// its initializer anyway), and it refuses itself, before using any declaration, where this process's V8 is not
+// the major.minor it was made for or one its declarations were never verified on. Where anything is missing or
+// refused the reason is kept and Node runs N-API as before.
 import { existsSync } from 'node:fs'
 import * as path from 'node:path'
 
@@ -21,6 +22,9 @@ export interface FastCell {
   /** counterAdd of a value the caller has checked is an int32: no conversion on the native side. */
   counterAddInt32(value: number): number
   histogramObserve(value: number): number
+  /** A store gauge's add (inc, and dec with the value negated) and set: refused for a value that is not finite. */
+  gaugeAdd(value: number): number
+  gaugeSet(value: number): number
   arrayAdd(index: number, value: number): number
   arrayMax(index: number, value: number): number
   arrayCompareExchange(index: number, expected: number, desired: number): number

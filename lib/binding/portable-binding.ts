@@ -321,6 +321,7 @@ export function portableBinding(reason: string, loadProblem: string | null): Nat
     counterHandle: noHandles,
     histogramHandle: noHandles,
     arrayHandle: noHandles,
+    gaugeHandle: noHandles,
     releaseHandle: () => false,
     isCurrentBinding: () => false,
     storeRegionOfBuffer(view: BigInt64Array) {

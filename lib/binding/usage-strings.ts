@@ -44,6 +44,8 @@ export const USAGE_STRINGS = {
   CounterHandleUsage: 'counterHandle(layout, cell, name, monotonic): invalid arguments',
   HistogramHandleUsage: 'histogramHandle(layout, tail, base, caller): invalid arguments',
   ArrayHandleUsage: 'arrayHandle(layout): `layout` must come from bind()',
+  GaugeHandleUsage: 'gaugeHandle(layout, byteOffset, trailerOffset, magic, checksum): invalid arguments',
+  HandleTableFullCode: 'RSEQ_HANDLE_TABLE_FULL',
   AttachUsage: 'attach(requested): `requested` must be a string',
   AttachUnknownStrategy: 'attach(requested): unknown strategy',
   RegistrationAnswerUsage: 'registrationAnswer(signature): `signature` must be a number',

@@ -6,6 +6,7 @@ import { StoreDirectory, StoreFullError, type MetricDefinition, type MetricRecor
 import {
   headerChecksumOf,
   intactness,
+  STORE_MAGIC,
   storeEnds,
   StoreFormatError,
   type StoreDamage,
@@ -113,6 +114,14 @@ export class StoreCore {
   /** Where a gauge's value lives: its cell in fallback slot 0, a float64 written only atomically. */
   gaugeByteOffset(cell: number): number {
     return this.geometry.fallbackOffset + cell * 8
+  }
+
+  /**
+   * A handle for the fast calls of the gauge at `byteOffset` (gaugeByteOffset()): refused natively where check()
+   * would throw but for the header's checksum, which only a thorough check reads.
+   */
+  gaugeHandle(byteOffset: number): number {
+    return native.gaugeHandle(this.layout, byteOffset, this.geometry.trailerOffset, STORE_MAGIC, this.#checksum)
   }
 
   close(): void {

@@ -32,7 +32,7 @@ inline void* ThreadPointer() {
 
 // Descriptor, arming store and the start label, shared by every sequence. %[scratch] is free here.
 #define RSEQ_AARCH64_ARM                                                     \
-  ".pushsection __rseq_cs, \"aw\"\n\t"                                       \
+  ".pushsection __rseq_cs, \"aw?\"\n\t"                                      \
   ".balign 32\n\t"                                                           \
   "9:\n\t"                                                                   \
   ".long 0, 0\n\t"              /* version, flags */                         \
@@ -52,17 +52,17 @@ inline void* ThreadPointer() {
   "madd %[address], %[index], %[stride], %[cell0]\n\t"
 
 // Post-commit exits and the abort handler, after the commit store and label 2.
-#define RSEQ_AARCH64_EXITS                  \
-  "b 6f\n\t"                                \
-  "5:\n\t"                                  \
-  "mov %w[result], %[out_of_range]\n\t"     \
-  "b 6f\n\t"                                \
-  ".pushsection __rseq_failure, \"ax\"\n\t" \
-  ".inst %c[signature]\n\t"                 \
-  "4:\n\t"                                  \
-  "mov %w[result], %[aborted]\n\t"          \
-  "b 6f\n\t"                                \
-  ".popsection\n\t"                         \
+#define RSEQ_AARCH64_EXITS                   \
+  "b 6f\n\t"                                 \
+  "5:\n\t"                                   \
+  "mov %w[result], %[out_of_range]\n\t"      \
+  "b 6f\n\t"                                 \
+  ".pushsection __rseq_failure, \"ax?\"\n\t" \
+  ".inst %c[signature]\n\t"                  \
+  "4:\n\t"                                   \
+  "mov %w[result], %[aborted]\n\t"           \
+  "b 6f\n\t"                                 \
+  ".popsection\n\t"                          \
   "6:\n\t"
 
 #define RSEQ_AARCH64_SCRATCH_OUTPUTS \

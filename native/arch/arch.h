@@ -28,6 +28,10 @@
 //   - The slot index is loaded inside that range and checked, unsigned, against `slots` before any store.
 //   - The commit is a single store, the last instruction before label 2. A store before it (the probe's
 //     *entered) must be harmless to repeat.
+//   - Both sections are opened with the `?` flag: in the section group of the code around them. An inline
+//     function holding a sequence that the compiler emits out of line in several objects is one COMDAT group
+//     per object, of which the linker keeps one; its descriptor and abort handler go with it (without the
+//     flag, those of the copies dropped would point into code that is not linked, and the link fails).
 //   - The abort handler (label 4) sits in the executable section __rseq_failure, so outside the range.
 //     The 4 bytes right before it are kRseqSignature, which the kernel compares with the registered one
 //     before jumping there (a mismatch gets the thread a SIGSEGV); each architecture makes them part of

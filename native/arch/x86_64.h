@@ -30,7 +30,7 @@ inline void* ThreadPointer() {
 
 // Descriptor, arming store and the start label, shared by every sequence. %%rax is scratch.
 #define RSEQ_X86_64_ARM                                                      \
-  ".pushsection __rseq_cs, \"aw\"\n\t"                                       \
+  ".pushsection __rseq_cs, \"aw?\"\n\t"                                      \
   ".balign 32\n\t"                                                           \
   "9:\n\t"                                                                   \
   ".long 0, 0\n\t"              /* version, flags */                         \
@@ -50,18 +50,18 @@ inline void* ThreadPointer() {
 
 // Post-commit exits and the abort handler, after the commit store and label 2. The three bytes before the
 // signature make it the displacement of a `ud1` (see kRseqSignature).
-#define RSEQ_X86_64_EXITS                   \
-  "jmp 6f\n\t"                              \
-  "5:\n\t"                                  \
-  "movl %[out_of_range], %k[result]\n\t"    \
-  "jmp 6f\n\t"                              \
-  ".pushsection __rseq_failure, \"ax\"\n\t" \
-  ".byte 0x0f, 0xb9, 0x3d\n\t"              \
-  ".long %c[signature]\n\t"                 \
-  "4:\n\t"                                  \
-  "movl %[aborted], %k[result]\n\t"         \
-  "jmp 6f\n\t"                              \
-  ".popsection\n\t"                         \
+#define RSEQ_X86_64_EXITS                    \
+  "jmp 6f\n\t"                               \
+  "5:\n\t"                                   \
+  "movl %[out_of_range], %k[result]\n\t"     \
+  "jmp 6f\n\t"                               \
+  ".pushsection __rseq_failure, \"ax?\"\n\t" \
+  ".byte 0x0f, 0xb9, 0x3d\n\t"               \
+  ".long %c[signature]\n\t"                  \
+  "4:\n\t"                                   \
+  "movl %[aborted], %k[result]\n\t"          \
+  "jmp 6f\n\t"                               \
+  ".popsection\n\t"                          \
   "6:\n\t"
 
 // Pseudo-code: pseudocode.h, SeqAdd.

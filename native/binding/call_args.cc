@@ -27,6 +27,17 @@ bool NameArg(const Call& call, size_t at, std::string* out) {
   return true;
 }
 
+bool DoubleArg(const Call& call, size_t at, double* out) {
+  return at < call.count && napi_get_value_double(call.env, call.args[at], out) == napi_ok;
+}
+
+bool WordOffsetArg(const Call& call, size_t at, size_t length, size_t size, size_t* offset) {
+  double number;
+  if (!DoubleArg(call, at, &number) || !(number >= 0) || number + size > static_cast<double>(length)) return false;
+  *offset = static_cast<size_t>(number);
+  return static_cast<double>(*offset) == number && *offset % size == 0;
+}
+
 bool IndexArg(const Call& call, size_t at, uint64_t limit, uint32_t* index) {
   double number;
   if (at >= call.count || napi_get_value_double(call.env, call.args[at], &number) != napi_ok) return false;

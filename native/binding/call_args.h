@@ -37,6 +37,12 @@ bool NameArg(const Call& call, size_t at, std::string* out);
 // An integral number in [0, limit), read as a double: napi_get_value_uint32 would take 2^32 as 0.
 bool IndexArg(const Call& call, size_t at, uint64_t limit, uint32_t* index);
 
+// A number, any.
+bool DoubleArg(const Call& call, size_t at, double* out);
+
+// The byte offset of an aligned `size`-byte word that lies inside `length` bytes.
+bool WordOffsetArg(const Call& call, size_t at, size_t length, size_t size, size_t* offset);
+
 napi_value Int32(napi_env env, int32_t value);
 
 // A function the binding exports, by name.

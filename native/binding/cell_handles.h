@@ -15,13 +15,14 @@
 #include "../percpu/histogram_buckets.h"
 #include "../percpu/percpu_ops.h"
 #include "fast_cell.h"
+#include "store_gauge.h"
 
 namespace rseq_native {
 
 struct BoundLayout;  // bound_layout.h, which needs the thread binding that holds these tables
 
 // What every call on a handle reads first, together: its kind, whether its store is closed, and what the
-// add sequence of its cell reads. What only some calls read (a histogram's bounds) follows.
+// add sequence of its cell reads. What only some calls read (a histogram's bounds, a gauge's value) follows.
 struct CellHandle {
   HandleKind kind = HandleKind::kFree;
   bool monotonic = false;        // a store counter's: a negative add is refused
@@ -30,6 +31,7 @@ struct CellHandle {
   CellSequence sequence{};       // what the add sequence of `cell` reads, gathered when the handle is made
   BoundLayout* bound = nullptr;
   HistogramBuckets buckets;  // a histogram's bounds and resolution
+  StoreGauge gauge;          // a gauge's value, in the memory `bound` holds a share of
 };
 
 // A handle's cell as V8's fast calls reach it (fast_entry.h): what the fast-calls addon reads by itself

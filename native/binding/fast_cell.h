@@ -12,7 +12,7 @@
 
 namespace rseq_native {
 
-enum class HandleKind : uint8_t { kFree, kCounter, kHistogram, kArray };
+enum class HandleKind : uint8_t { kFree, kCounter, kHistogram, kArray, kGauge };
 
 struct FastCellView {
   HandleKind kind;

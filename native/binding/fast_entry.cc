@@ -29,6 +29,16 @@ int32_t rseq_fast_v1_histogram_observe(const void* cell, double value) {
   return entry == nullptr ? kHandleRefused : HistogramObserveOn(*entry, CellAt(cell)->view.thread, value);
 }
 
+int32_t rseq_fast_v1_gauge_add(const void* cell, double value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kGauge);
+  return entry == nullptr ? kHandleRefused : GaugeUpdateOn<true>(*entry, value);
+}
+
+int32_t rseq_fast_v1_gauge_set(const void* cell, double value) {
+  const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kGauge);
+  return entry == nullptr ? kHandleRefused : GaugeUpdateOn<false>(*entry, value);
+}
+
 int32_t rseq_fast_v1_array_add(const void* cell, uint32_t index, double value) {
   const CellHandle* entry = UsableCell(CellAt(cell), HandleKind::kArray);
   return entry == nullptr ? kHandleRefused : ArrayUpdateOn<PerCpuAdd>(*entry, CellAt(cell)->view.thread, index, value);

@@ -32,8 +32,10 @@ napi_value NewHandle(const Call& call, BoundLayout* bound, CellHandle entry, std
     ReleaseBoundLayout(call.env, bound, nullptr);
     std::string message =
         "this thread holds " + std::to_string(kHandleIndexLimit) +
-        " counters, histograms and arrays already, the most its FFI calls can reach: drop some, or set RSEQ_CALL_PATH=napi";
-    return Throw(call.env, message.c_str());
+        " counters, histograms, arrays and gauges already, the most its FFI and fast calls can reach: "
+        "drop some, or set RSEQ_CALL_PATH=napi";
+    napi_throw_range_error(call.env, usage::kHandleTableFullCode, message.c_str());
+    return nullptr;
   }
   return Uint32(call.env, handle);
 }
@@ -79,6 +81,28 @@ napi_value ArrayHandle(napi_env env, napi_callback_info info) {
   return NewHandle(call, bound, std::move(entry), "PerCpuArray");
 }
 
+// gaugeHandle(layout, byteOffset, trailerOffset, magic, checksum) -> handle: the gauge whose float64 is at
+// `byteOffset` of the store whose cells `layout` binds, and what its trailer (at `trailerOffset`) holds while the
+// memory is that store's (store_gauge.h).
+napi_value GaugeHandle(napi_env env, napi_callback_info info) {
+  Call call;
+  ReadCall(env, info, &call);
+  BoundLayout* bound = BoundLayoutArg(call, 0);
+  StoreRegion* region = bound == nullptr ? nullptr : bound->region;
+  size_t value_at, trailer_at;
+  CellHandle entry;
+  entry.kind = HandleKind::kGauge;
+  if (region == nullptr || !WordOffsetArg(call, 1, region->length, 8, &value_at) ||
+      !WordOffsetArg(call, 2, region->length, 8, &trailer_at) || !IndexArg(call, 3, 1ull << 32, &entry.gauge.magic) ||
+      !IndexArg(call, 4, 1ull << 32, &entry.gauge.checksum)) {
+    return Throw(env, usage::kGaugeHandleUsage);
+  }
+  entry.gauge.word = reinterpret_cast<uint64_t*>(region->base + value_at);
+  entry.gauge.trailer = reinterpret_cast<const uint32_t*>(region->base + trailer_at);
+  entry.gauge.region = region;
+  return NewHandle(call, bound, std::move(entry), "GaugeSeries");
+}
+
 // releaseHandle(handle) -> whether it was live
 napi_value ReleaseHandleCall(napi_env env, napi_callback_info info) {
   Call call;
@@ -104,8 +128,8 @@ napi_value IsCurrentBinding(napi_env env, napi_callback_info info) {
 
 void AddHandleFunctions(napi_env env, napi_value exports, ThreadBinding* binding) {
   const NamedCallback entries[] = {
-      {"counterHandle", CounterHandle},     {"histogramHandle", HistogramHandle},   {"arrayHandle", ArrayHandle},
-      {"releaseHandle", ReleaseHandleCall}, {"isCurrentBinding", IsCurrentBinding},
+      {"counterHandle", CounterHandle}, {"histogramHandle", HistogramHandle}, {"arrayHandle", ArrayHandle},
+      {"gaugeHandle", GaugeHandle},     {"releaseHandle", ReleaseHandleCall}, {"isCurrentBinding", IsCurrentBinding},
   };
   SetFunctions(env, exports, binding, entries);
 }

@@ -1,6 +1,7 @@
 // The operations behind the plain C entry points (ffi_entry.h) on a cell handle.
 #pragma once
 
+#include <cmath>
 #include <cstdint>
 
 #include "bound_layout.h"
@@ -9,6 +10,7 @@
 #include "ffi_entry.h"
 #include "integer_args.h"
 #include "../percpu/percpu_ops.h"
+#include "../store/atomic_float64.h"
 #include "thread_binding.h"
 
 namespace rseq_native {
@@ -69,6 +71,17 @@ inline int32_t ArrayCompareExchangeOn(const CellHandle& entry, SequenceThread* t
   if (cell >= entry.bound->layout.width || !IntegralInt64(expected, &want) || !IntegralInt64(desired, &store))
     return kFfiCasRefused;
   return PerCpuCompareExchange(thread, entry.bound->layout, cell, want, store);
+}
+
+// A gauge's set (kAdd false) or add of a finite `value`, while its store's memory is still the store's.
+template <bool kAdd>
+inline int32_t GaugeUpdateOn(const CellHandle& entry, double value) {
+  if (!std::isfinite(value) || !StoreGaugeIntact(entry.gauge)) return kHandleRefused;
+  if (kAdd)
+    AtomicAddFloat64(entry.gauge.word, value);
+  else
+    AtomicStoreFloat64(entry.gauge.word, value);
+  return kHandleDone;
 }
 
 inline int32_t CounterAddByHandle(uint32_t handle, double value) {

@@ -23,6 +23,7 @@
 #include "call_args.h"
 #include "store_region.h"
 #include "usage_strings.h"
+#include "../store/atomic_float64.h"
 #include "../store/sigbus_guard.h"
 #include "../store/store_file.h"
 
@@ -45,19 +46,6 @@ bool StringArg(const Call& call, size_t at, std::string* out) {
   out->resize(length);
   napi_get_value_string_utf8(call.env, call.args[at], &(*out)[0], length + 1, &length);
   return out->find('\0') == std::string::npos;
-}
-
-bool DoubleArg(const Call& call, size_t at, double* out) {
-  return at < call.count && napi_get_value_double(call.env, call.args[at], out) == napi_ok;
-}
-
-// A byte offset of an aligned `size`-byte word inside the region.
-bool WordArg(const Call& call, size_t at, const StoreRegion& region, size_t size, size_t* offset) {
-  double number;
-  if (!DoubleArg(call, at, &number) || !(number >= 0) || number + size > static_cast<double>(region.length))
-    return false;
-  *offset = static_cast<size_t>(number);
-  return static_cast<double>(*offset) == number && *offset % size == 0;
 }
 
 napi_value String(napi_env env, const std::string& text) {
@@ -285,7 +273,7 @@ napi_value StoreCompareExchange32(napi_env env, napi_callback_info info) {
   StoreRegion* region = RegionArg(call, 0);
   size_t offset;
   double expected, desired;
-  if (region == nullptr || !WordArg(call, 1, *region, 4, &offset) || !DoubleArg(call, 2, &expected) ||
+  if (region == nullptr || !WordOffsetArg(call, 1, region->length, 4, &offset) || !DoubleArg(call, 2, &expected) ||
       !DoubleArg(call, 3, &desired) || !(expected >= 0 && expected <= 4294967295.0) ||
       !(desired >= 0 && desired <= 4294967295.0)) {
     return Throw(env, usage::kStoreCompareExchange32Usage);
@@ -306,24 +294,15 @@ napi_value StoreUpdateFloat64(napi_env env, napi_callback_info info) {
   StoreRegion* region = RegionArg(call, 0);
   size_t offset;
   double value;
-  if (region == nullptr || !WordArg(call, 1, *region, 8, &offset) || !DoubleArg(call, 2, &value)) {
+  if (region == nullptr || !WordOffsetArg(call, 1, region->length, 8, &offset) || !DoubleArg(call, 2, &value)) {
     return Throw(env, kAdd ? usage::kStoreAddFloat64Usage : usage::kStoreSetFloat64Usage);
   }
   auto* word = reinterpret_cast<uint64_t*>(region->base + offset);
-  uint64_t bits;
-  if (!kAdd) {
-    std::memcpy(&bits, &value, 8);
-    __atomic_store_n(word, bits, __ATOMIC_SEQ_CST);
-    return nullptr;
-  }
-  uint64_t old = __atomic_load_n(word, __ATOMIC_RELAXED);
-  for (;;) {
-    double current;
-    std::memcpy(&current, &old, 8);
-    double sum = current + value;
-    std::memcpy(&bits, &sum, 8);
-    if (__atomic_compare_exchange_n(word, &old, bits, true, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED)) return nullptr;
-  }
+  if (kAdd)
+    AtomicAddFloat64(word, value);
+  else
+    AtomicStoreFloat64(word, value);
+  return nullptr;
 }
 
 // storeAcquireFence(): what makes the records behind directory words read before it visible after it.

@@ -61,6 +61,9 @@
   X(CounterHandleUsage, "counterHandle(layout, cell, name, monotonic): invalid arguments")                             \
   X(HistogramHandleUsage, "histogramHandle(layout, tail, base, caller): invalid arguments")                            \
   X(ArrayHandleUsage, "arrayHandle(layout): `layout` must come from bind()")                                           \
+  X(GaugeHandleUsage, "gaugeHandle(layout, byteOffset, trailerOffset, magic, checksum): invalid arguments")            \
+  /* the `code` of the error a handle request gets from a full table (ffi_binding.cc); JS then takes N-API */          \
+  X(HandleTableFullCode, "RSEQ_HANDLE_TABLE_FULL")                                                                     \
   /* the thread's registration (addon.cc) */                                                                           \
   X(AttachUsage, "attach(requested): `requested` must be a string")                                                    \
   X(AttachUnknownStrategy, "attach(requested): unknown strategy")                                                      \

@@ -1,13 +1,15 @@
 // The fast-calls addon: built once per Node ABI against that Node's own headers, loaded beside the main (N-API)
 // addon where its V8 is the one the build was made for. connect(path) finds the main addon's entry points
 // (native/binding/fast_entry.h) and answers cellOf(handle): an object holding the handle's fast cell in an
-// internal field, whose methods (counterAdd, counterAddInt32, histogramObserve, arrayAdd, arrayMax, arrayCompareExchange) have a
-// fast C callback, called by TurboFan-optimized code as a plain C call, and a slow callback (the interpreter's,
-// Maglev's, a deoptimized caller's) that is a plain V8 callback. Both read the cell from the receiver and call
-// the same entry point. A Signature makes V8 check the receiver is such an object before either runs.
+// internal field, whose methods (counterAdd, counterAddInt32, histogramObserve, gaugeAdd, gaugeSet, arrayAdd,
+// arrayMax, arrayCompareExchange) have a fast C callback, called by TurboFan-optimized code as a plain C call,
+// and a slow callback (the interpreter's, Maglev's, a deoptimized caller's) that is a plain V8 callback. Both
+// read the cell from the receiver and call the same entry point. A Signature makes V8 check the receiver is
+// such an object before either runs.
 //
-// Exports: builtFor (the V8 "major.minor" of the headers), pointerCompression and sandbox (how they configure V8),
-// and connect(path) -> cellOf, or a string saying why not. The test build (-DRSEQ_TEST_COUNT_FAST_CALLS) also exports entryCounts() -> [fast entries, slow entries] of the calling thread.
+// Exports: builtFor (the V8 "major.minor" of the headers), pointerCompression and sandbox (how they configure
+// V8), and connect(path) -> cellOf, or a string saying why not. The test build (-DRSEQ_TEST_COUNT_FAST_CALLS)
+// also exports entryCounts() -> [fast entries, slow entries] of the calling thread.
 #include <node.h>
 #include <v8.h>
 
@@ -134,6 +136,16 @@ int32_t FastHistogramObserve(v8::Local<v8::Object> receiver, double value) {
   return entries.histogram_observe(CellOf(receiver), value);
 }
 
+int32_t FastGaugeAdd(v8::Local<v8::Object> receiver, double value) {
+  CountFast();
+  return entries.gauge_add(CellOf(receiver), value);
+}
+
+int32_t FastGaugeSet(v8::Local<v8::Object> receiver, double value) {
+  CountFast();
+  return entries.gauge_set(CellOf(receiver), value);
+}
+
 int32_t FastArrayAdd(v8::Local<v8::Object> receiver, uint32_t index, double value) {
   CountFast();
   return entries.array_add(CellOf(receiver), index, value);
@@ -175,10 +187,12 @@ void SlowCounterAdd(const v8::FunctionCallbackInfo<v8::Value>& call) {
                                                        : kHandleRefused);
 }
 
-void SlowHistogramObserve(const v8::FunctionCallbackInfo<v8::Value>& call) {
+// An operation taking one number: histogramObserve, gaugeAdd, gaugeSet.
+template <int32_t (*MainEntries::*kEntry)(const void*, double)>
+void SlowValueOperation(const v8::FunctionCallbackInfo<v8::Value>& call) {
   CountSlow();
   double value;
-  call.GetReturnValue().Set(NumberArg(call, 0, &value) ? entries.histogram_observe(CellOf(call.This()), value)
+  call.GetReturnValue().Set(NumberArg(call, 0, &value) ? (entries.*kEntry)(CellOf(call.This()), value)
                                                        : kHandleRefused);
 }
 
@@ -211,7 +225,9 @@ struct Method {
 Method methods[] = {
     {"counterAdd", SlowCounterAdd, 1},
     {"counterAddInt32", SlowCounterAdd, 1},
-    {"histogramObserve", SlowHistogramObserve, 1},
+    {"histogramObserve", SlowValueOperation<&MainEntries::histogram_observe>, 1},
+    {"gaugeAdd", SlowValueOperation<&MainEntries::gauge_add>, 1},
+    {"gaugeSet", SlowValueOperation<&MainEntries::gauge_set>, 1},
     {"arrayAdd", SlowArrayUpdate<&MainEntries::array_add>, 2},
     {"arrayMax", SlowArrayUpdate<&MainEntries::array_max>, 2},
     {"arrayCompareExchange", SlowArrayCompareExchange, 3},
@@ -248,6 +264,8 @@ void MakeFastCallbacks() {
       FastCallback(reinterpret_cast<const void*>(&FastCounterAdd), kValueArgs),
       FastCallback(reinterpret_cast<const void*>(&FastCounterAddInt32), kInt32Args),
       FastCallback(reinterpret_cast<const void*>(&FastHistogramObserve), kValueArgs),
+      FastCallback(reinterpret_cast<const void*>(&FastGaugeAdd), kValueArgs),
+      FastCallback(reinterpret_cast<const void*>(&FastGaugeSet), kValueArgs),
       FastCallback(reinterpret_cast<const void*>(&FastArrayAdd), kIndexValueArgs),
       FastCallback(reinterpret_cast<const void*>(&FastArrayMax), kIndexValueArgs),
       FastCallback(reinterpret_cast<const void*>(&FastArrayCompareExchange), kCompareExchangeArgs),

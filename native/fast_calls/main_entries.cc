@@ -31,6 +31,8 @@ bool FindMainEntries(const std::string& path, MainEntries* entries, std::string*
                Find(addon, "rseq_fast_v1_count_abort", &entries->count_abort, problem) &&
                Find(addon, "rseq_fast_v1_counter_add", &entries->counter_add, problem) &&
                Find(addon, "rseq_fast_v1_histogram_observe", &entries->histogram_observe, problem) &&
+               Find(addon, "rseq_fast_v1_gauge_add", &entries->gauge_add, problem) &&
+               Find(addon, "rseq_fast_v1_gauge_set", &entries->gauge_set, problem) &&
                Find(addon, "rseq_fast_v1_array_add", &entries->array_add, problem) &&
                Find(addon, "rseq_fast_v1_array_max", &entries->array_max, problem) &&
                Find(addon, "rseq_fast_v1_array_compare_exchange", &entries->array_compare_exchange, problem);

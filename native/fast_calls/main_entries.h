@@ -14,6 +14,8 @@ struct MainEntries {
   void (*count_abort)(const void* cell);
   int32_t (*counter_add)(const void* cell, double value);
   int32_t (*histogram_observe)(const void* cell, double value);
+  int32_t (*gauge_add)(const void* cell, double value);
+  int32_t (*gauge_set)(const void* cell, double value);
   int32_t (*array_add)(const void* cell, uint32_t index, double value);
   int32_t (*array_max)(const void* cell, uint32_t index, double value);
   int32_t (*array_compare_exchange)(const void* cell, uint32_t index, double expected, double desired);

@@ -22,6 +22,8 @@ export const MATRIX_INPUTS = Object.freeze([
   'tsconfig.json',
   'package.json',
   'scripts/prebuild.mjs',
+  'scripts/fast-calls-build.mjs',
+  'scripts/cross-toolchain.mjs',
   'test/fixtures/kernel-check.cjs',
   'scripts/kernels/test-kernels.mjs',
   'scripts/kernels/initramfs.mjs',
