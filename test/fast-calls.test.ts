@@ -6,8 +6,9 @@
 import { copyFileSync, mkdirSync, readdirSync, rmSync, symlinkSync } from 'node:fs'
 import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { info } from '../lib'
+import { info, PerCpuCounter } from '../lib'
 import { fastCellFor } from '../lib/binding/call-path'
+import { native } from '../lib/binding/chosen-binding'
 import { buildMismatch } from '../lib/binding/fast-calls'
 import { USAGE_STRINGS } from '../lib/binding/usage-strings'
 import { packageCopy, root } from './helpers/package-copy'
@@ -61,12 +62,9 @@ describe('V8 fast API calls', () => {
         throw full
       }),
     ).toBeNull()
-    const fault = new TypeError('counterHandle(layout, cell, name, monotonic): invalid arguments')
-    expect(() =>
-      fastCellFor(() => {
-        throw fault
-      }),
-    ).toThrow(fault)
+    // The addon's own refusal of a handle it cannot make: a gauge with no store behind its layout.
+    const layout = native.bind(new BigInt64Array(new PerCpuCounter().buffer))
+    expect(() => fastCellFor(() => native.gaugeHandle(layout, 0, 8, 0, 0))).toThrow(new TypeError(USAGE_STRINGS.GaugeHandleUsage))
   })
 
   it('are not used where node runs with V8 flags that keep optimized code from making them, and info() says so', async () => {

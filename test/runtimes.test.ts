@@ -209,9 +209,9 @@ describe.each(runtimes)('$name ($package@$version)', (runtime: Runtime) => {
           arrayCells: ['3004', '3000', '3000', '3000'],
           largestMax: '999',
           series: '12004',
-          // set(i) last set 999; inc() and dec(0.5) ran 6000 times each, and inc(1) and dec(-1) before the refusals 4
-          // times each; the refusal's valid set(2) ran last.
-          gauges: [999, 3008, 2],
+          // set(i) last set 999; inc() and dec(0.5) ran 6000 times each, and inc(1.5) and dec(-1) before the refusals
+          // 4 times each; the refusal's valid set(2.5) ran last.
+          gauges: [999, 3010, 2.5],
         })
         // A refused number goes in through the fast callback from optimized code (the slow one from interpreted
         // code), is refused there, and gets the error N-API gives it; values JavaScript refuses never go in.

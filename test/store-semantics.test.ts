@@ -193,13 +193,19 @@ describe(`an in-process MetricStore (${strategy})`, () => {
   it('stops its series when closed, leaving other stores on the same memory working', () => {
     const store = MetricStore.create()
     const series = store.counter('c').labels()
+    const level = store.gauge('g').labels()
     series.add()
+    level.set(4)
     const other = MetricStore.from(store.buffer!)
     store.close()
     expect(() => series.add()).toThrow(/MetricStore is closed/)
+    expect(() => level.set(9)).toThrow('GaugeSeries.set(value): the MetricStore of the in-process store is closed')
+    expect(() => level.inc()).toThrow('GaugeSeries.inc(amount): the MetricStore of the in-process store is closed')
+    expect(() => level.dec()).toThrow('GaugeSeries.dec(amount): the MetricStore of the in-process store is closed')
     expect(() => store.collect()).toThrow(/is closed/)
     other.counter('c').add()
     expect(other.counter('c').value()).toBe(2)
+    expect(other.gauge('g').value()).toBe(4)
   })
 
   it('keeps label values as they are: a leading byte-order mark makes another value, a lone surrogate is refused', () => {

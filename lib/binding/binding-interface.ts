@@ -92,9 +92,10 @@ export interface NativeBinding {
   /** A handle for an array's layout, for the array FFI entry points. */
   arrayHandle(layout: NativeLayout): number
   /**
-   * A handle for a store gauge's float64 at `byteOffset` of the store whose cells `layout` binds, refused (as the
-   * store's own checks would throw) once that memory stops holding the store: its trailer at `trailerOffset` no
-   * longer holding `magic` and `checksum`, or the mapping replaced after the file shrank.
+   * A handle for a store gauge's float64 at `byteOffset` of the store whose cells `layout` binds. Calls on it are
+   * refused (where the store's own checks would throw) once the store is closed or its memory stops holding the
+   * store: the trailer at `trailerOffset` no longer holding `magic` and `checksum`, or the mapping replaced after
+   * the file shrank.
    */
   gaugeHandle(layout: NativeLayout, byteOffset: number, trailerOffset: number, magic: number, checksum: number): number
   /** Frees a handle of the calling thread (and its share of the layout); false when it was not live. */

@@ -92,7 +92,8 @@ export const fastCalls: { cellOf: CellOf; entryCounts?(): [number, number] } | n
 /**
  * A fast-call cell over the handle `makeHandle()` makes, where the call path is `v8:fast`; null elsewhere, and
  * where this thread's native calls reach another copy of the package loaded on it since (a module-cache reset),
- * which then serves these cells through N-API (the handle is released at once). The caller holds the handle.
+ * which then serves these cells through N-API (the handle is released at once), and where the thread's handle
+ * table is full; any other error of `makeHandle()` is thrown. The caller holds the handle.
  */
 export function fastCellFor(makeHandle: () => number): { cell: FastCell; handle: number } | null {
   // The fast-call entry points find a handle in the table of the binding attached to this thread last: where that

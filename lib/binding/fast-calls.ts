@@ -22,7 +22,10 @@ export interface FastCell {
   /** counterAdd of a value the caller has checked is an int32: no conversion on the native side. */
   counterAddInt32(value: number): number
   histogramObserve(value: number): number
-  /** A store gauge's add (inc, and dec with the value negated) and set: refused for a value that is not finite. */
+  /**
+   * A store gauge's add (inc, and dec with the value negated) and set: refused for a value that is not finite, a
+   * closed store, and memory that no longer holds the store (then the store's own checks throw).
+   */
   gaugeAdd(value: number): number
   gaugeSet(value: number): number
   arrayAdd(index: number, value: number): number

@@ -1,7 +1,7 @@
-// N-API surface of the FFI call path: a handle is made once per counter, histogram or array and thread,
-// from a bound layout, for the plain C entry points (ffi_entry.h); the JS layer releases it when the
-// function or object using it is collected (a FinalizationRegistry), and the thread's teardown releases
-// whatever is left.
+// N-API surface of the handle call paths: a handle is made once per counter, histogram, array or store gauge
+// and thread, from a bound layout, for the plain C entry points (ffi_entry.h, and fast_entry.h, the only ones a
+// gauge has); the JS layer releases it when the function or object using it is collected (a
+// FinalizationRegistry), and the thread's teardown releases whatever is left.
 #include "ffi_binding.h"
 
 #include <string>

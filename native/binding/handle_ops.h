@@ -1,4 +1,4 @@
-// The operations behind the plain C entry points (ffi_entry.h) on a cell handle.
+// The operations behind the plain C entry points on a cell handle (ffi_entry.h, fast_entry.h).
 #pragma once
 
 #include <cmath>
@@ -17,8 +17,8 @@ namespace rseq_native {
 
 // The operations behind every entry point, on a cell entry of the calling thread that has been checked to be of
 // the operation's kind and usable now (its store open); each answers kHandleDone, or kHandleRefused for a value
-// it does not take (nothing done). The FFI entry points find the entry by handle, the fast-call ones in a fast
-// cell.
+// it does not take (and a gauge's for memory that no longer holds its store; nothing done). The FFI entry points
+// find the entry by handle, the fast-call ones in a fast cell.
 
 // The handle of `kind` the calling thread may use now, or null: no binding on this thread, an unknown
 // handle, or a closed store's.

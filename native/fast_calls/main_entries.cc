@@ -26,16 +26,16 @@ bool FindMainEntries(const std::string& path, MainEntries* entries, std::string*
     *problem = "the addon " + path + " is not loaded in this process";
     return false;
   }
-  bool found = Find(addon, "rseq_fast_v1_cell_view_layout", &entries->cell_view_layout, problem) &&
-               Find(addon, "rseq_fast_v1_cell", &entries->cell, problem) &&
-               Find(addon, "rseq_fast_v1_count_abort", &entries->count_abort, problem) &&
-               Find(addon, "rseq_fast_v1_counter_add", &entries->counter_add, problem) &&
-               Find(addon, "rseq_fast_v1_histogram_observe", &entries->histogram_observe, problem) &&
-               Find(addon, "rseq_fast_v1_gauge_add", &entries->gauge_add, problem) &&
-               Find(addon, "rseq_fast_v1_gauge_set", &entries->gauge_set, problem) &&
-               Find(addon, "rseq_fast_v1_array_add", &entries->array_add, problem) &&
-               Find(addon, "rseq_fast_v1_array_max", &entries->array_max, problem) &&
-               Find(addon, "rseq_fast_v1_array_compare_exchange", &entries->array_compare_exchange, problem);
+  bool found = Find(addon, "rseq_fast_v2_cell_view_layout", &entries->cell_view_layout, problem) &&
+               Find(addon, "rseq_fast_v2_cell", &entries->cell, problem) &&
+               Find(addon, "rseq_fast_v2_count_abort", &entries->count_abort, problem) &&
+               Find(addon, "rseq_fast_v2_counter_add", &entries->counter_add, problem) &&
+               Find(addon, "rseq_fast_v2_histogram_observe", &entries->histogram_observe, problem) &&
+               Find(addon, "rseq_fast_v2_gauge_add", &entries->gauge_add, problem) &&
+               Find(addon, "rseq_fast_v2_gauge_set", &entries->gauge_set, problem) &&
+               Find(addon, "rseq_fast_v2_array_add", &entries->array_add, problem) &&
+               Find(addon, "rseq_fast_v2_array_max", &entries->array_max, problem) &&
+               Find(addon, "rseq_fast_v2_array_compare_exchange", &entries->array_compare_exchange, problem);
   if (!found) return false;
   if (entries->cell_view_layout() != rseq_native::kFastCellViewLayout) {
     *problem = "the addon " + path +
