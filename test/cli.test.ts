@@ -138,6 +138,24 @@ describe('rseq doctor', () => {
     expect(result.stdout).toMatch(/verdict\s+the package could not load: RSEQ_STRATEGY=own cannot be honoured/)
   })
 
+  it('prints its version with --version and its usage with --help, exiting 0', async () => {
+    const version = await runNode(doctorCli, ['--version'])
+    expect({ status: version.status, stdout: version.stdout, stderr: version.stderr }).toEqual({
+      status: 0,
+      stdout: `${JSON.parse(readFileSync(path.join(__dirname, '..', 'package.json'), 'utf8')).version}\n`,
+      stderr: '',
+    })
+    const help = await runNode(doctorCli, ['--help'])
+    expect(help.status).toBe(0)
+    expect(help.stdout).toMatch(/^usage: rseq doctor \[--json\]\n\s+rseq build\n\s+rseq --version \| --help\n/)
+  })
+
+  it('rejects an unknown option with what it refused, usage and exit 2', async () => {
+    const result = await runNode(doctorCli, ['doctor', '--jsno'])
+    expect(result.status).toBe(2)
+    expect(result.stderr).toMatch(/^rseq: Unknown option '--jsno'[\s\S]*usage: rseq doctor/)
+  })
+
   it('rejects an unknown command with usage and exit 2', async () => {
     const result = await runNode(doctorCli, ['diagnose'])
     expect(result.status).toBe(2)

@@ -1,7 +1,7 @@
 // PerCpuHistogram: buckets and sum in per-CPU cells, merged by snapshot(); exact with 4 workers observing
 // on every strategy and with sequences widened so that they abort; arguments checked by name.
 import { beforeAll, describe, expect, it } from 'vitest'
-import { PerCpuCounter, PerCpuHistogram } from '../lib'
+import { MetricStore, PerCpuCounter, PerCpuHistogram } from '../lib'
 import { instrumentedPackage } from './helpers/instrumented-package'
 import { runNodeJson, type RunOptions } from './helpers/run-node'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
@@ -33,11 +33,36 @@ describe('a PerCpuHistogram', () => {
     for (let i = 0; i < 10; i++) histogram.observe(0.1)
     expect(histogram.snapshot().sumUnits).toBe(1_000_000n)
     expect(histogram.snapshot().sum).toBeCloseTo(1, 12)
-    // The default resolution is 1: values are rounded to integers in the sum (not in the buckets).
-    const integers = new PerCpuHistogram({ buckets: [1] })
+    // A resolution of 1 rounds values to integers in the sum (not in the buckets).
+    const integers = new PerCpuHistogram({ buckets: [1], resolution: 1 })
     integers.observe(0.4)
     integers.observe(2.6)
     expect(integers.snapshot()).toMatchObject({ counts: [1n, 1n], sumUnits: 3n, sum: 3 })
+  })
+
+  it('keeps a sum in seconds to the nanosecond by default, and gives it as the double nearest the decimal sum', () => {
+    const histogram = new PerCpuHistogram({ buckets: [0.005, 0.01, 0.1, 1] })
+    expect(histogram.resolution).toBe(1e-9)
+    for (let i = 0; i < 10; i++) histogram.observe(0.04)
+    expect(histogram.snapshot()).toMatchObject({ count: 10n, sumUnits: 400_000_000n, sum: 0.4 })
+    const tenths = new PerCpuHistogram({ buckets: [0.005, 0.01, 0.1, 1] })
+    tenths.observe(0.1)
+    tenths.observe(0.2)
+    // 3e8 units of 1e-9: 3e8 * 1e-9 is 0.30000000000000004, 3e8 / 1e9 is 0.3.
+    expect(tenths.snapshot()).toMatchObject({ sumUnits: 300_000_000n, sum: 0.3 })
+  })
+
+  it.each([
+    [[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], 1e-9], // prom-client's default buckets, in seconds
+    [[1, 5, 10], 1e-6],
+    [[-1.5, 0, 0.3, 2.5], 1e-7], // the smallest bound that is not 0, by magnitude
+    [[100, 1000], 1e-4],
+    [[1e6, 1e7], 1], // never coarser than 1: whole numbers stay whole
+    [[1e-12, 1], 1e-9], // never finer than 1e-9
+    [[0], 1e-6], // no bound but 0
+  ])('defaults the resolution of buckets %j to %d: six digits below the smallest bound, from 1e-9 to 1', (buckets, resolution) => {
+    expect(new PerCpuHistogram({ buckets }).resolution).toBe(resolution)
+    expect(MetricStore.create().histogram('h', { buckets }).resolution).toBe(resolution)
   })
 
   // Powers of two (1 included) are divided by multiplying with their exact reciprocal natively: the same result.

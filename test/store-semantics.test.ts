@@ -286,7 +286,8 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(() => store.histogram('inherited_seconds', inheriting({ buckets: [1, 2] }))).toThrow(
       'MetricStore.histogram(name, options): `options.buckets` must be an array of numbers',
     )
-    expect(store.histogram('resolved_seconds', Object.assign(inheriting({ resolution: 1e-6 }), { buckets: [1] })).resolution).toBe(1)
+    // An inherited resolution is none: the default for bounds from 1 is 1e-6, so an inherited 1e-3 must not show.
+    expect(store.histogram('resolved_seconds', Object.assign(inheriting({ resolution: 1e-3 }), { buckets: [1] })).resolution).toBe(1e-6)
   })
 
   it("takes label values from the object's own properties only, never through its prototype", () => {

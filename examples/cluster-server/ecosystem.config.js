@@ -1,8 +1,9 @@
-// PM2: the same app in cluster mode, 4 instances on one port, sharing one host-wide MetricStore. Any
-// instance answers /metrics with every instance's counts; PM2 restarts an instance that dies, and the
-// restarted one adds on to the same counters.
-//   pm2 start examples/cluster-server/ecosystem.config.js
-// PORT, HOST and METRICS_STORE in the environment of `pm2 start` override the defaults.
+// PM2: the same app in cluster mode, INSTANCES instances (default 4) on one port, sharing one host-wide
+// MetricStore. Any instance answers /metrics with every instance's counts; PM2 restarts an instance that dies,
+// and the restarted one adds on to the same counters.
+//   INSTANCES=2 pm2 start examples/cluster-server/ecosystem.config.js
+// INSTANCES, PORT, HOST and METRICS_STORE in the environment of `pm2 start` override the defaults (this file
+// sets `instances`, which PM2's own `-i` does not override).
 module.exports = {
   apps: [
     {
@@ -10,7 +11,7 @@ module.exports = {
       script: 'app.js',
       cwd: __dirname,
       exec_mode: 'cluster',
-      instances: 4,
+      instances: Number(process.env.INSTANCES ?? '4'),
       env: {
         PORT: process.env.PORT ?? '9464',
         HOST: process.env.HOST ?? '127.0.0.1',

@@ -1,16 +1,27 @@
 #!/usr/bin/env node
 // rseq doctor [--json]: diagnose this host's rseq support and the package's decisions.
 // rseq build: compile the addon from source for this machine.
+// rseq --version, rseq --help.
+import { readFileSync } from 'node:fs'
+import * as path from 'node:path'
 import { parseArgs } from 'node:util'
 
 const USAGE = `usage: rseq doctor [--json]
        rseq build
+       rseq --version | --help
 
   doctor    what this host offers rseq (kernel, glibc, seccomp) and what the package chose on the main
             thread and in a worker, with a verdict; exits 0 whenever it could diagnose
   --json    the same as one JSON object on stdout
   build     compile the addon from the package's sources for this machine, where no prebuild fits (musl,
-            as on Alpine); needs python3, make and a C++ compiler; run it as \`npx rseq build\``
+            as on Alpine); needs python3, make and a C++ compiler; run it as \`npx rseq build\`
+  --version the package's version
+  --help    this text`
+
+/** The version of the package this command belongs to (its package.json, two folders up from dist/cli/). */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version
+}
 
 async function main(argv: string[]): Promise<number> {
   let parsed
@@ -18,11 +29,16 @@ async function main(argv: string[]): Promise<number> {
     parsed = parseArgs({
       args: argv,
       allowPositionals: true,
-      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' } },
+      options: { json: { type: 'boolean' }, help: { type: 'boolean', short: 'h' }, version: { type: 'boolean', short: 'v' } },
     })
   } catch (error) {
-    process.stderr.write(`${(error as Error).message}\n${USAGE}\n`)
+    // node:util's parseArgs says what it refused, naming the option as typed; then how to call the command.
+    process.stderr.write(`rseq: ${(error as Error).message}\n${USAGE}\n`)
     return 2
+  }
+  if (parsed.values.version) {
+    process.stdout.write(`${packageVersion()}\n`)
+    return 0
   }
   const [command] = parsed.positionals
   if (parsed.values.help || command === undefined || command === 'help') {

@@ -10,8 +10,9 @@ export interface HistogramBucketOptions {
   /** Upper bounds of the buckets (a value v falls in the first with v <= bound), finite and increasing. */
   buckets: readonly number[]
   /**
-   * The sum is kept exactly as an integer count of `resolution` (default 1): each value adds
-   * Math.round(v / resolution). For seconds measured to the microsecond, 1e-6.
+   * The sum is kept exactly as an integer count of `resolution`: each value adds Math.round(v / resolution).
+   * Default: defaultResolution(buckets), a millionth of the smallest bound's power of ten, between 1e-9 and 1
+   * (1e-9 for buckets in seconds from 0.005 s, 1e-6 for [1, 5, 10], 1 for bounds from 1e6 on).
    */
   resolution?: number
 }
@@ -39,14 +40,42 @@ export function readBounds(options: unknown, caller: string): number[] {
   return [...buckets]
 }
 
-/** `options.resolution` (default 1), an own property, checked; errors start with `caller`. */
-export function readResolution(options: Partial<HistogramBucketOptions>, caller: string): number {
-  const resolution = ownProperties(options).resolution ?? 1
+/** The finest and the coarsest resolution defaultResolution() gives. */
+const FINEST_DEFAULT = 1e-9
+const COARSEST_DEFAULT = 1
+
+/**
+ * The resolution a histogram of `bounds` gets when it is given none: six decimal digits below the power of ten
+ * of its smallest bound that is not 0, as a power of ten from 1e-9 (a nanosecond, for buckets in seconds) to 1
+ * (whole numbers stay whole). The sum then keeps far more than the buckets tell apart, and one value may be up
+ * to 2^53 of it (104 days at 1e-9).
+ */
+export function defaultResolution(bounds: readonly number[]): number {
+  const magnitudes = bounds.map(Math.abs).filter((magnitude) => magnitude > 0)
+  if (magnitudes.length === 0) return 1e-6 // every bound is 0
+  const exponent = Math.floor(Math.log10(Math.min(...magnitudes))) - 6
+  // 10 ** -k is not the double nearest 10^-k for every k; 1 / 10 ** k is (10 ** k is exact up to 10^22).
+  const resolution = exponent < 0 ? 1 / 10 ** -exponent : 10 ** exponent
+  return Math.min(COARSEST_DEFAULT, Math.max(FINEST_DEFAULT, resolution))
+}
+
+/** `options.resolution` (default: defaultResolution(bounds)), an own property, checked; errors start with `caller`. */
+export function readResolution(options: Partial<HistogramBucketOptions>, caller: string, bounds: readonly number[]): number {
+  const resolution = ownProperties(options).resolution ?? defaultResolution(bounds)
   if (typeof resolution !== 'number') throw new TypeError(`${caller}: \`options.resolution\` must be a number`)
   if (!Number.isFinite(resolution) || resolution <= 0) {
     throw new RangeError(`${caller}: \`options.resolution\` must be a finite number above 0, got ${resolution}`)
   }
   return resolution
+}
+
+/**
+ * A sum of `units` of `resolution` as a number: where the resolution is 1 / n for a whole n (1e-6, 1e-9, 0.25),
+ * units / n, the double nearest the decimal sum (units * 1e-9 is often an ulp off it: 0.30000000000000004 for 0.3).
+ */
+export function sumOfUnits(units: bigint, resolution: number): number {
+  const inverse = Math.round(1 / resolution)
+  return inverse > 1 && 1 / inverse === resolution ? Number(units) / inverse : Number(units) * resolution
 }
 
 /** Whether stored bounds and resolution are ones readBounds and readResolution would take. */

@@ -15,7 +15,7 @@
 // run on different CPUs if the thread migrates in between, which only moves which slot holds what:
 // snapshot() adds all slots. What a snapshot taken during an observe() can see is the bucket without the
 // sum (never half of either): each is exact once the observe() has returned.
-import { histogramObserveOf, readBounds, readResolution, validBuckets, type HistogramBucketOptions } from './histogram-buckets'
+import { histogramObserveOf, readBounds, readResolution, sumOfUnits, validBuckets, type HistogramBucketOptions } from './histogram-buckets'
 import { cellsOf, PerCpuCells } from './percpu-cells'
 import { readIndexOption, type PerCpuOptions } from './percpu-options'
 
@@ -30,7 +30,7 @@ export interface HistogramSnapshot {
   count: bigint
   /** The exact sum, as a count of `resolution`. */
   sumUnits: bigint
-  /** sumUnits * resolution, as a number. */
+  /** sumUnits * resolution, as a number (the double nearest it where the resolution is 1 / n: sumOfUnits). */
   sum: number
 }
 
@@ -79,7 +79,7 @@ export class PerCpuHistogram {
     attaching = undefined
     if (made === undefined) {
       const bounds = readBounds(options, CALLER)
-      const resolution = readResolution(options, CALLER)
+      const resolution = readResolution(options, CALLER, bounds)
       const cells = PerCpuCells.create('histogram', bounds.length + 2, readIndexOption(options, CALLER), 8 * (bounds.length + 1))
       const tail = tailOf(cells.buffer, bounds.length)
       tail[0] = resolution
@@ -112,7 +112,7 @@ export class PerCpuHistogram {
       counts,
       count: counts.reduce((total, count) => total + count, 0n),
       sumUnits,
-      sum: Number(sumUnits) * this.resolution,
+      sum: sumOfUnits(sumUnits, this.resolution),
     }
   }
 

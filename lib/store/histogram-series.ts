@@ -1,6 +1,6 @@
 // One histogram series of a MetricStore: per-CPU bucket counts and an exact sum, its observe() bound to its
 // cells once (lib/percpu/histogram-buckets.ts).
-import { histogramObserveOf } from '../percpu/histogram-buckets'
+import { histogramObserveOf, sumOfUnits } from '../percpu/histogram-buckets'
 import type { HistogramSnapshot } from '../percpu/percpu-histogram'
 import type { StoreCore } from './store-core'
 import type { MetricRecord, SeriesRecord } from './store-directory'
@@ -39,5 +39,5 @@ export function snapshotOf(metric: MetricRecord, sums: BigInt64Array, at: number
   let count = 0n
   for (let bucket = 0; bucket < buckets; bucket++) count += counts[bucket] = sums[at + 1 + bucket]
   const sumUnits = sums[at]
-  return { bounds: [...metric.bounds], counts, count, sumUnits, sum: Number(sumUnits) * metric.resolution }
+  return { bounds: [...metric.bounds], counts, count, sumUnits, sum: sumOfUnits(sumUnits, metric.resolution) }
 }

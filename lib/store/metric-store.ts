@@ -332,7 +332,7 @@ function readDefinition(kind: MetricKind, name: unknown, options: unknown, calle
   const help = given.help ?? ''
   if (typeof help !== 'string') throw new TypeError(`${caller}: \`options.help\` must be a string`)
   const bounds = kind === 'histogram' ? readBounds(options, caller) : []
-  const resolution = kind === 'histogram' ? readResolution(given, caller) : 1
+  const resolution = kind === 'histogram' ? readResolution(given, caller, bounds) : 1
   const definition: MetricDefinition = { kind, name, help, labelNames: [...labelNames], bounds, resolution }
   const problem = definitionProblem(definition)
   if (problem !== null) throw new TypeError(`${caller}: the metric ${problem}`)
