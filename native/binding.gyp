@@ -84,8 +84,11 @@
       "defines": [
         "_GNU_SOURCE"
       ],
+      # Built for size (eight of them ship): what its fast callbacks run on a counter's add is inlined all the
+      # same (RSEQ_ALWAYS_INLINE): add() measured within the noise of an -O2 build (5.1-5.4 against 5.0-5.7 ns
+      # on Node 20, 6.1-6.2 against 6.0 on Node 26, alternating runs).
       "cflags_cc": [
-        "-O2",
+        "-Os",
         "-fvisibility=hidden",
         "-Wall",
         "-Wextra"

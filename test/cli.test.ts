@@ -31,7 +31,8 @@ describe('rseq doctor', () => {
     const diagnosis = await doctorJson()
     expect(diagnosis.kernel.release).toBe(os.release())
     expect(diagnosis.kernel.hasRseq).toBe(true)
-    expect(diagnosis.kernel.probe).toBe('EINVAL')
+    // The probe's answer is EINVAL on purpose (a harmless call): the JSON names the outcome, and keeps the errno.
+    expect([diagnosis.kernel.probe, diagnosis.kernel.probeErrno]).toEqual(['ok', 'EINVAL'])
     expect(diagnosis.kernel.featureSize).toBeGreaterThanOrEqual(20)
     expect(diagnosis.glibc.version).toMatch(/^2\.\d+/)
     expect(diagnosis.glibc.symbols?.size).toBeGreaterThan(0)
@@ -42,6 +43,7 @@ describe('rseq doctor', () => {
     expect(diagnosis.mainThread.fence).toBe(true)
     expect(diagnosis.mainThread.drain).toBe('fence')
     expect(diagnosis.verdict.ok).toBe(true)
+    expect(diagnosis.verdict.action).toMatch(/^nothing: /)
   })
 
   it('names the native build it loaded, and where none loads (node --no-addons) the portable path and why', async () => {
@@ -54,9 +56,11 @@ describe('rseq doctor', () => {
       false,
     ])
     expect(diagnosis.verdict.text).toMatch(/^rseq is not used: no native build is loaded .* loading addons is disabled/)
+    expect([diagnosis.kernel.probe, diagnosis.kernel.probeErrno]).toEqual(['not probed', null])
     const text = (await runNode(doctorCli, ['doctor'], { nodeArgs: ['--no-addons'] })).stdout
     expect(text).toMatch(/native build\s+none loaded: the portable JavaScript path runs/)
     expect(text).toMatch(/current CPU\s+-1/)
+    expect(text).toMatch(/kernel\s+.*: not probed: no native build is loaded to ask/)
   })
 
   it("lists the user's host-wide stores in /dev/shm: size, how full, and the processes that map them", async () => {
@@ -77,9 +81,17 @@ describe('rseq doctor', () => {
       })
       const text = (await runNode(doctorCli, ['doctor'])).stdout
       expect(text).toContain(`${file}: ${statSync(file).size} bytes, 2/4096 series, 1/256 metrics, mapped by process ${holder.pid}`)
-    } finally {
+      // Once no process maps it, how to remove it.
       holder.stdin.end()
       await new Promise((resolve) => holder.once('exit', resolve))
+      expect((await runNode(doctorCli, ['doctor'])).stdout).toContain(
+        `${file}: ${statSync(file).size} bytes, 2/4096 series, 1/256 metrics, no process maps it (if no server will open it again: MetricStore.remove('${file}'), or rm it)`,
+      )
+    } finally {
+      if (holder.exitCode === null) {
+        holder.stdin.end()
+        await new Promise((resolve) => holder.once('exit', resolve))
+      }
       rmSync(file, { force: true })
     }
   })
@@ -91,7 +103,7 @@ describe('rseq doctor', () => {
     expect(diagnosis.mainThread.drain).toBe('snapshot')
     expect(worker(diagnosis).drain).toBe('snapshot')
     const text = (await runNode(doctorCli, ['doctor'], { launcher: [seccompLauncher(), 'ENOSYS:membarrier'] })).stdout
-    expect(text).toMatch(/drain\s+no rseq fence \(Linux < 5\.10 or membarrier refused\)/)
+    expect(text).toMatch(/drain\s+no rseq fence \(Linux < 5\.10, or membarrier refused\): drain\(\) keeps snapshots/)
   })
 
   it("with glibc's registration off: the tunable, and own registrations on both threads", async () => {
@@ -108,12 +120,13 @@ describe('rseq doctor', () => {
     expect(diagnosis.seccomp.active).toBe(true)
     expect(diagnosis.seccomp.mode).toBe(2)
     expect(diagnosis.kernel.hasRseq).toBe(false)
-    expect(diagnosis.kernel.probe).toBe('ENOSYS')
+    expect([diagnosis.kernel.probe, diagnosis.kernel.probeErrno]).toEqual(['unavailable', 'ENOSYS'])
     expect(diagnosis.mainThread.strategy).toBe('fallback')
     expect(diagnosis.mainThread.errno).toBe('ENOSYS')
     expect(worker(diagnosis).strategy).toBe('fallback')
     expect(diagnosis.verdict.ok).toBe(false)
     expect(diagnosis.verdict.text).toMatch(/fallback.*ENOSYS/)
+    expect(diagnosis.verdict.action).toMatch(/^allow the rseq system call in the process's seccomp profile/)
   })
 
   it('with RSEQ_STRATEGY=fallback: fallback on both threads, with the reason', async () => {
@@ -121,21 +134,37 @@ describe('rseq doctor', () => {
     expect(diagnosis.mainThread.strategy).toBe('fallback')
     expect(worker(diagnosis).strategy).toBe('fallback')
     expect(diagnosis.verdict.text).toMatch(/RSEQ_STRATEGY=fallback/)
+    expect(diagnosis.verdict.action).toBe('unset RSEQ_STRATEGY, which asks for the fallback')
   })
 
-  it('prints the same as text, ending in a verdict line', async () => {
+  it('prints the same as text, leading with the verdict and what to do, each technical line saying what it means', async () => {
     const result = await runNode(doctorCli, ['doctor'])
     expect(result.status).toBe(0)
-    for (const label of ['kernel', 'auxv', 'glibc', 'tunable', 'drain', 'seccomp', 'main thread:', 'worker:']) {
-      expect(result.stdout).toContain(label)
-    }
-    expect(result.stdout.trim().split('\n').pop()).toMatch(/^verdict\s+OK: rseq is live/)
+    const lines = result.stdout.split('\n')
+    expect(lines.slice(0, 3)).toEqual([
+      'rseq doctor',
+      'verdict           OK: rseq is live (glibc on the main thread, glibc in workers).',
+      'what to do        nothing: counters, histograms and currentCpu() use per-CPU critical sections here',
+    ])
+    const line = (label: string) => lines.find((text) => text.startsWith(label.padEnd(18)))
+    expect(line('kernel')).toMatch(/: rseq\(2\) available: the kernel restarts a critical section/)
+    expect(line('auxv')).toMatch(/^auxv\s+the kernel fills \d+ bytes of an rseq area \(CPU, NUMA node and mm_cid; AT_RSEQ_FEATURE_SIZE\)/)
+    expect(line('glibc')).toMatch(/registers rseq for every thread itself.*__rseq_size \d+: the bytes of it glibc vouches for/)
+    expect(line('tunable')).toMatch(/glibc registers rseq \(0 would leave it to the package\)/)
+    expect(line('drain')).toMatch(/switch adds to a second set of cells/)
+    expect(line('  registration')).toMatch(
+      /32 bytes, historical mode \(a 32-byte area: the kernel rewrites the CPU fields after every context switch/,
+    )
+    expect(line('  call path')).toMatch(/v8:fast: optimized code calls the addon as a plain C function/)
+    for (const label of ['seccomp', 'self-test', 'main thread:', 'worker:']) expect(result.stdout).toContain(label)
   })
 
   it('reports a package that cannot load as a diagnosis, still exiting 0', async () => {
     const result = await runNode(doctorCli, ['doctor'], { env: { RSEQ_STRATEGY: 'own' } })
     expect(result.status).toBe(0)
-    expect(result.stdout).toMatch(/verdict\s+the package could not load: RSEQ_STRATEGY=own cannot be honoured/)
+    expect(result.stdout).toMatch(
+      /verdict\s+the package could not load: RSEQ_STRATEGY=own cannot be honoured.*\nwhat to do\s+what the message says/,
+    )
   })
 
   it('prints its version with --version and its usage with --help, exiting 0', async () => {
@@ -188,6 +217,22 @@ describe('rseq-bench --quick', () => {
     expect(result.stdout).toMatch(/aborts per million rseq adds/)
     expect(result.stdout).toMatch(/## histograms[^]*PerCpuHistogram\.observe \(shared\), 2w[^]*prom-client Histogram\.observe/)
     expect(result.stderr).toBe('')
+  })
+
+  it('explains its columns before the tables and ends with what the figures mean for this host', () => {
+    expect(result.stdout).toMatch(
+      /^rseq-bench: .*\n\nEach figure is the median [^]*"x N-API empty call"[^]*"1w", "2w", \.\.\.: that many worker threads/,
+    )
+    const report = JSON.parse(readFileSync(jsonFile, 'utf8'))
+    const [percpu, shared, sharded] = ['percpu', 'atomics', 'sharded-atomics'].map((method) =>
+      report.counters[method].rows.at(-1).median.toFixed(1),
+    )
+    expect(report.meaning).toMatch(
+      new RegExp(
+        `^What this means here: with 2 workers, PerCpuCounter\\.add costs ${percpu} ns against ${shared} ns for one shared Atomics\\.add counter \\([\\d.]+x\\) and ${sharded} ns for Atomics\\.add sharded by currentCpu\\(\\) \\([\\d.]+x\\): `,
+      ),
+    )
+    expect(result.stdout.trim().split('\n').pop()).toBe(report.meaning)
   })
 
   it('writes JSON holding the machine, the strategy and every method', async () => {

@@ -23,8 +23,13 @@ export interface Diagnosis {
     release: string
     /** rseq(2) exists and answers (a harmless call returned EINVAL, not ENOSYS). */
     hasRseq: boolean
-    /** The errno of that harmless call: EINVAL (implemented), ENOSYS (missing), EPERM (refused). */
-    probe: string
+    /**
+     * What that harmless call found: 'ok' (rseq(2) is there), 'unavailable' (not in this kernel, or not under
+     * qemu-user or valgrind), 'refused' (a seccomp filter said no), 'not probed' (no native build is loaded).
+     */
+    probe: ProbeOutcome
+    /** The call's raw answer: EINVAL is the good one (the call is harmless on purpose), ENOSYS, EPERM, ... */
+    probeErrno: string | null
     featureSize: number
     alignment: number
   }
@@ -45,7 +50,17 @@ export interface Diagnosis {
   worker: ThreadDiagnosis | { error: string }
   /** The calling user's host-wide metric stores in /dev/shm. */
   stores: StoreListing[]
-  verdict: { ok: boolean; text: string }
+  /** Whether rseq runs; why, in one sentence; and what to do about it, if anything. */
+  verdict: { ok: boolean; text: string; action: string }
+}
+
+export type ProbeOutcome = 'ok' | 'unavailable' | 'refused' | 'not probed'
+
+/** The outcome of the kernel probe's raw answer (`errno` null: no native build made the call). */
+function probeOutcome(errno: string | null): ProbeOutcome {
+  if (errno === null) return 'not probed'
+  if (errno === 'EINVAL') return 'ok'
+  return errno === 'EPERM' ? 'refused' : 'unavailable'
 }
 
 function statusField(status: string, name: string): number | null {
@@ -91,20 +106,54 @@ function diagnoseWorker(): Promise<ThreadDiagnosis | { error: string }> {
   })
 }
 
-function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }): Diagnosis['verdict'] {
+function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }, filtered: boolean): Diagnosis['verdict'] {
   const live = (thread: ThreadDiagnosis) => thread.strategy === 'glibc' || thread.strategy === 'own'
-  if ('error' in worker) return { ok: false, text: `a worker could not load the package: ${worker.error}` }
-  if (main.strategy === 'portable')
-    return { ok: false, text: `rseq is not used: no native build is loaded (counters stay exact, only slower). ${main.reason}` }
+  if ('error' in worker) {
+    return {
+      ok: false,
+      text: `a worker could not load the package: ${worker.error}`,
+      action: 'the main thread loaded it: look for what differs in workers (their execArgv, resource limits, a module cache)',
+    }
+  }
+  if (main.strategy === 'portable') {
+    return {
+      ok: false,
+      text: `rseq is not used: no native build is loaded (counters stay exact, only slower). ${main.reason}`,
+      action: 'nothing if speed does not matter here; otherwise what the reason above says (reinstall, or build with `npx rseq build`)',
+    }
+  }
   if (live(main) && live(worker)) {
-    return { ok: true, text: `OK: rseq is live (${main.strategy} on the main thread, ${worker.strategy} in workers).` }
+    return {
+      ok: true,
+      text: `OK: rseq is live (${main.strategy} on the main thread, ${worker.strategy} in workers).`,
+      action: 'nothing: counters, histograms and currentCpu() use per-CPU critical sections here',
+    }
   }
   const odd = live(main) ? worker : main
   const where = odd === main ? 'the main thread' : 'workers'
   if (odd.strategy === 'legacy') {
-    return { ok: true, text: `rseq is live on ${where} through an early adopter's __rseq_abi (legacy): ${odd.reason}` }
+    return {
+      ok: true,
+      text: `rseq is live on ${where} through an early adopter's __rseq_abi (legacy): ${odd.reason}`,
+      action: 'nothing: the package shares the registration another library made',
+    }
   }
-  return { ok: false, text: `rseq is not used on ${where} (fallback; counters stay exact, only slower). ${odd.reason}` }
+  return {
+    ok: false,
+    text: `rseq is not used on ${where} (fallback; counters stay exact, only slower). ${odd.reason}`,
+    action: fallbackAction(odd, filtered),
+  }
+}
+
+/** What to do about a thread that fell back to atomics, by its cause (`filtered`: a seccomp filter is active). */
+function fallbackAction(thread: ThreadDiagnosis, filtered: boolean): string {
+  if (process.env.RSEQ_STRATEGY === 'fallback') return 'unset RSEQ_STRATEGY, which asks for the fallback'
+  const seccomp = "allow the rseq system call in the process's seccomp profile (a container runtime's, or systemd's)"
+  if (thread.errno === 'EPERM' || (thread.errno === 'ENOSYS' && filtered)) return seccomp
+  if (thread.errno === 'ENOSYS') return 'run on Linux 4.18 or later, and not under qemu-user or valgrind, which do not implement rseq'
+  if (thread.selfTest.verdict === 'does-not-restart' || thread.selfTest.verdict === 'inconclusive')
+    return 'boot a kernel whose restart self-test passes (see the self-test line); until then the fallback keeps counts exact'
+  return 'the reason above says why and what to change'
 }
 
 export async function diagnose(): Promise<Diagnosis> {
@@ -112,22 +161,24 @@ export async function diagnose(): Promise<Diagnosis> {
   const machine = describeMachine()
   const mainThread = diagnoseThisThread()
   const worker = await diagnoseWorker()
+  const seccomp = seccompState()
   return {
     machine,
     nativeBuild: nativeFile,
     kernel: {
       release: machine.kernel,
       hasRseq: probe.available,
-      probe: probe.syscall,
+      probe: probeOutcome(nativeFile === null ? null : probe.syscall),
+      probeErrno: nativeFile === null ? null : probe.syscall,
       featureSize: probe.featureSize,
       alignment: probe.alignment,
     },
     glibc: { version: machine.glibc, symbols: mainThread.glibc, tunable: glibcTunable() },
-    seccomp: seccompState(),
+    seccomp,
     mainThread,
     worker,
     stores: listStores(),
-    verdict: verdictFor(mainThread, worker),
+    verdict: verdictFor(mainThread, worker, seccomp.active),
   }
 }
 
@@ -135,21 +186,42 @@ function threadLines(title: string, thread: ThreadDiagnosis | { error: string })
   if ('error' in thread) return [`${title}: could not load the package: ${thread.error}`]
   return [
     `${title}:`,
-    `  strategy          ${thread.strategy}${thread.errno ? ` (${thread.errno})` : ''}`,
+    `  strategy          ${thread.strategy}${thread.errno ? ` (${thread.errno})` : ''}: who owns the thread's rseq area (see the reason)`,
     `  reason            ${thread.reason}`,
-    `  registration      ${thread.registration ? `${thread.registration.length} bytes, ${thread.registration.mode} mode` : 'none'}`,
-    `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid})` : 'not available'}`,
-    `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode})` : 'not available'}`,
-    `  current CPU       ${thread.currentCpu}`,
-    `  call path         ${thread.callPath}`,
+    `  registration      ${registrationText(thread.registration)}`,
+    `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid}): a per-process CPU number, dense from 0 (currentMmCid())` : 'not available (Linux < 6.3): currentMmCid() reads -1'}`,
+    `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode}): the NUMA node (currentNumaNode())` : 'not available: currentNumaNode() reads -1'}`,
+    `  current CPU       ${thread.currentCpu} (currentCpu())`,
+    `  call path         ${thread.callPath}: ${CALL_PATH_TEXT[thread.callPath]}`,
   ]
+}
+
+// How the hot operations reach native code, in words.
+const CALL_PATH_TEXT: Record<RseqInfo['callPath'], string> = {
+  'v8:fast': 'optimized code calls the addon as a plain C function (V8 fast API calls)',
+  napi: 'an N-API call per operation',
+  'bun:ffi': "Bun's FFI calls the addon as a plain C function",
+  'deno:ffi': "Deno's FFI calls the addon as a plain C function",
+  portable: 'JavaScript, no native code',
+}
+
+// The thread's rseq registration, in words: the kernel's two modes differ in when it writes the CPU fields.
+function registrationText(registration: RseqInfo['registration']): string {
+  if (registration === null) return 'none: this thread has no rseq area'
+  const mode =
+    registration.mode === 'historical'
+      ? 'a 32-byte area: the kernel rewrites the CPU fields after every context switch, as all kernels before 7.0.10 do'
+      : 'an area over 32 bytes on Linux 7.0.10+: the kernel writes the CPU fields only when the thread migrates'
+  return `${registration.length} bytes, ${registration.mode} mode (${mode})`
 }
 
 // What each drain mode means for drain() and drainCell(); all three are exact.
 const DRAIN_TEXT: Record<RseqInfo['drain'], string> = {
-  fence: 'rseq fence registered (membarrier PRIVATE_EXPEDITED_RSEQ): drains flip sets and fence',
-  exchange: 'no rseq fence, and no thread can have rseq: drains use atomic exchange',
-  snapshot: 'no rseq fence (Linux < 5.10 or membarrier refused): drains keep snapshots, exact but memory never resets',
+  fence:
+    'drain() and reset() switch adds to a second set of cells, then wait until no CPU is inside a critical section ' +
+    '(the rseq fence of membarrier(2)): exact while adds go on, and the cells reset',
+  exchange: 'no thread here can use rseq: drain() takes each cell by atomic exchange, exact',
+  snapshot: 'no rseq fence (Linux < 5.10, or membarrier refused): drain() keeps snapshots, exact, but the cells never reset',
 }
 
 // What the process's restart self-test found, for a person.
@@ -157,7 +229,7 @@ function selfTestText(test: RseqInfo['selfTest']): string {
   const cost = `${(test.microseconds / 1000).toFixed(2)} ms`
   switch (test.verdict) {
     case 'restarts':
-      return `passed: ${test.detail} (${cost})`
+      return `passed, as the package checks at load that the kernel does restart a critical section: ${test.detail} (${cost})`
     case 'does-not-restart':
       return `FAILED: ${test.detail}; every thread uses the atomics fallback (${cost})`
     case 'inconclusive':
@@ -170,22 +242,41 @@ function selfTestText(test: RseqInfo['selfTest']): string {
 export function formatDiagnosis(diagnosis: Diagnosis): string {
   const { kernel, glibc, seccomp, machine } = diagnosis
   const symbols = glibc.symbols
-    ? `__rseq_offset ${glibc.symbols.offset}, __rseq_size ${glibc.symbols.size}, __rseq_flags ${glibc.symbols.flags}`
-    : 'not exported (glibc < 2.35 or another C library)'
+    ? `registers rseq for every thread itself, and the package shares that registration (__rseq_offset ${glibc.symbols.offset}: ` +
+      `where the area lies in thread memory; __rseq_size ${glibc.symbols.size}: the bytes of it glibc vouches for, ` +
+      `whatever the kernel fills; __rseq_flags ${glibc.symbols.flags})`
+    : 'does not say where a registration of its own would be (glibc < 2.35 or another C library): the package registers one'
   return [
     'rseq doctor',
+    `verdict           ${diagnosis.verdict.text}`,
+    `what to do        ${diagnosis.verdict.action}`,
+    '',
     `runtime           ${machine.runtime.name} ${machine.runtime.version}${machine.runtime.name === 'node' ? '' : ` (process.version ${machine.node})`}`,
     `native build      ${diagnosis.nativeBuild ?? 'none loaded: the portable JavaScript path runs'}`,
-    `kernel            ${kernel.release}, rseq(2) ${kernel.hasRseq ? 'implemented' : `not usable (${kernel.probe})`}`,
-    `auxv              AT_RSEQ_FEATURE_SIZE ${kernel.featureSize || 'not provided'}, AT_RSEQ_ALIGN ${kernel.alignment || 'not provided'}`,
-    `glibc             ${glibc.version ?? 'not glibc'}; ${symbols}`,
-    `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'}`,
+    `kernel            ${kernel.release}: ${KERNEL_TEXT[kernel.probe]}`,
+    `auxv              ${auxvText(kernel)}`,
+    `glibc             ${glibc.version === null ? 'not glibc' : `${glibc.version}: ${symbols}`}`,
+    `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'} in GLIBC_TUNABLES: ${glibc.tunable === '0' ? 'glibc leaves rseq to the package' : 'glibc registers rseq (0 would leave it to the package)'}`,
     `drain             ${DRAIN_TEXT[diagnosis.mainThread.drain]}`,
     `self-test         ${selfTestText(diagnosis.mainThread.selfTest)}`,
-    `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters)` : seccomp.mode === null ? 'unknown' : 'none'}`,
+    `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters): a system-call filter, which may refuse rseq` : seccomp.mode === null ? 'unknown' : 'none: no system-call filter'}`,
     ...threadLines('main thread', diagnosis.mainThread),
     ...threadLines('worker', diagnosis.worker),
     ...formatStores(diagnosis.stores),
-    `verdict           ${diagnosis.verdict.text}`,
   ].join('\n')
+}
+
+// The kernel probe's outcome, in words.
+const KERNEL_TEXT: Record<ProbeOutcome, string> = {
+  ok: 'rseq(2) available: the kernel restarts a critical section its thread was preempted, moved or signalled in',
+  unavailable: 'rseq(2) not available (ENOSYS: before Linux 4.18, under qemu-user or valgrind, or a seccomp filter answering so)',
+  refused: 'rseq(2) refused (EPERM: a seccomp filter)',
+  'not probed': 'not probed: no native build is loaded to ask',
+}
+
+// What the kernel told the process about its rseq areas (the auxiliary vector), in words.
+function auxvText(kernel: Diagnosis['kernel']): string {
+  if (!kernel.featureSize) return 'the kernel does not say which rseq fields it fills (AT_RSEQ_FEATURE_SIZE not provided: before Linux 6.3)'
+  const fields = kernel.featureSize >= 28 ? 'CPU, NUMA node and mm_cid' : kernel.featureSize >= 24 ? 'CPU and NUMA node' : 'CPU'
+  return `the kernel fills ${kernel.featureSize} bytes of an rseq area (${fields}; AT_RSEQ_FEATURE_SIZE) and wants it aligned to ${kernel.alignment || 'an unstated size'} (AT_RSEQ_ALIGN)`
 }

@@ -48,6 +48,36 @@ interface CounterRow extends WorkersFigure {
   workers: number
 }
 
+/** What the columns and row names mean, printed before the tables. */
+const LEGEND = [
+  'Each figure is the median of several rounds, in nanoseconds per operation, with the fastest and slowest round.',
+  `"x ${BASELINE}": the figure over the cost of an empty call into native code, measured in the same run.`,
+  '"1w", "2w", ...: that many worker threads doing the operation at once, the figure per worker and operation;',
+  'per-CPU counters should stay flat as workers are added, one shared Atomics.add counter should not.',
+].join('\n')
+
+/** One sentence on what the counter figures mean for this host, from its largest worker count. */
+function whatItMeans(counters: Partial<Record<WorkerMethod, CounterRow[]>>, registered: boolean): string {
+  const last = (method: WorkerMethod) => counters[method]?.at(-1)
+  const shared = last('atomics')
+  const sharded = last('sharded-atomics')
+  const percpu = last('percpu')
+  if (!registered || percpu === undefined || shared === undefined || sharded === undefined) {
+    return 'What this means here: rseq is not available to this thread (see `npx rseq doctor`), so PerCpuCounter runs on atomics; it stays exact, at the cost of the fallback row above.'
+  }
+  const workers = `${percpu.workers} worker${percpu.workers > 1 ? 's' : ''}`
+  const versusShared = shared.median / percpu.median
+  const versusSharded = sharded.median / percpu.median
+  return (
+    `What this means here: with ${workers}, PerCpuCounter.add costs ${percpu.median.toFixed(1)} ns against ` +
+    `${shared.median.toFixed(1)} ns for one shared Atomics.add counter (${versusShared.toFixed(1)}x) and ` +
+    `${sharded.median.toFixed(1)} ns for Atomics.add sharded by currentCpu() (${versusSharded.toFixed(1)}x): ` +
+    (versusSharded >= 1
+      ? 'per-CPU counters are the cheapest exact counters on this host.'
+      : 'sharding Atomics.add by currentCpu() yourself is cheaper on this host; PerCpuCounter adds exact drains, labels and exporters.')
+  )
+}
+
 // 1..N, thinned to powers of two (and N) past 8 so that a large host still finishes in time.
 function workerCounts(max: number): number[] {
   if (max <= 8) return Array.from({ length: max }, (_, i) => i + 1)
@@ -135,6 +165,7 @@ async function main(argv: string[]): Promise<number> {
   process.stdout.write(
     `rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}, call path ${info.callPath}\n\n`,
   )
+  process.stdout.write(`${LEGEND}\n\n`)
   process.stdout.write(`## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n`)
   if (unoptimized !== null) {
     process.stdout.write(
@@ -161,6 +192,9 @@ async function main(argv: string[]): Promise<number> {
   if (!histogramMethods.includes('prom-client'))
     process.stdout.write('(prom-client is not installed: npm install prom-client to compare with it)\n')
 
+  const meaning = whatItMeans(counters, info.registered)
+  process.stdout.write(`\n${meaning}\n`)
+
   const exact = [...Object.values(counters), ...Object.values(histograms)].every((rows) => rows!.every((row) => row.exact))
   if (values.json) {
     const report = {
@@ -177,6 +211,7 @@ async function main(argv: string[]): Promise<number> {
       counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
       histograms: Object.fromEntries(histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }])),
       exact,
+      meaning,
     }
     writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
   }

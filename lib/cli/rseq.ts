@@ -62,8 +62,9 @@ async function main(argv: string[]): Promise<number> {
     doctor = require('./doctor') as typeof import('./doctor')
   } catch (error) {
     const message = (error as Error).message
-    if (parsed.values.json) process.stdout.write(JSON.stringify({ error: message, verdict: { ok: false, text: message } }) + '\n')
-    else process.stdout.write(`rseq doctor\nverdict           the package could not load: ${message}\n`)
+    const action = 'what the message says: loading is refused rather than run otherwise than asked'
+    if (parsed.values.json) process.stdout.write(JSON.stringify({ error: message, verdict: { ok: false, text: message, action } }) + '\n')
+    else process.stdout.write(`rseq doctor\nverdict           the package could not load: ${message}\nwhat to do        ${action}\n`)
     return 0
   }
   const diagnosis = await doctor.diagnose()

@@ -108,9 +108,10 @@ export function formatStores(stores: StoreListing[]): string[] {
       store.series === null
         ? `format version ${store.version}, not this package's (${STORE_VERSION})`
         : `${store.series.used}/${store.series.capacity} series, ${store.metrics!.used}/${store.metrics!.capacity} metrics`
+    // A store no process maps holds counts nobody adds to any more, unless the server starts again and opens it.
     const processes =
       store.processes.length === 0
-        ? 'no process maps it'
+        ? `no process maps it (if no server will open it again: MetricStore.remove('${store.path}'), or rm it)`
         : `mapped by ${store.processes.length === 1 ? 'process' : 'processes'} ${store.processes.join(', ')}`
     return `${at === 0 ? 'stores' : ''.padEnd(6)}            ${store.path}: ${store.bytes} bytes, ${fill}, ${processes}`
   })

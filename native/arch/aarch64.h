@@ -69,8 +69,8 @@ inline void* ThreadPointer() {
   [result] "=&r"(result), [index] "=&r"(index), [address] "=&r"(address), [scratch] "=&r"(scratch)
 
 // Pseudo-code: pseudocode.h, SeqAdd.
-inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride, int64_t value,
-                      const uint32_t* active_set, uint64_t set_bytes) {
+RSEQ_ALWAYS_INLINE int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
+                                  int64_t value, const uint32_t* active_set, uint64_t set_bytes) {
   int32_t result;
   uint64_t index, address, scratch;
   __asm__ __volatile__(RSEQ_AARCH64_ARM RSEQ_AARCH64_INDEX

@@ -61,6 +61,10 @@ constexpr int32_t kProbeTimedOut = -5;     // the restart probe's budget ran out
 
 }  // namespace rseq_native
 
+// An inline function on the hot path of an add, inlined whatever the unit is optimized for: the fast-calls addon
+// is built for size (-Os), and its fast callbacks must still run the sequence without a call.
+#define RSEQ_ALWAYS_INLINE __attribute__((always_inline)) inline
+
 // A macro's value as a string literal: how the per-architecture files splice RSEQ_TEST_DELAY into asm.
 #define RSEQ_STR2(x) #x
 #define RSEQ_STR(x) RSEQ_STR2(x)

@@ -65,8 +65,8 @@ inline void* ThreadPointer() {
   "6:\n\t"
 
 // Pseudo-code: pseudocode.h, SeqAdd.
-inline int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride, int64_t value,
-                      const uint32_t* active_set, uint64_t set_bytes) {
+RSEQ_ALWAYS_INLINE int32_t SeqAdd(void* area, uint32_t index_offset, uint32_t slots, void* cell0, uint64_t stride,
+                                  int64_t value, const uint32_t* active_set, uint64_t set_bytes) {
   int32_t result;
   __asm__ __volatile__(RSEQ_X86_64_ARM RSEQ_X86_64_INDEX
                        "movslq (%[active_set]), %%rcx\n\t"

@@ -76,7 +76,7 @@ constexpr int kCellField = 0;
 constexpr v8::EmbedderDataTypeTag kCellTag = V8_EMBEDDER_DATA_TAG_COUNT - 1;
 #endif
 
-inline const void* CellOf(v8::Local<v8::Object> receiver) {
+RSEQ_ALWAYS_INLINE const void* CellOf(v8::Local<v8::Object> receiver) {
 #if V8_MAJOR_VERSION >= 14 && !defined(V8_ENABLE_SANDBOX) && !defined(V8_ENABLE_CHECKS)
   // V8 14's inline read, less its first step: it converts the tag by calling into V8 (ToExternalPointerTag), which
   // only a V8 with its sandbox reads. Without the sandbox (checked at compile time here, and against process.config
@@ -107,7 +107,7 @@ inline void SetCell(v8::Local<v8::Object> object, const void* cell) {
 // A counter's add of an integral `value` from the cell's head (fast_cell.h), without a call into the main addon
 // where the sequence commits; the main addon's entry point otherwise, which refuses what it must and takes the
 // out-of-line way (retries, atomics) for the rest. An attempt that aborted is counted as the main addon counts its own.
-inline int32_t CounterAddFromView(const void* cell, int64_t value) {
+RSEQ_ALWAYS_INLINE int32_t CounterAddFromView(const void* cell, int64_t value) {
   using namespace rseq_native;
   const FastCellView* view = static_cast<const FastCellView*>(cell);
   if (view->kind == HandleKind::kCounter && !*view->closed && (value >= 0 || !view->monotonic)) {

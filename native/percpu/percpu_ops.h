@@ -55,8 +55,8 @@ constexpr int32_t kSeqNotRun = -100;
 
 // One inline attempt at the add sequence of cell + `further` cells after the gathered one: its status (>= 0
 // committed; kSeqAborted, kSeqOutOfRange or kSeqNotRun: nothing stored, take the out-of-line way).
-inline int32_t CellAddAttempt(const CellSequence& sequence, const SequenceThread* thread, uint32_t further,
-                              int64_t value) {
+RSEQ_ALWAYS_INLINE int32_t CellAddAttempt(const CellSequence& sequence, const SequenceThread* thread, uint32_t further,
+                                          int64_t value) {
   if (sequence.index_offset == 0 || thread->area == nullptr) return kSeqNotRun;
   return SeqAdd(sequence.area, sequence.index_offset, sequence.slots, sequence.cell0 + further * 8ull, sequence.stride,
                 value, sequence.active_set, sequence.set_bytes);
