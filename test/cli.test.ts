@@ -113,6 +113,9 @@ describe('rseq doctor', () => {
     expect(diagnosis.mainThread.strategy).toBe('own')
     expect(worker(diagnosis).strategy).toBe('own')
     expect(diagnosis.verdict.ok).toBe(true)
+    const text = (await runNode(doctorCli, ['doctor'], { env: GLIBC_RSEQ_OFF })).stdout
+    expect(text).toMatch(/\nglibc\s+2\.\d+: registered nothing \(__rseq_size 0\): the package registers an area of its own\n/)
+    expect(text).toMatch(/\ntunable\s+glibc\.pthread\.rseq=0 in GLIBC_TUNABLES: glibc leaves rseq to the package\n/)
   })
 
   it('under a seccomp filter answering ENOSYS: the filter, the missing syscall, fallback and what to do', async () => {
@@ -147,7 +150,9 @@ describe('rseq doctor', () => {
       'what to do        nothing: counters, histograms and currentCpu() use per-CPU critical sections here',
     ])
     const line = (label: string) => lines.find((text) => text.startsWith(label.padEnd(18)))
-    expect(line('kernel')).toMatch(/: rseq\(2\) available: the kernel restarts a critical section/)
+    expect(line('kernel')).toMatch(
+      /: rseq\(2\) available \(whether the kernel restarts critical sections as it must: the self-test line\)$/,
+    )
     expect(line('auxv')).toMatch(/^auxv\s+the kernel fills \d+ bytes of an rseq area \(CPU, NUMA node and mm_cid; AT_RSEQ_FEATURE_SIZE\)/)
     expect(line('glibc')).toMatch(/registers rseq for every thread itself.*__rseq_size \d+: the bytes of it glibc vouches for/)
     expect(line('tunable')).toMatch(/glibc registers rseq \(0 would leave it to the package\)/)

@@ -63,6 +63,7 @@ describe('examples/cluster-server', () => {
     const instances = async (env: Record<string, string>) =>
       (await runCommand(process.execPath, ['-e', script], { env: cleanEnvironment(env) })).stdout
     expect(await instances({ INSTANCES: '2' })).toBe('2')
+    expect(await instances({ INSTANCES: 'max' })).toBe('max')
     expect(await instances({})).toBe('4')
   })
 })

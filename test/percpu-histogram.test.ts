@@ -40,84 +40,29 @@ describe('a PerCpuHistogram', () => {
     expect(integers.snapshot()).toMatchObject({ counts: [1n, 1n], sumUnits: 3n, sum: 3 })
   })
 
-  it('keeps a sum in seconds to the nanosecond by default, and gives it as the double nearest the decimal sum', () => {
+  it('keeps a sum in seconds to the microsecond by default, and gives it as the double nearest the decimal sum', () => {
     const histogram = new PerCpuHistogram({ buckets: [0.005, 0.01, 0.1, 1] })
-    expect(histogram.resolution).toBe(1e-9)
+    expect(histogram.resolution).toBe(1e-6)
+    // 4e5 units of 1e-6: 4e5 * 1e-6 is 0.39999999999999997, 4e5 / 1e6 is 0.4.
     for (let i = 0; i < 10; i++) histogram.observe(0.04)
-    expect(histogram.snapshot()).toMatchObject({ count: 10n, sumUnits: 400_000_000n, sum: 0.4 })
-    const tenths = new PerCpuHistogram({ buckets: [0.005, 0.01, 0.1, 1] })
-    tenths.observe(0.1)
-    tenths.observe(0.2)
-    // 3e8 units of 1e-9: 3e8 * 1e-9 is 0.30000000000000004, 3e8 / 1e9 is 0.3.
-    expect(tenths.snapshot()).toMatchObject({ sumUnits: 300_000_000n, sum: 0.3 })
+    expect(histogram.snapshot()).toMatchObject({ count: 10n, sumUnits: 400_000n, sum: 0.4 })
   })
 
   it.each([
-    [[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], 1e-9], // prom-client's default buckets, in seconds
+    [[0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], 1e-6], // prom-client's default buckets, in seconds
     [[1, 5, 10], 1e-6],
-    [[-1.5, 0, 0.3, 2.5], 1e-7], // the smallest bound that is not 0, by magnitude
     [[100, 1000], 1e-4],
+    [[-100000, 300], 1e-4], // the smallest bound by magnitude
+    [[0, 1000, 10000], 1e-3], // ... that is not 0
     [[1e6, 1e7], 1], // never coarser than 1: whole numbers stay whole
-    [[1e-12, 1], 1e-9], // never finer than 1e-9
+    [[1e-12, 1], 1e-6], // never finer than 1e-6: a sum's int64 cells hold 9.2e12 of the unit
+    [Array.from({ length: 41 }, (_, power) => 2 ** power), 1], // bytes to 1 TiB: 1000 TiB in one value stays below 2^53 units
+    [[1000, 1e10], 1e-2],
     [[0], 1e-6], // no bound but 0
-  ])('defaults the resolution of buckets %j to %d: six digits below the smallest bound, from 1e-9 to 1', (buckets, resolution) => {
+  ])('defaults the resolution of buckets %j to %d', (buckets, resolution) => {
     expect(new PerCpuHistogram({ buckets }).resolution).toBe(resolution)
     expect(MetricStore.create().histogram('h', { buckets }).resolution).toBe(resolution)
   })
-
-  // Powers of two (1 included) are divided by multiplying with their exact reciprocal natively: the same result.
-  it.each([0.1, 1, 0.5, 2 ** -20, 2 ** 30, 3, 2 ** -1074])(
-    'places each value as JavaScript arithmetic does: Math.round(value / resolution), then value <= bound (resolution %d)',
-    async (resolution) => {
-      const bounds = [-1.5, 0, 0.30000000000000004, 2.5]
-      const reference = (value: number) => {
-        const at = bounds.findIndex((bound) => value <= bound)
-        const units = Math.round(value / resolution)
-        if (!Number.isSafeInteger(units)) return 'refused'
-        return { bucket: at === -1 ? bounds.length : at, units: BigInt(units) }
-      }
-      // Halves both ways (Math.round takes -2.5 to -2), the largest double below 0.5, values on the bounds and
-      // a hair beside them, -0, subnormals, and a spread of others.
-      const tricky = [
-        0.25,
-        -0.25,
-        0.05,
-        -0.05,
-        0.15,
-        -0.15,
-        0.49999999999999994,
-        -0.49999999999999994,
-        -0,
-        0,
-        -1.5,
-        -1.5000000000000002,
-        0.1 + 0.2,
-        0.3,
-        2.5,
-        2.5000000000000004,
-        1e14,
-        -1e14,
-        5e-324,
-        -2.2250738585072014e-308,
-        3 * 2 ** -21,
-      ]
-      const spread = Array.from({ length: 200 }, (_, i) => Math.sin(i * 12.9898) * 10)
-      for (const value of [...tricky, ...spread]) {
-        const histogram = new PerCpuHistogram({ buckets: bounds, resolution })
-        const expected = reference(value)
-        if (expected === 'refused') {
-          expect(() => histogram.observe(value)).toThrow(RangeError)
-          continue
-        }
-        histogram.observe(value)
-        const snapshot = histogram.snapshot()
-        expect({ value, bucket: snapshot.counts.findIndex((count) => count === 1n), units: snapshot.sumUnits }).toEqual({
-          value,
-          ...expected,
-        })
-      }
-    },
-  )
 
   // Values on halves of the resolution and 1-3 ulps beside them: where a product by a rounded 1 / resolution, an
   // ulp or two from the quotient, would round the other way (a division is what JavaScript does).

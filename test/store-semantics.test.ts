@@ -190,6 +190,19 @@ describe(`an in-process MetricStore (${strategy})`, () => {
     expect(store.collect().find((metric) => metric.name === 'c_total')!.series).toEqual([{ labels: { method: 'GET' }, value: 0n }])
   })
 
+  it("takes a histogram's resolution from the store where the declaration names none, and refuses another one named", () => {
+    const store = MetricStore.create()
+    // As the package made such a histogram before its default became a function of the bounds.
+    store.histogram('made_before_seconds', { buckets: [0.1, 1], resolution: 1 }).observe(2)
+    const other = MetricStore.from(store.buffer!)
+    const redeclared = other.histogram('made_before_seconds', { buckets: [0.1, 1] })
+    expect(redeclared.resolution).toBe(1)
+    expect(redeclared.snapshot().sumUnits).toBe(2n)
+    expect(() => other.histogram('made_before_seconds', { buckets: [0.1, 1], resolution: 1e-6 })).toThrow(
+      /made_before_seconds is a histogram with labels \[\], buckets \[0\.1, 1\] and resolution 1 in the in-process store, declared here as .* resolution 0\.000001; a name has one definition in a store/,
+    )
+  })
+
   it('stops its series when closed, leaving other stores on the same memory working', () => {
     const store = MetricStore.create()
     const series = store.counter('c').labels()

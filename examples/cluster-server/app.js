@@ -122,10 +122,10 @@ const server = http.createServer(async (request, response) => {
     body = { error: 'GET /work?n=N, /hello or /metrics' }
   }
   // Counted before the answer is sent: an answered request is always in the store. Its duration is observed
-  // once the whole answer is written.
+  // once the whole answer is written, or the connection closed before that ('close' comes either way, once).
   const route = status === 404 ? 'other' : url.pathname
   count(request.method, route, String(status))
-  response.once('finish', () => observeDuration(route, started))
+  response.once('close', () => observeDuration(route, started))
   response.writeHead(status, { 'content-type': 'application/json' })
   response.end(JSON.stringify(body) + '\n')
 })

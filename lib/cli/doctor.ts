@@ -54,13 +54,20 @@ export interface Diagnosis {
   verdict: { ok: boolean; text: string; action: string }
 }
 
-export type ProbeOutcome = 'ok' | 'unavailable' | 'refused' | 'not probed'
+export type ProbeOutcome = 'ok' | 'unavailable' | 'refused' | 'error' | 'not probed'
 
 /** The outcome of the kernel probe's raw answer (`errno` null: no native build made the call). */
 function probeOutcome(errno: string | null): ProbeOutcome {
   if (errno === null) return 'not probed'
   if (errno === 'EINVAL') return 'ok'
-  return errno === 'EPERM' ? 'refused' : 'unavailable'
+  if (errno === 'ENOSYS') return 'unavailable'
+  return errno === 'EPERM' || errno === 'EACCES' ? 'refused' : 'error'
+}
+
+/** Whether the kernel `release` ("6.18.44-...") is at least major.minor. */
+function releaseAtLeast(release: string, major: number, minor: number): boolean {
+  const [have, haveMinor] = release.split(/[.-]/).map(Number)
+  return have > major || (have === major && haveMinor >= minor)
 }
 
 function statusField(status: string, name: string): number | null {
@@ -106,8 +113,8 @@ function diagnoseWorker(): Promise<ThreadDiagnosis | { error: string }> {
   })
 }
 
-function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }, filtered: boolean): Diagnosis['verdict'] {
-  const live = (thread: ThreadDiagnosis) => thread.strategy === 'glibc' || thread.strategy === 'own'
+function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: string }, host: HostFacts): Diagnosis['verdict'] {
+  const live = (thread: ThreadDiagnosis) => thread.strategy === 'glibc' || thread.strategy === 'own' || thread.strategy === 'legacy'
   if ('error' in worker) {
     return {
       ok: false,
@@ -123,36 +130,44 @@ function verdictFor(main: ThreadDiagnosis, worker: ThreadDiagnosis | { error: st
     }
   }
   if (live(main) && live(worker)) {
+    const legacy = main.strategy === 'legacy' || worker.strategy === 'legacy'
     return {
       ok: true,
       text: `OK: rseq is live (${main.strategy} on the main thread, ${worker.strategy} in workers).`,
-      action: 'nothing: counters, histograms and currentCpu() use per-CPU critical sections here',
+      action: legacy
+        ? "nothing: where it says legacy, the package shares the early adopters' __rseq_abi area (the protocol before glibc 2.35)"
+        : 'nothing: counters, histograms and currentCpu() use per-CPU critical sections here',
     }
   }
   const odd = live(main) ? worker : main
   const where = odd === main ? 'the main thread' : 'workers'
-  if (odd.strategy === 'legacy') {
-    return {
-      ok: true,
-      text: `rseq is live on ${where} through an early adopter's __rseq_abi (legacy): ${odd.reason}`,
-      action: 'nothing: the package shares the registration another library made',
-    }
-  }
   return {
     ok: false,
     text: `rseq is not used on ${where} (fallback; counters stay exact, only slower). ${odd.reason}`,
-    action: fallbackAction(odd, filtered),
+    action: fallbackAction(odd, host),
   }
 }
 
-/** What to do about a thread that fell back to atomics, by its cause (`filtered`: a seccomp filter is active). */
-function fallbackAction(thread: ThreadDiagnosis, filtered: boolean): string {
+/** What the verdict's advice depends on besides the threads. */
+interface HostFacts {
+  release: string
+  /** A seccomp filter is active. */
+  filtered: boolean
+}
+
+/** What to do about a thread that fell back to atomics, by its cause. */
+function fallbackAction(thread: ThreadDiagnosis, host: HostFacts): string {
   if (process.env.RSEQ_STRATEGY === 'fallback') return 'unset RSEQ_STRATEGY, which asks for the fallback'
   const seccomp = "allow the rseq system call in the process's seccomp profile (a container runtime's, or systemd's)"
-  if (thread.errno === 'EPERM' || (thread.errno === 'ENOSYS' && filtered)) return seccomp
-  if (thread.errno === 'ENOSYS') return 'run on Linux 4.18 or later, and not under qemu-user or valgrind, which do not implement rseq'
-  if (thread.selfTest.verdict === 'does-not-restart' || thread.selfTest.verdict === 'inconclusive')
-    return 'boot a kernel whose restart self-test passes (see the self-test line); until then the fallback keeps counts exact'
+  if ((thread.errno === 'EPERM' || thread.errno === 'EACCES') && host.filtered) return seccomp
+  if (thread.errno === 'ENOSYS') {
+    if (host.filtered && releaseAtLeast(host.release, 4, 18)) return seccomp
+    return 'run on Linux 4.18 or later, natively: qemu-user, valgrind and gVisor do not implement rseq'
+  }
+  if (thread.selfTest.verdict === 'does-not-restart')
+    return 'boot a kernel that restarts critical sections (see the self-test line); until then the fallback keeps counts exact'
+  if (thread.selfTest.verdict === 'inconclusive')
+    return 'see the self-test line for what kept it from deciding; RSEQ_STRATEGY=glibc or own forces rseq where you know the kernel restarts sections'
   return 'the reason above says why and what to change'
 }
 
@@ -178,7 +193,7 @@ export async function diagnose(): Promise<Diagnosis> {
     mainThread,
     worker,
     stores: listStores(),
-    verdict: verdictFor(mainThread, worker, seccomp.active),
+    verdict: verdictFor(mainThread, worker, { release: machine.kernel, filtered: seccomp.active }),
   }
 }
 
@@ -189,8 +204,8 @@ function threadLines(title: string, thread: ThreadDiagnosis | { error: string })
     `  strategy          ${thread.strategy}${thread.errno ? ` (${thread.errno})` : ''}: who owns the thread's rseq area (see the reason)`,
     `  reason            ${thread.reason}`,
     `  registration      ${registrationText(thread.registration)}`,
-    `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid}): a per-process CPU number, dense from 0 (currentMmCid())` : 'not available (Linux < 6.3): currentMmCid() reads -1'}`,
-    `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode}): the NUMA node (currentNumaNode())` : 'not available: currentNumaNode() reads -1'}`,
+    `  mm_cid            ${thread.mmCid ? `filled (now ${thread.currentMmCid}): a per-process CPU number, dense from 0 (currentMmCid())` : 'not filled on this thread (Linux < 6.3, or no rseq area): currentMmCid() reads -1'}`,
+    `  node_id           ${thread.numaNode ? `filled (now ${thread.currentNumaNode}): the NUMA node (currentNumaNode())` : `not filled on this thread: currentNumaNode() ${thread.strategy === 'portable' ? 'reads -1' : 'asks the kernel (getcpu)'}`}`,
     `  current CPU       ${thread.currentCpu} (currentCpu())`,
     `  call path         ${thread.callPath}: ${CALL_PATH_TEXT[thread.callPath]}`,
   ]
@@ -210,15 +225,15 @@ function registrationText(registration: RseqInfo['registration']): string {
   if (registration === null) return 'none: this thread has no rseq area'
   const mode =
     registration.mode === 'historical'
-      ? 'a 32-byte area: the kernel rewrites the CPU fields after every context switch, as all kernels before 7.0.10 do'
-      : 'an area over 32 bytes on Linux 7.0.10+: the kernel writes the CPU fields only when the thread migrates'
+      ? 'a 32-byte area: the kernel rewrites the CPU fields after every context switch, as every kernel did before 7.0.10'
+      : 'an area over 32 bytes: from Linux 7.0.10 the kernel writes the CPU fields only at registration, on migration and on an mm_cid change'
   return `${registration.length} bytes, ${registration.mode} mode (${mode})`
 }
 
 // What each drain mode means for drain() and drainCell(); all three are exact.
 const DRAIN_TEXT: Record<RseqInfo['drain'], string> = {
   fence:
-    'drain() and reset() switch adds to a second set of cells, then wait until no CPU is inside a critical section ' +
+    'drain() and reset() switch adds to a second set of cells, then make every CPU restart a critical section in flight ' +
     '(the rseq fence of membarrier(2)): exact while adds go on, and the cells reset',
   exchange: 'no thread here can use rseq: drain() takes each cell by atomic exchange, exact',
   snapshot: 'no rseq fence (Linux < 5.10, or membarrier refused): drain() keeps snapshots, exact, but the cells never reset',
@@ -241,11 +256,21 @@ function selfTestText(test: RseqInfo['selfTest']): string {
 
 export function formatDiagnosis(diagnosis: Diagnosis): string {
   const { kernel, glibc, seccomp, machine } = diagnosis
-  const symbols = glibc.symbols
-    ? `registers rseq for every thread itself, and the package shares that registration (__rseq_offset ${glibc.symbols.offset}: ` +
-      `where the area lies in thread memory; __rseq_size ${glibc.symbols.size}: the bytes of it glibc vouches for, ` +
-      `whatever the kernel fills; __rseq_flags ${glibc.symbols.flags})`
-    : 'does not say where a registration of its own would be (glibc < 2.35 or another C library): the package registers one'
+  const registers = glibc.symbols !== null && glibc.symbols.size > 0
+  const symbols =
+    glibc.symbols === null
+      ? 'does not say where a registration of its own would be (glibc < 2.35 or another C library): the package registers one'
+      : registers
+        ? `registers rseq for every thread itself, and the package shares that registration (__rseq_offset ${glibc.symbols.offset}: ` +
+          `where the area lies in thread memory; __rseq_size ${glibc.symbols.size}: the bytes of it glibc vouches for, ` +
+          `whatever the kernel fills; __rseq_flags ${glibc.symbols.flags})`
+        : `registered nothing (__rseq_size 0): the package registers an area of its own`
+  const tunable =
+    glibc.tunable === '0'
+      ? 'glibc leaves rseq to the package'
+      : registers
+        ? 'glibc registers rseq (0 would leave it to the package)'
+        : 'no effect on this C library'
   return [
     'rseq doctor',
     `verdict           ${diagnosis.verdict.text}`,
@@ -253,10 +278,10 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
     '',
     `runtime           ${machine.runtime.name} ${machine.runtime.version}${machine.runtime.name === 'node' ? '' : ` (process.version ${machine.node})`}`,
     `native build      ${diagnosis.nativeBuild ?? 'none loaded: the portable JavaScript path runs'}`,
-    `kernel            ${kernel.release}: ${KERNEL_TEXT[kernel.probe]}`,
-    `auxv              ${auxvText(kernel)}`,
+    `kernel            ${kernel.release}: ${KERNEL_TEXT[kernel.probe]}${kernel.probe === 'error' ? ` (${kernel.probeErrno})` : ''}`,
+    `auxv              ${diagnosis.nativeBuild === null ? 'not read: no native build is loaded' : auxvText(kernel)}`,
     `glibc             ${glibc.version === null ? 'not glibc' : `${glibc.version}: ${symbols}`}`,
-    `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'} in GLIBC_TUNABLES: ${glibc.tunable === '0' ? 'glibc leaves rseq to the package' : 'glibc registers rseq (0 would leave it to the package)'}`,
+    `tunable           glibc.pthread.rseq=${glibc.tunable ?? '(not set)'} in GLIBC_TUNABLES: ${tunable}`,
     `drain             ${DRAIN_TEXT[diagnosis.mainThread.drain]}`,
     `self-test         ${selfTestText(diagnosis.mainThread.selfTest)}`,
     `seccomp           ${seccomp.active ? `filter active (mode ${seccomp.mode}, ${seccomp.filters ?? '?'} filters): a system-call filter, which may refuse rseq` : seccomp.mode === null ? 'unknown' : 'none: no system-call filter'}`,
@@ -268,9 +293,10 @@ export function formatDiagnosis(diagnosis: Diagnosis): string {
 
 // The kernel probe's outcome, in words.
 const KERNEL_TEXT: Record<ProbeOutcome, string> = {
-  ok: 'rseq(2) available: the kernel restarts a critical section its thread was preempted, moved or signalled in',
-  unavailable: 'rseq(2) not available (ENOSYS: before Linux 4.18, under qemu-user or valgrind, or a seccomp filter answering so)',
-  refused: 'rseq(2) refused (EPERM: a seccomp filter)',
+  ok: 'rseq(2) available (whether the kernel restarts critical sections as it must: the self-test line)',
+  unavailable: 'rseq(2) not available (ENOSYS: before Linux 4.18, under qemu-user, valgrind or gVisor, or a seccomp filter answering so)',
+  refused: 'rseq(2) refused (EPERM or EACCES: a seccomp filter)',
+  error: 'rseq(2) answered the probe with an unexpected error',
   'not probed': 'not probed: no native build is loaded to ask',
 }
 

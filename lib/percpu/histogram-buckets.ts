@@ -11,8 +11,8 @@ export interface HistogramBucketOptions {
   buckets: readonly number[]
   /**
    * The sum is kept exactly as an integer count of `resolution`: each value adds Math.round(v / resolution).
-   * Default: defaultResolution(buckets), a millionth of the smallest bound's power of ten, between 1e-9 and 1
-   * (1e-9 for buckets in seconds from 0.005 s, 1e-6 for [1, 5, 10], 1 for bounds from 1e6 on).
+   * Default: defaultResolution(buckets), six digits below the smallest bound, from 1e-6 to 1 (1e-6 for buckets
+   * in seconds or from 1, 1e-4 for [100, 1000], 1 for bounds from 1e6 on).
    */
   resolution?: number
 }
@@ -41,22 +41,36 @@ export function readBounds(options: unknown, caller: string): number[] {
 }
 
 /** The finest and the coarsest resolution defaultResolution() gives. */
-const FINEST_DEFAULT = 1e-9
+const FINEST_DEFAULT = 1e-6
 const COARSEST_DEFAULT = 1
+/** How many decimal digits below the smallest bound a default resolution keeps. */
+const DIGITS_BELOW_SMALLEST_BOUND = 6
+/** How far above the largest bound one observed value may be under a default resolution (2^53 units at most). */
+const HEADROOM_ABOVE_LARGEST_BOUND = 1000
+
+/** 10^exponent, the double nearest it (10 ** -k is not, for every k; 1 / 10 ** k is, 10 ** k being exact to 1e22). */
+const powerOfTen = (exponent: number): number => (exponent < 0 ? 1 / 10 ** -exponent : 10 ** exponent)
 
 /**
- * The resolution a histogram of `bounds` gets when it is given none: six decimal digits below the power of ten
- * of its smallest bound that is not 0, as a power of ten from 1e-9 (a nanosecond, for buckets in seconds) to 1
- * (whole numbers stay whole). The sum then keeps far more than the buckets tell apart, and one value may be up
- * to 2^53 of it (104 days at 1e-9).
+ * The resolution a histogram of `bounds` gets when it is given none: a power of ten six digits below its
+ * smallest bound that is not 0 (by magnitude), from 1e-6 to 1 (whole numbers stay whole), coarser where a value
+ * 1000 times the largest bound would be more than 2^53 of it; 1e-6 when every bound is 0. A sum in seconds keeps
+ * microseconds, and its int64 cells take 9.2e12 s before they wrap.
  */
 export function defaultResolution(bounds: readonly number[]): number {
-  const magnitudes = bounds.map(Math.abs).filter((magnitude) => magnitude > 0)
-  if (magnitudes.length === 0) return 1e-6 // every bound is 0
-  const exponent = Math.floor(Math.log10(Math.min(...magnitudes))) - 6
-  // 10 ** -k is not the double nearest 10^-k for every k; 1 / 10 ** k is (10 ** k is exact up to 10^22).
-  const resolution = exponent < 0 ? 1 / 10 ** -exponent : 10 ** exponent
-  return Math.min(COARSEST_DEFAULT, Math.max(FINEST_DEFAULT, resolution))
+  let smallest = Infinity
+  let largest = 0
+  for (const bound of bounds) {
+    const magnitude = Math.abs(bound)
+    if (magnitude > 0 && magnitude < smallest) smallest = magnitude
+    if (magnitude > largest) largest = magnitude
+  }
+  if (smallest === Infinity) return FINEST_DEFAULT
+  const finest = Math.log10(FINEST_DEFAULT)
+  const coarsest = Math.log10(COARSEST_DEFAULT)
+  let exponent = Math.min(coarsest, Math.max(finest, Math.floor(Math.log10(smallest)) - DIGITS_BELOW_SMALLEST_BOUND))
+  while (exponent < coarsest && (largest * HEADROOM_ABOVE_LARGEST_BOUND) / powerOfTen(exponent) > Number.MAX_SAFE_INTEGER) exponent++
+  return powerOfTen(exponent)
 }
 
 /** `options.resolution` (default: defaultResolution(bounds)), an own property, checked; errors start with `caller`. */
@@ -70,12 +84,14 @@ export function readResolution(options: Partial<HistogramBucketOptions>, caller:
 }
 
 /**
- * A sum of `units` of `resolution` as a number: where the resolution is 1 / n for a whole n (1e-6, 1e-9, 0.25),
- * units / n, the double nearest the decimal sum (units * 1e-9 is often an ulp off it: 0.30000000000000004 for 0.3).
+ * A sum of `units` of `resolution` as a number. Where the resolution is 1 / n for a whole n (1e-6, 0.25), a division
+ * by n: the double nearest the decimal sum while the units are a safe integer (below 2^53), within an ulp of it
+ * beyond (units * 1e-6 is often an ulp off: 0.39999999999999997 for 0.4).
  */
 export function sumOfUnits(units: bigint, resolution: number): number {
   const inverse = Math.round(1 / resolution)
-  return inverse > 1 && 1 / inverse === resolution ? Number(units) / inverse : Number(units) * resolution
+  if (!(inverse > 1 && Number.isSafeInteger(inverse) && 1 / inverse === resolution)) return Number(units) * resolution
+  return Number(units) / inverse
 }
 
 /** Whether stored bounds and resolution are ones readBounds and readResolution would take. */

@@ -259,14 +259,14 @@ export class MetricStore {
   #declare(kind: MetricKind, name: unknown, options: unknown, make: (record: MetricRecord) => StoreCounter | StoreGauge | StoreHistogram) {
     const caller = `MetricStore.${kind}(name, options)`
     this.#core.check(caller)
-    const definition = readDefinition(kind, name, options, caller)
+    const { definition, resolutionGiven } = readDefinition(kind, name, options, caller)
     const known = this.#metrics.get(definition.name)
     if (known !== undefined) {
-      checkSameDefinition(caller, this.#core.describe, known.record, definition)
+      checkSameDefinition(caller, this.#core.describe, known.record, definition, resolutionGiven)
       return known.metric
     }
     const record = this.#core.metric(caller, definition)
-    checkSameDefinition(caller, this.#core.describe, record, definition)
+    checkSameDefinition(caller, this.#core.describe, record, definition, resolutionGiven)
     const metric = make(record)
     this.#metrics.set(definition.name, { record, metric })
     return metric
@@ -318,8 +318,16 @@ function readOptions(options: unknown, caller: string, allowed: string[]): { cap
   return { capacity: readCapacity(given.capacity, caller, possibleCpus), mode, index }
 }
 
-/** A metric's definition, from the own properties of `options`. */
-function readDefinition(kind: MetricKind, name: unknown, options: unknown, caller: string): MetricDefinition {
+/**
+ * A metric's definition, from the own properties of `options`, and whether it names a histogram's resolution
+ * (without one, a histogram takes the resolution its store holds it with, whatever default made it).
+ */
+function readDefinition(
+  kind: MetricKind,
+  name: unknown,
+  options: unknown,
+  caller: string,
+): { definition: MetricDefinition; resolutionGiven: boolean } {
   if (typeof name !== 'string') throw new TypeError(`${caller}: \`name\` must be a string`)
   if (options !== undefined && (options === null || typeof options !== 'object')) {
     throw new TypeError(`${caller}: \`options\` must be an object${kind === 'histogram' ? ' with `buckets`' : ' or undefined'}`)
@@ -336,15 +344,22 @@ function readDefinition(kind: MetricKind, name: unknown, options: unknown, calle
   const definition: MetricDefinition = { kind, name, help, labelNames: [...labelNames], bounds, resolution }
   const problem = definitionProblem(definition)
   if (problem !== null) throw new TypeError(`${caller}: the metric ${problem}`)
-  return definition
+  return { definition, resolutionGiven: given.resolution !== undefined }
 }
 
-function checkSameDefinition(caller: string, describe: string, existing: MetricDefinition, wanted: MetricDefinition): void {
+function checkSameDefinition(
+  caller: string,
+  describe: string,
+  existing: MetricDefinition,
+  wanted: MetricDefinition,
+  resolutionGiven: boolean,
+): void {
   const sameList = (a: readonly unknown[], b: readonly unknown[]) => a.length === b.length && a.every((item, at) => item === b[at])
   const same =
     existing.kind === wanted.kind &&
     sameList(existing.labelNames, wanted.labelNames) &&
-    (wanted.kind !== 'histogram' || (sameList(existing.bounds, wanted.bounds) && existing.resolution === wanted.resolution))
+    (wanted.kind !== 'histogram' ||
+      (sameList(existing.bounds, wanted.bounds) && (!resolutionGiven || existing.resolution === wanted.resolution)))
   if (same) return
   const shown = ({ kind, labelNames, bounds, resolution }: MetricDefinition) =>
     `a ${kind} with labels [${labelNames.join(', ')}]` +
