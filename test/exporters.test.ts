@@ -20,6 +20,7 @@ import { MetricStore } from '../lib'
 import { StoreMetricProducer } from '../lib/exporters/opentelemetry'
 import * as promClientExport from '../lib/exporters/prom-client'
 import * as prometheusIoExport from '../lib/exporters/prometheus-io-client'
+import { capturingWarnings } from './helpers/captured-warnings'
 import { runNodeJson } from './helpers/run-node'
 const { fillStore, EXPECTED, samplesOf, storeSamples } = require('./fixtures/exporter-samples.cjs')
 
@@ -125,19 +126,19 @@ describe.each(libraries)('registerStore() for $name', ({ library, registerStore 
     const exported = registerStore(store, { registers: [registry] })
     new library.Counter({ name: 'late_total', help: "the app's", registers: [registry] }).inc(4)
     store.counter('late_total').add(100)
-    const warnings: Error[] = []
-    const onWarning = (warning: Error) => warnings.push(warning)
-    process.on('warning', onWarning)
-    try {
-      expect(samplesOf(await registry.metrics())).toEqual({ early_total: 1, late_total: 4 })
-      expect(samplesOf(await registry.metrics())).toEqual({ early_total: 1, late_total: 4 })
-      await new Promise((resolve) => setImmediate(resolve))
-    } finally {
-      process.off('warning', onWarning)
-      exported.unregister()
-    }
-    expect(warnings.map((warning) => warning.message)).toEqual([
-      expect.stringContaining('the registry already has a metric named late_total, made after the store was exported'),
+    const { warnings } = await capturingWarnings(async () => {
+      try {
+        expect(samplesOf(await registry.metrics())).toEqual({ early_total: 1, late_total: 4 })
+        expect(samplesOf(await registry.metrics())).toEqual({ early_total: 1, late_total: 4 })
+      } finally {
+        exported.unregister()
+      }
+    })
+    expect(warnings).toEqual([
+      {
+        code: 'RSEQ_EXPORT_NAME_TAKEN',
+        message: expect.stringContaining('the registry already has a metric named late_total, made after the store was exported'),
+      },
     ])
   })
 
@@ -290,10 +291,7 @@ describe('registerStore() for @prometheus-io/client, whose registry keeps metric
 describe('registerStore() for prom-client, whose registry keeps metrics in a plain object', () => {
   it("leaves out, with one warning each, metrics named as Object.prototype's members (which it cannot hold), and exports the rest", async () => {
     const registry = new promClient.Registry()
-    const warnings: Array<Error & { code?: string }> = []
-    const onWarning = (warning: Error) => warnings.push(warning)
-    process.on('warning', onWarning)
-    try {
+    const { warnings } = await capturingWarnings(async () => {
       // Every process that exports such a store, a registry each.
       for (const store of [storeOfInheritedNames(), storeOfInheritedNames()]) {
         const exported = promClientExport.registerStore(store, { registers: [registry] })
@@ -302,10 +300,7 @@ describe('registerStore() for prom-client, whose registry keeps metrics in a pla
         expect(Object.getPrototypeOf((registry as unknown as { _metrics: object })._metrics)).toBe(Object.prototype)
         exported.unregister()
       }
-      await new Promise((resolve) => setImmediate(resolve))
-    } finally {
-      process.off('warning', onWarning)
-    }
+    })
     const expected = [...INHERITED_NAMES]
       .sort()
       .map((name) => [
