@@ -7,16 +7,22 @@ export interface CapturedWarning {
   message: string
 }
 
+/**
+ * The code of a process.emitWarning() call from its arguments: (warning, { code }) or (warning, type, code).
+ */
+export function warningCode(args: readonly unknown[]): string | undefined {
+  const [, options, code] = args
+  const given = typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : code
+  return typeof given === 'string' ? given : undefined
+}
+
 /** The warnings emitted while `run` ran, in order; what `run` resolved to. */
 export async function capturingWarnings<T>(run: () => Promise<T>): Promise<{ result: T; warnings: CapturedWarning[] }> {
   const warnings: CapturedWarning[] = []
   const emitWarning = process.emitWarning
-  process.emitWarning = function captured(warning: string | Error, options?: unknown, code?: unknown): void {
-    const optionsCode = typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : code
-    warnings.push({
-      code: typeof optionsCode === 'string' ? optionsCode : undefined,
-      message: String(warning instanceof Error ? warning.message : warning),
-    })
+  process.emitWarning = function captured(...args: unknown[]): void {
+    const [warning] = args
+    warnings.push({ code: warningCode(args), message: warning instanceof Error ? warning.message : String(warning) })
   } as typeof process.emitWarning
   try {
     return { result: await run(), warnings }

@@ -5,6 +5,7 @@
 // and the test file asserts it rather than leave it in the run's output; elsewhere the package warns
 // nothing. Import this before the package (it warns as it loads). Other warnings reach Node as usual.
 import { expect } from 'vitest'
+import { warningCode } from './captured-warnings'
 
 export interface LoadWarning {
   code: string
@@ -14,16 +15,10 @@ export interface LoadWarning {
 const LOAD_WARNING_CODES = ['RSEQ_NATIVE_BUILD_NOT_LOADED', 'RSEQ_LOCAL_BUILD_SKIPPED']
 const caught: LoadWarning[] = []
 
-/** The code of an emitWarning() call, given as { code } or as the third argument (warning, type, code). */
-function codeOf(args: unknown[]): unknown {
-  const [options, , code] = args.slice(1)
-  return typeof options === 'object' && options !== null ? (options as { code?: unknown }).code : code
-}
-
 const emitWarning = process.emitWarning
 process.emitWarning = function emitWarningUnlessTheLoads(this: NodeJS.Process, ...args: unknown[]): void {
-  const code = codeOf(args)
-  if (typeof code === 'string' && LOAD_WARNING_CODES.includes(code)) caught.push({ code, message: String(args[0]) })
+  const code = warningCode(args)
+  if (code !== undefined && LOAD_WARNING_CODES.includes(code)) caught.push({ code, message: String(args[0]) })
   else (emitWarning as (...all: unknown[]) => void).apply(process, args)
 } as typeof process.emitWarning
 
