@@ -77,10 +77,7 @@ inline int32_t ArrayCompareExchangeOn(const CellHandle& entry, SequenceThread* t
 template <bool kAdd>
 inline int32_t GaugeUpdateOn(const CellHandle& entry, double value) {
   if (!std::isfinite(value) || !StoreGaugeIntact(entry.gauge)) return kHandleRefused;
-  if (kAdd)
-    AtomicAddFloat64(entry.gauge.word, value);
-  else
-    AtomicStoreFloat64(entry.gauge.word, value);
+  UpdateFloat64<kAdd>(entry.gauge.word, value);
   return kHandleDone;
 }
 

@@ -297,11 +297,7 @@ napi_value StoreUpdateFloat64(napi_env env, napi_callback_info info) {
   if (region == nullptr || !WordOffsetArg(call, 1, region->length, 8, &offset) || !DoubleArg(call, 2, &value)) {
     return Throw(env, kAdd ? usage::kStoreAddFloat64Usage : usage::kStoreSetFloat64Usage);
   }
-  auto* word = reinterpret_cast<uint64_t*>(region->base + offset);
-  if (kAdd)
-    AtomicAddFloat64(word, value);
-  else
-    AtomicStoreFloat64(word, value);
+  UpdateFloat64<kAdd>(reinterpret_cast<uint64_t*>(region->base + offset), value);
   return nullptr;
 }
 

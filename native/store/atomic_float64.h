@@ -25,4 +25,13 @@ inline void AtomicAddFloat64(uint64_t* word, double value) {
   }
 }
 
+// A set (kAdd false) or an add of `value`: what a gauge's set() and inc()/dec() do, whichever way they arrive.
+template <bool kAdd>
+inline void UpdateFloat64(uint64_t* word, double value) {
+  if (kAdd)
+    AtomicAddFloat64(word, value);
+  else
+    AtomicStoreFloat64(word, value);
+}
+
 }  // namespace rseq_native
