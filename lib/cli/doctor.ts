@@ -177,14 +177,15 @@ export async function diagnose(): Promise<Diagnosis> {
   const mainThread = diagnoseThisThread()
   const worker = await diagnoseWorker()
   const seccomp = seccompState()
+  const probeErrno = nativeFile === null ? null : probe.syscall // no native build made the call
   return {
     machine,
     nativeBuild: nativeFile,
     kernel: {
       release: machine.kernel,
       hasRseq: probe.available,
-      probe: probeOutcome(nativeFile === null ? null : probe.syscall),
-      probeErrno: nativeFile === null ? null : probe.syscall,
+      probe: probeOutcome(probeErrno),
+      probeErrno,
       featureSize: probe.featureSize,
       alignment: probe.alignment,
     },

@@ -40,9 +40,9 @@ export function readBounds(options: unknown, caller: string): number[] {
   return [...buckets]
 }
 
-/** The finest and the coarsest resolution defaultResolution() gives. */
-const FINEST_DEFAULT = 1e-6
-const COARSEST_DEFAULT = 1
+/** The finest and the coarsest resolution defaultResolution() gives, as powers of ten: 1e-6 and 1. */
+const FINEST_DEFAULT_EXPONENT = -6
+const COARSEST_DEFAULT_EXPONENT = 0
 /** How many decimal digits below the smallest bound a default resolution keeps. */
 const DIGITS_BELOW_SMALLEST_BOUND = 6
 /** How far above the largest bound one observed value may be under a default resolution (2^53 units at most). */
@@ -65,11 +65,13 @@ export function defaultResolution(bounds: readonly number[]): number {
     if (magnitude > 0 && magnitude < smallest) smallest = magnitude
     if (magnitude > largest) largest = magnitude
   }
-  if (smallest === Infinity) return FINEST_DEFAULT
-  const finest = Math.log10(FINEST_DEFAULT)
-  const coarsest = Math.log10(COARSEST_DEFAULT)
-  let exponent = Math.min(coarsest, Math.max(finest, Math.floor(Math.log10(smallest)) - DIGITS_BELOW_SMALLEST_BOUND))
-  while (exponent < coarsest && (largest * HEADROOM_ABOVE_LARGEST_BOUND) / powerOfTen(exponent) > Number.MAX_SAFE_INTEGER) exponent++
+  if (smallest === Infinity) return powerOfTen(FINEST_DEFAULT_EXPONENT)
+  let exponent = Math.min(
+    COARSEST_DEFAULT_EXPONENT,
+    Math.max(FINEST_DEFAULT_EXPONENT, Math.floor(Math.log10(smallest)) - DIGITS_BELOW_SMALLEST_BOUND),
+  )
+  while (exponent < COARSEST_DEFAULT_EXPONENT && (largest * HEADROOM_ABOVE_LARGEST_BOUND) / powerOfTen(exponent) > Number.MAX_SAFE_INTEGER)
+    exponent++
   return powerOfTen(exponent)
 }
 

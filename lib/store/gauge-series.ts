@@ -23,8 +23,12 @@ export class GaugeSeries {
     this.#byteOffset = core.gaugeByteOffset(record.firstCell)
     this.labels = record.labels
     const fastCall = fastCellFor(() => core.gaugeHandle(this.#byteOffset))
-    this.#fast = fastCall === null ? null : fastCall.cell
-    if (fastCall !== null) holdHandle(this, fastCall.handle)
+    if (fastCall === null) {
+      this.#fast = null
+    } else {
+      this.#fast = fastCall.cell
+      holdHandle(this, fastCall.handle)
+    }
   }
 
   set(value: number): void {
