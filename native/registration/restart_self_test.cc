@@ -49,7 +49,12 @@ struct Probe {
   volatile uint32_t entered = 0;   // stored by the probe's sequence, once inside it
   volatile uint32_t ran = 0;       // stored by the other thread, after it saw `entered`
   volatile uint32_t finished = 0;  // stored by the probe's thread once its sequence returned, however
+  volatile uint32_t started = 0;   // stored by the other thread when it first runs, before its first sleep
 };
+
+// How many times the probe yields its CPU for the other thread's first run before it enters its sequence
+// anyway (the attempt then takes longer, or times out and is made again; it is never wrong).
+constexpr int kYieldsForTheOtherThread = 100000;
 
 // The area the probe arms: glibc's for this new thread, or one registered here for the test's duration.
 struct ProbeArea {
@@ -106,6 +111,7 @@ std::string KernelRelease() {
 void* RunOther(void* argument) {
   auto* probe = static_cast<Probe*>(argument);
   RequestShortSlice();
+  __atomic_store_n(&probe->started, 1, __ATOMIC_SEQ_CST);
   struct timespec pause = {0, 50 * 1000};
   auto finished = [probe] { return __atomic_load_n(&probe->finished, __ATOMIC_SEQ_CST) != 0; };
   while (probe->entered == 0 && !finished()) nanosleep(&pause, nullptr);
@@ -123,6 +129,12 @@ int32_t Attempt(RseqArea* armed, int* error) {
   *error = pthread_create(&other, nullptr, RunOther, &probe);
   if (*error != 0) return kProbeTimedOut;
   RequestShortSlice();
+  // The other thread's first run, now, while the probe is outside its sequence: it then sleeps its short sleeps,
+  // and a wake-up can preempt the probe. Left to the scheduler it would wait for the probe's time slice to end
+  // (up to several milliseconds measured on Linux 6.18), and the process's load with it.
+  for (int yields = 0; yields < kYieldsForTheOtherThread && __atomic_load_n(&probe.started, __ATOMIC_SEQ_CST) == 0;
+       yields++)
+    sched_yield();
   int32_t status = SeqRestartProbe(armed, &probe.entered, &probe.ran, kSpinBudget);
   __atomic_store_n(&probe.finished, 1, __ATOMIC_SEQ_CST);
   pthread_join(other, nullptr);
@@ -192,6 +204,24 @@ void* RunProbe(void* argument) {
   return nullptr;
 }
 
+// Starts `run` on a thread allowed only the calling thread's CPU, which the caller leaves at once to wait for it:
+// the thread runs there without waiting for a CPU that the runtime's other threads keep busy at load (up to a
+// few milliseconds measured). Where that affinity is refused, anywhere.
+int StartOnThisCpu(pthread_t* thread, void* (*run)(void*), void* argument) {
+  int cpu = sched_getcpu();
+  pthread_attr_t attributes;
+  if (cpu >= 0 && pthread_attr_init(&attributes) == 0) {
+    cpu_set_t here;
+    CPU_ZERO(&here);
+    CPU_SET(cpu, &here);
+    int error = pthread_attr_setaffinity_np(&attributes, sizeof here, &here);
+    if (error == 0) error = pthread_create(thread, &attributes, run, argument);
+    pthread_attr_destroy(&attributes);
+    if (error == 0) return 0;
+  }
+  return pthread_create(thread, nullptr, run, argument);
+}
+
 RestartSelfTest RunSelfTest() {
   RestartSelfTest result;
 #ifdef RSEQ_TEST_SKIP_SELF_TEST
@@ -200,7 +230,7 @@ RestartSelfTest RunSelfTest() {
 #endif
   auto start = std::chrono::steady_clock::now();
   pthread_t probe;
-  result.error = pthread_create(&probe, nullptr, RunProbe, &result);
+  result.error = StartOnThisCpu(&probe, RunProbe, &result);
   if (result.error != 0) {
     result.verdict = RestartVerdict::kInconclusive;
     result.detail = std::string("the self-test could not start its thread (") + ErrnoName(result.error) + ")";
