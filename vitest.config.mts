@@ -21,6 +21,8 @@ export default defineConfig({
     // 2 cores). Most of a file's time is in child processes that wait as often as they compute (builds, other
     // runtimes, emulators), and the suite holds under a busy loop on every core (npm run test:under-load).
     maxWorkers: 2,
+    // A warning no test expects fails the test it came from.
+    setupFiles: ['test/setup/unexplained-warnings.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     projects: [

@@ -1,9 +1,12 @@
 // npm run bench: the figures of the design contract, with their targets, measured in one run so that
 // their ratios hold. (`rseq-bench` measures more methods across worker counts; this checks the contract.)
-//   npm run bench [-- --quick]
+//   npm run bench [-- --quick] [-- --json FILE]    FILE: every figure, for docs/bench.json (scripts/bench-tables.mjs
+//                                                  writes docs/benchmarks.md's tables from it)
 import { execFileSync, spawn } from 'node:child_process'
+import { writeFileSync } from 'node:fs'
 import { createRequire } from 'node:module'
 import * as os from 'node:os'
+import { TARGETS, verdict, workersRow } from './bench-targets.mjs'
 
 const require = createRequire(import.meta.url)
 const rseq = require('rseq')
@@ -11,14 +14,13 @@ const { calibration } = require('rseq/internal')
 const { compare, formatTable, returningZero } = require('../dist/bench/measure.js')
 const { measureWorkers } = require('../dist/bench/workers.js')
 const { runSequenceBench, sequenceBenchUnavailable } = require('../dist/bench/native-sequence.js')
+const { describeMachine } = require('../dist/cli/host-description.js')
 
 const quick = process.argv.includes('--quick')
+const jsonAt = process.argv.indexOf('--json')
 const cores = os.availableParallelism()
-
-function verdict(ratio, target, better) {
-  const met = better === 'higher' ? ratio >= target : ratio <= target
-  return `${ratio.toFixed(2)}x (target ${better === 'higher' ? '>=' : '<='} ${target}x: ${met ? 'met' : 'NOT met'})`
-}
+// Every figure of the run, by section, for --json.
+const record = {}
 
 function currentCpuSection() {
   console.log('## currentCpu()')
@@ -28,8 +30,9 @@ function currentCpuSection() {
     'raw N-API empty call': returningZero(calibration.emptyCall),
   })
   console.log(formatTable(results))
+  record.currentCpu = results
   const ratio = results['raw N-API sched_getcpu()'].median / results['currentCpu()'].median
-  console.log(`raw N-API sched_getcpu() / currentCpu(): ${verdict(ratio, 6, 'higher')}\n`)
+  console.log(`raw N-API sched_getcpu() / currentCpu(): ${verdict(ratio, TARGETS.currentCpu)}\n`)
 }
 
 function singleThreadAddSection() {
@@ -47,11 +50,12 @@ function singleThreadAddSection() {
     'raw N-API empty call': returningZero(calibration.emptyCall),
   })
   console.log(formatTable(results))
+  record.singleThread = results
   const empty = results['raw N-API empty call'].median
   const addOne = results['PerCpuCounter.add()'].median
-  console.log(`add() / empty N-API call: ${verdict(addOne / empty, 1.5, 'lower')}`)
-  console.log(`add(n) / add(): ${verdict(results['PerCpuCounter.add(n), n a safe-integer number'].median / addOne, 1.15, 'lower')}`)
-  console.log(`observe(v) / empty N-API call: ${verdict(results['PerCpuHistogram.observe(v)'].median / empty, 3, 'lower')}\n`)
+  console.log(`add() / empty N-API call: ${verdict(addOne / empty, TARGETS.add)}`)
+  console.log(`add(n) / add(): ${verdict(results['PerCpuCounter.add(n), n a safe-integer number'].median / addOne, TARGETS.addN)}`)
+  console.log(`observe(v) / empty N-API call: ${verdict(results['PerCpuHistogram.observe(v)'].median / empty, TARGETS.observe)}\n`)
 }
 
 async function workersSection() {
@@ -67,22 +71,27 @@ async function workersSection() {
     for (const workers of [1, cores]) {
       const result = await measureWorkers(method, workers, options)
       if (!result.exact) throw new Error(`${name} with ${workers} workers lost or doubled increments`)
-      rows[`${name}, ${workers} worker${workers > 1 ? 's' : ''}`] = result
+      rows[workersRow(name, workers)] = result
     }
   }
   console.log(formatTable(rows))
-  const one = rows['PerCpuCounter.add(), 1 worker'].median
-  const all = rows[`PerCpuCounter.add(), ${cores} workers`].median
-  const atomics = rows[`shared Atomics.add, ${cores} workers`].median
-  console.log(`add() with ${cores} workers / with 1 worker: ${verdict(all / one, 1.25, 'lower')}`)
-  console.log(`shared Atomics.add / add(), ${cores} workers: ${verdict(atomics / all, 3, 'higher')}\n`)
+  record.workers = rows
+  const one = rows[workersRow('PerCpuCounter.add()', 1)].median
+  const all = rows[workersRow('PerCpuCounter.add()', cores)].median
+  const atomics = rows[workersRow('shared Atomics.add', cores)].median
+  console.log(`add() with ${cores} workers / with 1 worker: ${verdict(all / one, TARGETS.workersFlat)}`)
+  console.log(`shared Atomics.add / add(), ${cores} workers: ${verdict(atomics / all, TARGETS.sharedAtomics)}\n`)
 }
 
 function nativeSection() {
   console.log('## the bare critical section (C++, no JavaScript)')
   const unavailable = sequenceBenchUnavailable()
-  if (unavailable) return console.log(`skipped: ${unavailable}\n`)
+  if (unavailable) {
+    record.native = { skipped: unavailable }
+    return console.log(`skipped: ${unavailable}\n`)
+  }
   const figures = runSequenceBench(quick ? 5_000_000 : 20_000_000, cores)
+  record.native = { figures }
   const rows = {
     'rseq per-CPU add, 1 thread': figures.rseqAddUncontended,
     'lock xadd, 1 thread': figures.lockXaddUncontended,
@@ -95,8 +104,8 @@ function nativeSection() {
   }
   const uncontended = figures.lockXaddUncontended.nsPerOp / figures.rseqAddUncontended.nsPerOp
   const contended = figures.lockXaddContended.nsPerOp / figures.rseqAddAllCores.nsPerOp
-  console.log(`lock xadd / rseq add, uncontended: ${verdict(uncontended, 1, 'higher')}`)
-  console.log(`contended lock xadd / rseq add, ${cores} threads: ${verdict(contended, 5, 'higher')}\n`)
+  console.log(`lock xadd / rseq add, uncontended: ${verdict(uncontended, TARGETS.lockXadd)}`)
+  console.log(`contended lock xadd / rseq add, ${cores} threads: ${verdict(contended, TARGETS.contendedLockXadd)}\n`)
 }
 
 // The metric store: a cached series handle against the per-CPU counter it is built like, a labels() lookup,
@@ -139,7 +148,7 @@ async function storeSection() {
     )
     console.log(formatTable(results))
     console.log(
-      `series.add() / PerCpuCounter.add(): ${verdict(results['host-wide series.add()'].median / results['PerCpuCounter.add()'].median, 1.1, 'lower')}`,
+      `series.add() / PerCpuCounter.add(): ${verdict(results['host-wide series.add()'].median / results['PerCpuCounter.add()'].median, TARGETS.seriesAdd)}`,
     )
     // 1,000 series: 100 counters x 8 label sets and 20 histograms x 10, all with some counts.
     for (let metric = 0; metric < 100; metric++) {
@@ -152,6 +161,7 @@ async function storeSection() {
     }
     const seriesCount = store.collect().reduce((total, metric) => total + metric.series.length, 0)
     const rows = {}
+    const collect = []
     const attached = []
     for (const processes of [1, 2, 8, 32]) {
       while (attached.length + 1 < processes) attached.push(await attachedProcess(file, attached.length))
@@ -162,6 +172,7 @@ async function storeSection() {
         times.push(Number(process.hrtime.bigint() - start) / 1000)
       }
       times.sort((a, b) => a - b)
+      collect.push({ processes, calls: times.length, median: times[times.length >> 1], min: times[0], max: times[times.length - 1] })
       rows[`collect(), ${seriesCount} series, ${processes} process${processes > 1 ? 'es' : ''} attached`] = {
         median: times[times.length >> 1],
         min: times[0],
@@ -170,9 +181,10 @@ async function storeSection() {
     }
     for (const child of attached) child.stdin.end()
     console.log(formatTable(rows).replace('median ns/op', 'median us   '))
+    record.store = { figures: results, seriesCount, collect }
     const worst = Math.max(...Object.values(rows).map((row) => row.median))
     console.log(
-      `collect() of ${seriesCount} series: ${worst.toFixed(0)} us at most (target well under 1000 us, flat in processes: ${worst < 1000 ? 'met' : 'NOT met'})\n`,
+      `collect() of ${seriesCount} series: ${worst.toFixed(0)} us at most (target well under ${TARGETS.collectUs.target} us, flat in processes: ${worst < TARGETS.collectUs.target ? 'met' : 'NOT met'})\n`,
     )
   } finally {
     rseq.MetricStore.remove(file)
@@ -193,7 +205,10 @@ async function attachedProcess(file, id) {
 // The restart self-test runs once per process, when the package first loads: measured in fresh processes.
 function selfTestSection() {
   console.log('## the restart self-test (once per process, at load)')
-  if (rseq.info().selfTest.verdict === 'not-run') return console.log(`not run here: ${rseq.info().selfTest.detail}\n`)
+  if (rseq.info().selfTest.verdict === 'not-run') {
+    record.selfTest = { notRun: rseq.info().selfTest.detail }
+    return console.log(`not run here: ${rseq.info().selfTest.detail}\n`)
+  }
   const runs = quick ? 5 : 15
   const costs = []
   for (let i = 0; i < runs; i++) {
@@ -203,7 +218,10 @@ function selfTestSection() {
   costs.sort((a, b) => a - b)
   const median = costs[costs.length >> 1]
   console.log(`${runs} processes: median ${median.toFixed(2)} ms, min ${costs[0].toFixed(2)}, max ${costs[costs.length - 1].toFixed(2)}`)
-  console.log(`median: ${median.toFixed(2)} ms (target <= 2 ms: ${median <= 2 ? 'met' : 'NOT met'})\n`)
+  record.selfTest = { runs, median, min: costs[0], max: costs[costs.length - 1] }
+  console.log(
+    `median: ${median.toFixed(2)} ms (target <= ${TARGETS.selfTestMs.target} ms: ${median <= TARGETS.selfTestMs.target ? 'met' : 'NOT met'})\n`,
+  )
 }
 
 // Cluster scrapes against prom-client's and @prometheus-io/client's cluster registries, in a process of its own
@@ -215,7 +233,9 @@ function clusterSection() {
   })
   const node = fetched.trim().split('\t')[1]
   const args = [new URL('./bench-cluster.mjs', import.meta.url).pathname, ...(quick ? ['--quick'] : [])]
-  console.log(execFileSync(node, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 }))
+  const output = execFileSync(node, args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 24 })
+  console.log(output)
+  record.cluster = { output }
 }
 
 const info = rseq.info()
@@ -227,3 +247,8 @@ selfTestSection()
 await workersSection()
 nativeSection()
 clusterSection()
+if (jsonAt !== -1) {
+  const machine = { ...describeMachine(), cores }
+  const run = { tool: 'npm run bench', date: new Date().toISOString(), quick, machine, strategy: info.strategy, callPath: info.callPath }
+  writeFileSync(process.argv[jsonAt + 1], JSON.stringify({ ...run, ...record }, null, 2) + '\n')
+}

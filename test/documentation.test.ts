@@ -1,8 +1,9 @@
 // The documentation cannot rot: its relative links and anchors resolve, the README stays a short guide
-// that links every page, and the kernel tables are what the recorded matrix says.
+// that links every page, and the kernel tables and benchmark figures are what the recorded runs say.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import * as path from 'node:path'
+import * as semver from 'semver'
 import { afterAll, describe, expect, it } from 'vitest'
 import { root } from './helpers/package-copy'
 import { runCommand } from './helpers/run-node'
@@ -63,5 +64,32 @@ describe('the kernel tables of README.md and docs/support.md', () => {
     const result = await runCommand(process.execPath, [path.join(root, 'scripts', 'kernels', 'tables.mjs'), '--check'])
     expect(result.stderr).toBe('')
     expect(result.status).toBe(0)
+  })
+})
+
+describe('the benchmark figures of README.md and docs/benchmarks.md', () => {
+  it('are what docs/rseq-bench.json and docs/runtimes-bench.json record (scripts/bench-tables.mjs --check)', async () => {
+    const result = await runCommand(process.execPath, [path.join(root, 'scripts', 'bench-tables.mjs'), '--check'])
+    expect(result.stderr).toBe('')
+    expect(result.status).toBe(0)
+  })
+})
+
+describe('the development Node of docs/development.md', () => {
+  const section = /## Which Node\n([\s\S]*?)\n## /.exec(readFileSync(path.join(root, 'docs', 'development.md'), 'utf8'))![1]
+  const floor = /Develop on Node (\d+\.\d+) or later/.exec(section)![1]
+
+  it('names every locked devDependency that npm install on that Node warns about (EBADENGINE), and no other', () => {
+    const lock = JSON.parse(readFileSync(path.join(root, 'package-lock.json'), 'utf8')) as {
+      packages: Record<string, { engines?: { node?: string } }>
+    }
+    const warned = new Set<string>()
+    for (const [where, entry] of Object.entries(lock.packages)) {
+      const range = entry.engines?.node
+      if (where !== '' && range !== undefined && !semver.satisfies(`${floor}.0`, range)) warned.add(where.replace(/^.*node_modules\//, ''))
+    }
+    // The section names scoped packages only; an unscoped one would need naming here too.
+    const named = new Set(section.match(/@[\w-]+\/[\w-]+/g))
+    expect([...named].sort()).toEqual([...warned].sort())
   })
 })

@@ -4,7 +4,9 @@
 // `npm ci`s with npm 12 under Node 22, 24 and 26 and with the npm bundled with Node 18, 20 and 22, with no
 // compiler on PATH and not one warning; the README's example then runs exactly on the prebuild (glibc),
 // through V8 fast calls in Node 20 to 26 and N-API calls in Node 18, which has no fast-calls build, and,
-// with the prebuilds hidden, on the portable path, with the one warning that no native build loaded; and
+// with the prebuilds hidden, on the portable path, with the one warning that no native build loaded. Under
+// Node 20, 22 and 24 each exporter's package then installs with a plain `npm install <package>` (no peer
+// conflict, whichever OpenTelemetry line npm picks for that Node) and exports the same counts. And
 // `npx rseq build` compiles both addons from the shipped sources where a user wants their own build.
 // The prebuilds are made here, in a copy of the checkout (a fresh clone has none): the fast-calls builds
 // need each Node's headers, which scripts/fast-calls-build.mjs fetches from the npm registry on first use.
@@ -168,6 +170,33 @@ const worker = new Worker(
 worker.once('message', (fromWorker) => console.log(JSON.stringify({ main: report(info()), worker: fromWorker })))
 `
 
+/** What the exporters print for the counts test/fixtures/exporters-consumer.cjs makes: the same in both Prometheus libraries. */
+const EXPORTED_TEXT = `# HELP duration_seconds Time to answer
+# TYPE duration_seconds histogram
+duration_seconds_bucket{le="0.01"} 0
+duration_seconds_bucket{le="0.1"} 10
+duration_seconds_bucket{le="1"} 10
+duration_seconds_bucket{le="+Inf"} 10
+duration_seconds_sum 0.4
+duration_seconds_count 10
+
+# HELP requests_total Requests served
+# TYPE requests_total counter
+requests_total{route="/a"} 10
+`
+
+// The OpenTelemetry lines npm picks by each Node's version: the 3.x SDK declares Node >= 22.15 and takes
+// @opentelemetry/api 1.10; the 2.x SDK takes Node 20 and api 1.9. The package's peer ranges take both lines.
+const OPENTELEMETRY_LINES: Record<string, { sdk: RegExp; api: RegExp }> = {
+  node20: { sdk: /^2\./, api: /^1\.9\./ },
+  node22: { sdk: /^3\./, api: /^1\.10\./ },
+  node24: { sdk: /^3\./, api: /^1\.10\./ },
+}
+// Once per Node: with the first npm the matrix pairs it with.
+const exporterInstalls = new Set(Object.keys(OPENTELEMETRY_LINES).map((name) => installs.find((install) => install.node.name === name)))
+// The one warning a user sees: @prometheus-io/client 0.16 declares Node 22 or later (it runs on Node 20: see below).
+const PROMETHEUS_IO_ENGINE = /^npm warn EBADENGINE .*(Unsupported engine \{|package: '@prometheus-io\/client@|required: |current: |\}$)/
+
 describe.skipIf(noTarball).each(installs)(
   'installing the tarball with npm $npm.version under Node $node.version, no compiler on PATH',
   ({ node, npm }) => {
@@ -286,6 +315,41 @@ describe.skipIf(noTarball).each(installs)(
         renameSync(`${prebuilds}.hidden`, prebuilds)
       }
     })
+
+    it.runIf(exporterInstalls.has(installs.find((install) => install.node === node && install.npm === npm)))(
+      'installs each exporter with a plain `npm install <package>` after the tarball, and every exporter reports the same counts',
+      async () => {
+        // Once @prometheus-io/client is in the tree, npm repeats its engine warning on every install under Node 20.
+        const engineWarned = Number(node.version.split('.')[0]) < 22
+        let prometheusIoInstalled = false
+        for (const name of ['prom-client', '@prometheus-io/client', '@opentelemetry/sdk-metrics']) {
+          const installed = await npmRun(['install', name])
+          const output = installed.stdout + installed.stderr
+          expect(installed.status, output).toBe(0)
+          expect(output).not.toMatch(/ERESOLVE|peer dep|npm error/i)
+          prometheusIoInstalled ||= name === '@prometheus-io/client'
+          const warnings = output.split('\n').filter((line) => /\bwarn\b/i.test(line))
+          const expected = engineWarned && prometheusIoInstalled ? warnings.filter((line) => PROMETHEUS_IO_ENGINE.test(line)) : []
+          expect(warnings, name).toEqual(expected)
+          if (engineWarned && name === '@prometheus-io/client') expect(warnings, name).toHaveLength(5)
+        }
+        writeFileSync(path.join(project, 'exporters.cjs'), readFileSync(path.join(root, 'test', 'fixtures', 'exporters-consumer.cjs')))
+        const ran = await runCommand(path.join(project, 'bin', 'node'), ['exporters.cjs'], { cwd: project, env, timeoutMs: 120_000 })
+        expect({ status: ran.status, stderr: ran.stderr }).toEqual({ status: 0, stderr: '' })
+        const report = JSON.parse(ran.stdout)
+        const lines = OPENTELEMETRY_LINES[node.name]
+        expect(report.versions['@opentelemetry/sdk-metrics']).toMatch(lines.sdk)
+        expect(report.versions['@opentelemetry/api']).toMatch(lines.api)
+        expect([report.promClient, report.prometheusIoClient]).toEqual([EXPORTED_TEXT, EXPORTED_TEXT])
+        expect(report.openTelemetry).toEqual({
+          errors: [],
+          points: {
+            requests_total: [10],
+            duration_seconds: [{ buckets: { boundaries: [0.01, 0.1, 1], counts: [0, 10, 0, 0] }, count: 10, sum: 0.4 }],
+          },
+        })
+      },
+    )
   },
 )
 

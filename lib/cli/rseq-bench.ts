@@ -6,11 +6,11 @@
 import { writeFileSync } from 'node:fs'
 import * as os from 'node:os'
 import { parseArgs } from 'node:util'
-import { formatTable, type Spread } from '../bench/measure'
+import { reportText, type BenchReport, type CounterRow, type MethodRows } from '../bench/bench-report'
 import { BASELINE, measureSingleThread } from '../bench/single-thread'
-import { measureUnoptimizedCaller } from '../bench/unoptimized-caller'
+import { measureUnoptimizedCaller, type UnoptimizedFigures } from '../bench/unoptimized-caller'
 import { renderChart } from '../bench/chart'
-import { measureWorkers, type WorkerMethod, type WorkersFigure } from '../bench/workers'
+import { measureWorkers, type WorkerMethod } from '../bench/workers'
 import { describeMachine, describeRuntime } from './host-description'
 import { threadInfo } from '../registration/thread-rseq'
 
@@ -43,18 +43,6 @@ function promClientInstalled(): boolean {
     return false
   }
 }
-
-interface CounterRow extends WorkersFigure {
-  workers: number
-}
-
-/** What the columns and row names mean, printed before the tables. */
-const LEGEND = [
-  'Each figure is the median of several rounds, in nanoseconds per operation, with the fastest and slowest round.',
-  `"x ${BASELINE}": the figure over the cost of an empty call into native code, measured in the same run.`,
-  '"1w", "2w", ...: that many worker threads doing the operation at once, the figure per worker and operation;',
-  'per-CPU counters should stay flat as workers are added, one shared Atomics.add counter should not.',
-].join('\n')
 
 /** One sentence on what the counter figures mean for this host, from its largest worker count. */
 function whatItMeans(counters: Partial<Record<WorkerMethod, CounterRow[]>>, registered: boolean): string {
@@ -162,38 +150,25 @@ async function main(argv: string[]): Promise<number> {
   show('')
 
   const info = { ...threadInfo }
+  const named = (measured: WorkerMethod[], rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>>) =>
+    Object.fromEntries(measured.map((method) => [method, { name: METHOD_NAMES[method], rows: rowsByMethod[method]! }])) as Partial<
+      Record<WorkerMethod, MethodRows>
+    >
+  const figures: BenchReport = {
+    singleThread: { baseline: BASELINE, figures: singleThread },
+    ...(unoptimized === null
+      ? {}
+      : 'problem' in unoptimized
+        ? { unoptimizedProblem: (unoptimized as { problem: string }).problem }
+        : { unoptimizedCaller: unoptimized as UnoptimizedFigures }),
+    counters: named(methods, counters),
+    histograms: named(histogramMethods, histograms),
+    meaning: whatItMeans(counters, info.registered),
+  }
   process.stdout.write(
     `rseq-bench: ${os.cpus().length} CPUs, ${process.arch}, ${runtimeLabel()}, strategy ${info.strategy}, call path ${info.callPath}\n\n`,
   )
-  process.stdout.write(`${LEGEND}\n\n`)
-  process.stdout.write(`## single thread (ns/op)\n${formatTable(singleThread, `x ${BASELINE}`)}\n\n`)
-  if (unoptimized !== null) {
-    process.stdout.write(
-      'problem' in unoptimized
-        ? `## caller not optimized: not measured (${unoptimized.problem})\n\n`
-        : `## caller not optimized (node --max-opt=1: V8's slow callbacks; ns/op)\n${formatTable(unoptimized, 'x the same empty call')}\n\n`,
-    )
-  }
-  process.stdout.write('## counters (ns/op per worker)\n')
-  // One table row per method and worker count, flagged where the totals were not exact.
-  const tableOf = (measured: WorkerMethod[], rowsByMethod: Partial<Record<WorkerMethod, CounterRow[]>>): string => {
-    const rows: Record<string, Spread> = {}
-    for (const method of measured) {
-      for (const row of rowsByMethod[method]!) rows[`${METHOD_NAMES[method]}, ${row.workers}w${row.exact ? '' : ' (NOT EXACT)'}`] = row
-    }
-    return formatTable(rows)
-  }
-  process.stdout.write(`${tableOf(methods, counters)}\n`)
-  if (counters.percpu) {
-    const aborts = counters.percpu.map((row) => `${row.workers}w ${row.abortsPerMillion.toFixed(2)}`).join(', ')
-    process.stdout.write(`\naborts per million rseq adds: ${aborts}\n`)
-  }
-  process.stdout.write(`\n## histograms (ns/op per worker)\n${tableOf(histogramMethods, histograms)}\n`)
-  if (!histogramMethods.includes('prom-client'))
-    process.stdout.write('(prom-client is not installed: npm install prom-client to compare with it)\n')
-
-  const meaning = whatItMeans(counters, info.registered)
-  process.stdout.write(`\n${meaning}\n`)
+  process.stdout.write(reportText(figures))
 
   const exact = [...Object.values(counters), ...Object.values(histograms)].every((rows) => rows!.every((row) => row.exact))
   if (values.json) {
@@ -206,12 +181,8 @@ async function main(argv: string[]): Promise<number> {
       callPath: info.callPath,
       info,
       runtime: describeRuntime(),
-      singleThread: { baseline: BASELINE, figures: singleThread },
-      ...(unoptimized !== null && !('problem' in unoptimized) ? { unoptimizedCaller: unoptimized } : {}),
-      counters: Object.fromEntries(methods.map((method) => [method, { name: METHOD_NAMES[method], rows: counters[method] }])),
-      histograms: Object.fromEntries(histogramMethods.map((method) => [method, { name: METHOD_NAMES[method], rows: histograms[method] }])),
+      ...figures,
       exact,
-      meaning,
     }
     writeFileSync(values.json, JSON.stringify(report, null, 2) + '\n')
   }

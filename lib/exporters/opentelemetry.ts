@@ -3,7 +3,7 @@
 // histogram instrument, so this is how a store's histograms reach OpenTelemetry at all. Every collection
 // reads the store whole: counters become monotonic cumulative sums, gauges gauges, histograms
 // explicit-bucket histograms with their exact sum and count; every series counts from the store's creation.
-// @opentelemetry/sdk-metrics (3.x) and @opentelemetry/api are optional peer dependencies.
+// @opentelemetry/sdk-metrics (2.x or 3.x) and @opentelemetry/api are optional peer dependencies.
 import type { CollectionResult, MetricCollectOptions, MetricData, MetricProducer } from '@opentelemetry/sdk-metrics'
 import type { HrTime } from '@opentelemetry/api'
 import * as path from 'node:path'

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // npm run bench:runtimes: rseq-bench's single-thread figures in every runtime of versions.json, one run per
 // runtime and call path (Bun and Deno through their FFI, and through N-API with RSEQ_CALL_PATH=napi),
-// printed as one Markdown table (ns/op, and the ratio to that runtime's empty N-API call), with the bare
-// critical section of the C++ microbenchmark measured in the same run.
-//   node scripts/runtimes/bench.mjs [--json FILE]
+// printed as one Markdown table (ns/op, and the ratio to that runtime's empty N-API call; table.mjs), with the
+// bare critical section of the C++ microbenchmark measured in the same run.
+//   node scripts/runtimes/bench.mjs [--json FILE]    (docs/runtimes-bench.json; then node scripts/bench-tables.mjs)
 // Each runtime measures its own baseline in the same run, so ratios compare across runtimes even though
 // absolute figures on a shared machine drift.
 import { execFileSync } from 'node:child_process'
@@ -13,6 +13,7 @@ import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { createRequire } from 'node:module'
 import { fetchRuntime, runtimes } from './fetch.mjs'
+import { runtimesRunLine, runtimesTable } from './table.mjs'
 
 const require = createRequire(import.meta.url)
 
@@ -42,40 +43,8 @@ try {
 const { runSequenceBench } = require('../../dist/bench/native-sequence.js')
 const bare = runSequenceBench(20_000_000, 1).rseqAddUncontended.nsPerOp
 
-const first = reports[0].report
-// Every runtime's single-thread rows, and where the call path is V8 fast calls those of a caller not yet optimized.
-const figuresOf = (report) => ({ ...report.singleThread.figures, ...(report.unoptimizedCaller ?? {}) })
-const methods = [...new Set(reports.flatMap(({ report }) => Object.keys(figuresOf(report))))]
-const header = [
-  'ns/op (x empty N-API call)',
-  ...reports.map(({ report }) => `${report.runtime.name} ${report.runtime.version} (${report.callPath})`),
-]
-const lines = [`| ${header.join(' | ')} |`, `| --- |${reports.map(() => ' ---: |').join('')}`]
-for (const method of methods) {
-  const cells = reports.map(({ report }) => {
-    const figure = figuresOf(report)[method]
-    return figure === undefined ? '-' : `${figure.median.toFixed(1)} (${figure.ratio.toFixed(2)}x)`
-  })
-  lines.push(`| ${method} | ${cells.join(' | ')} |`)
-}
-const addOf = (report) => report.singleThread.figures['PerCpuCounter.add()'].median
-lines.push(
-  `| bare C++ sequence (no JavaScript), ${bare.toFixed(2)} ns: add() / it | ${reports.map(({ report }) => `${(addOf(report) / bare).toFixed(2)}x`).join(' | ')} |`,
-)
-const machine = first.machine
-console.log(
-  `${first.date.slice(0, 10)}, ${machine.cpuModel}, ${machine.cpus} CPUs, Linux ${machine.kernel}, glibc ${machine.glibc}, ` +
-    `strategy ${first.strategy}; medians of interleaved rounds, one run per runtime\n`,
-)
-console.log(lines.join('\n'))
+const recorded = { bareSequenceNs: bare, reports: reports.map(({ report }) => report) }
+console.log(`${runtimesRunLine(recorded)}\n`)
+console.log(runtimesTable(recorded))
 const jsonAt = process.argv.indexOf('--json')
-if (jsonAt !== -1) {
-  writeFileSync(
-    process.argv[jsonAt + 1],
-    JSON.stringify(
-      reports.map(({ report }) => report),
-      null,
-      2,
-    ) + '\n',
-  )
-}
+if (jsonAt !== -1) writeFileSync(process.argv[jsonAt + 1], JSON.stringify(recorded, null, 2) + '\n')
