@@ -2,7 +2,7 @@
 // the folders of native/ and lib/ are exactly those listed under them, every entry of the other folders is
 // named in its description, and every file or folder the section names exists.
 import { execFileSync } from 'node:child_process'
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import * as path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { root } from './helpers/package-copy'
@@ -46,14 +46,10 @@ function trackedChildren(folder: string): string[] {
     .map((rest) => (rest.includes('/') ? `${rest.split('/')[0]}/` : rest))
   return [...new Set(children)].sort()
 }
-/** Every tracked file and folder below `folder`, by its own name. */
-function namesBelow(folder: string): Set<string> {
-  const names = new Set<string>()
-  for (const file of tracked.filter((name) => name.startsWith(`${folder}/`))) {
-    const parts = file.slice(folder.length + 1).split('/')
-    parts.forEach((part, index) => names.add(index < parts.length - 1 ? `${part}/` : part))
-  }
-  return names
+/** Whether `relative` (a file, or a folder ending in /) is tracked, or exists as a build leaves it (dist/). */
+function present(relative: string): boolean {
+  const tracks = relative.endsWith('/') ? tracked.some((file) => file.startsWith(relative)) : tracked.includes(relative)
+  return tracks || existsSync(path.join(root, relative))
 }
 
 // Names in a description that denote a file or folder: `fixtures/`, `bench.mjs`, `native/README.md`.
@@ -70,8 +66,8 @@ describe('the layout section of docs/development.md', () => {
 
   it.each(['native', 'lib'])('lists exactly the folders of %s/ under it, and files of it that exist', (folder) => {
     const nested = entries.filter((entry) => entry.parent === `${folder}/`).flatMap((entry) => entry.names)
-    const folders = readdirSync(path.join(root, folder)).filter((name) => statSync(path.join(root, folder, name)).isDirectory())
-    expect(nested.filter((name) => name.endsWith('/')).sort()).toEqual(folders.map((name) => `${name}/`).sort())
+    const folders = trackedChildren(folder).filter((name) => name.endsWith('/'))
+    expect(nested.filter((name) => name.endsWith('/')).sort()).toEqual(folders)
     for (const file of nested.filter((name) => !name.endsWith('/'))) expect(existsSync(path.join(root, folder, file)), file).toBe(true)
   })
 
@@ -88,16 +84,17 @@ describe('the layout section of docs/development.md', () => {
   it('names no file or folder that does not exist', () => {
     const missing: string[] = []
     for (const entry of entries) {
-      const folder = (entry.parent ?? entry.names[0]).replace(/\/$/, '')
-      const below = trackedTopLevel.has(`${folder}/`) ? namesBelow(folder) : new Set<string>()
-      for (const [, token] of entry.text.matchAll(PATH_TOKEN)) {
-        // A path with a folder in it is from the root; a bare name is below the row's folder, or at the root (dist/, a build's).
-        const exists =
-          token.includes('/') && !token.endsWith('/')
-            ? existsSync(path.join(root, token))
-            : below.has(token) || existsSync(path.join(root, token))
-        if (!exists) missing.push(`${entry.names.join(', ')}: ${token}`)
-      }
+      // A row names what is in its own folder (native/arch/ for the row arch/ under native/), a path from the
+      // root, or a folder's files in parentheses after it: `runtimes/ (versions.json, fetch.mjs)`.
+      const own = entry.names[0].endsWith('/') ? entry.names[0] : ''
+      const base = `${entry.parent ?? ''}${own}`
+      const groups = [...entry.text.matchAll(/([\w-]+\/) \(([^)]*)\)/g)]
+      const inGroups = groups.flatMap(([, folder, names]) => [...names.matchAll(PATH_TOKEN)].map((match) => `${base}${folder}${match[1]}`))
+      const rest = groups.reduce((text, [group]) => text.replace(group, ''), entry.text)
+      const named = [...rest.matchAll(PATH_TOKEN)].map(([, token]) =>
+        token.includes('/') && !token.endsWith('/') ? token : present(`${base}${token}`) ? `${base}${token}` : token,
+      )
+      for (const relative of [...inGroups, ...named]) if (!present(relative)) missing.push(`${entry.names.join(', ')}: ${relative}`)
     }
     expect(missing).toEqual([])
   })

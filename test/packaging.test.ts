@@ -192,7 +192,10 @@ const OPENTELEMETRY_LINES: Record<string, { sdk: RegExp; api: RegExp }> = {
   node22: { sdk: /^3\./, api: /^1\.10\./ },
   node24: { sdk: /^3\./, api: /^1\.10\./ },
 }
-// Once per Node: with the first npm the matrix pairs it with.
+// Once per Node: with the first npm the matrix pairs it with (a Node the matrix no longer installs with is an error).
+for (const name of Object.keys(OPENTELEMETRY_LINES))
+  if (!installs.some((install) => install.node.name === name))
+    throw new Error(`scripts/runtimes/versions.json installs nothing with ${name}`)
 const exporterInstalls = new Set(Object.keys(OPENTELEMETRY_LINES).map((name) => installs.find((install) => install.node.name === name)))
 // The one warning a user sees: @prometheus-io/client 0.16 declares Node 22 or later (it runs on Node 20: see below).
 const PROMETHEUS_IO_ENGINE = /^npm warn EBADENGINE .*(Unsupported engine \{|package: '@prometheus-io\/client@|required: |current: |\}$)/

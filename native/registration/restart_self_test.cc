@@ -134,7 +134,7 @@ int32_t Attempt(RseqArea* armed, int* error) {
   // (up to several milliseconds measured on Linux 6.18), and the process's load with it.
   for (int yields = 0; yields < kYieldsForTheOtherThread && __atomic_load_n(&probe.started, __ATOMIC_SEQ_CST) == 0;
        yields++)
-    sched_yield();
+    if (sched_yield() != 0) break;  // refused (by a seccomp filter): the end of the probe's slice will do
   int32_t status = SeqRestartProbe(armed, &probe.entered, &probe.ran, kSpinBudget);
   __atomic_store_n(&probe.finished, 1, __ATOMIC_SEQ_CST);
   pthread_join(other, nullptr);
@@ -206,8 +206,10 @@ void* RunProbe(void* argument) {
 
 // Starts `run` on a thread allowed only the calling thread's CPU, which the caller leaves at once to wait for it:
 // the thread runs there without waiting for a CPU that the runtime's other threads keep busy at load (up to a
-// few milliseconds measured). Where that affinity is refused, anywhere.
+// few milliseconds measured). Where that affinity is refused, anywhere; and anywhere with a C library that cannot
+// set it at creation (musl has no pthread_attr_setaffinity_np).
 int StartOnThisCpu(pthread_t* thread, void* (*run)(void*), void* argument) {
+#ifdef __GLIBC__
   int cpu = sched_getcpu();
   pthread_attr_t attributes;
   if (cpu >= 0 && pthread_attr_init(&attributes) == 0) {
@@ -219,6 +221,7 @@ int StartOnThisCpu(pthread_t* thread, void* (*run)(void*), void* argument) {
     pthread_attr_destroy(&attributes);
     if (error == 0) return 0;
   }
+#endif
   return pthread_create(thread, nullptr, run, argument);
 }
 
