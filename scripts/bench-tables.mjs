@@ -138,6 +138,7 @@ for (const { file, name, text, block } of regions) {
   const from = page.indexOf(start)
   const to = page.indexOf(end, from)
   if (from === -1 || to === -1) throw new Error(`${file} has no region ${start} ... ${end}`)
+  if (page.indexOf(start, from + 1) !== -1) throw new Error(`${file} has the region ${start} twice`)
   // A block region's markers stand on lines of their own; an inline one's sit in the sentence.
   const wanted = block ? `\n${text()}\n` : text()
   const current = page.slice(from + start.length, to)
