@@ -18,6 +18,7 @@ import { FAST_CALLS_ABIS, PREBUILDS } from '../scripts/package.mjs'
 // @ts-expect-error: a script of the package, without declarations
 import { FAST_CALLS_NODES, abiOf, headersOf } from '../scripts/fast-calls-build.mjs'
 import { emulationRequired, missingCrossTools } from './helpers/emulation'
+import { filesWithTimes } from './helpers/files-with-times'
 import { nodeDirArgs, packageCopy, root } from './helpers/package-copy'
 import { printedWarnings } from './helpers/printed-warnings'
 import { cleanEnvironment, runCommand, runCommandOk } from './helpers/run-node'
@@ -47,14 +48,19 @@ const installs = versions.installs.map(({ node, npm }) => ({
   npm: versions.npm.find((release) => release.name === npm)!,
 }))
 
-// A copy of the checkout, where the prebuilds are made and the tarball packed.
+// A copy of the checkout with its local build, where the prebuilds are made and the tarball packed.
 let copy: string
 let tarball: string
+// The copy's build/ before and after npm run prebuild.
+let localBuild: Record<'before' | 'after', Record<string, string>>
 
 beforeAll(async () => {
-  copy = packageCopy('packaging', ['README.md', 'LICENSE', 'docs', 'lib', 'tsconfig.json'])
+  copy = packageCopy('packaging', ['README.md', 'LICENSE', 'docs', 'lib', 'tsconfig.json', 'build'])
+  const before = filesWithTimes(path.join(copy, 'build'))
   const args = arches.length === 2 ? [] : ['--arch', process.arch]
   await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'prebuild.mjs'), ...args], { cwd: copy, timeoutMs: 600_000 })
+  localBuild = { before, after: filesWithTimes(path.join(copy, 'build')) }
+  // A fresh install has no local build: the prebuilds are what loads.
   rmSync(path.join(copy, 'build'), { recursive: true, force: true })
   if (!noTarball) {
     const out = await runCommandOk(process.execPath, [path.join(copy, 'scripts', 'package.mjs'), '--out', path.join(copy, 'out')], {
@@ -73,6 +79,11 @@ function expectSharedObject(file: string, arch: string): void {
 }
 
 describe('npm run prebuild', () => {
+  it('builds away from the local build: build/ holds exactly what it held before, file for file', () => {
+    expect(Object.keys(localBuild.before)).toContain(path.join('Release', 'rseq.node'))
+    expect(localBuild.after).toEqual(localBuild.before)
+  })
+
   it.each(arches)('writes an ELF shared object for %s to prebuilds/linux-<arch>, tagged glibc', (arch) => {
     const dir = path.join(copy, 'prebuilds', `linux-${arch}`)
     expect(readdirSync(dir).filter((file) => file.endsWith('.node'))).toEqual(['rseq.glibc.node'])

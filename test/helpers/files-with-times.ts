@@ -1,0 +1,16 @@
+// A folder's files with their sizes and modification times: a build that rewrote any of them shows.
+import { readdirSync, statSync } from 'node:fs'
+import * as path from 'node:path'
+
+/** Every file under `dir`, with its size and modification time. */
+export function filesWithTimes(dir: string): Record<string, string> {
+  const entries = readdirSync(dir, { recursive: true }).map(String)
+  return Object.fromEntries(
+    entries
+      .filter((entry) => statSync(path.join(dir, entry)).isFile())
+      .map((entry) => {
+        const stat = statSync(path.join(dir, entry))
+        return [entry, `${stat.size} bytes, modified at ${stat.mtimeMs}`]
+      }),
+  )
+}
