@@ -1,6 +1,7 @@
 // Before any sequence runs, the process proves that the kernel restarts a critical section scheduled out
 // on its CPU (arm64 6.19 to 7.0.13 did not). Where the proof fails every thread takes fallback, says why,
 // and still counts exactly. A test build arming a decoy area plays such a kernel on this one.
+import * as path from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { instrumentedPackage } from './helpers/instrumented-package'
 import { lateSeccompLibrary, seccompLauncher } from './helpers/native-fixtures'
@@ -61,6 +62,16 @@ async function fallbackOnEveryThread(pkg: string, verdict: string): Promise<stri
   return threads.map((thread) => thread.reason)
 }
 
+/** What `rseq doctor` of the package copy `pkg` says, as JSON and as text. */
+async function doctorOf(
+  pkg: string,
+): Promise<{ diagnosis: { verdict: { ok: boolean; action: string }; mainThread: { strategy: string } }; text: string }> {
+  const cli = path.join(pkg, 'dist', 'cli', 'rseq.js')
+  const [json, text] = [await runNode(cli, ['doctor', '--json']), await runNode(cli, ['doctor'])]
+  expect([json.status, text.status], json.stderr + text.stderr).toEqual([0, 0])
+  return { diagnosis: JSON.parse(json.stdout), text: text.stdout }
+}
+
 /** 4 workers adding on `pkg` all take fallback and count exactly. */
 async function expectExactOnFallback(pkg: string): Promise<void> {
   const result = await addFromWorkers(['--workers', '4', '--adds', '100000'], { env: { RSEQ_PACKAGE: pkg } })
@@ -83,6 +94,16 @@ describe('on a kernel that does not restart sequences (a test build arming a dec
 
   it('still counts exactly with 4 workers', async () => {
     await expectExactOnFallback(broken)
+  })
+
+  it('makes rseq doctor lead with it: not OK, boot a kernel that restarts sequences, the self-test FAILED', async () => {
+    const { diagnosis, text } = await doctorOf(broken)
+    expect([diagnosis.verdict.ok, diagnosis.mainThread.strategy]).toEqual([false, 'fallback'])
+    expect(diagnosis.verdict.action).toMatch(/^boot a kernel that restarts critical sections \(see the self-test line\)/)
+    expect(text).toMatch(/\nwhat to do {8}boot a kernel that restarts critical sections/)
+    expect(text).toMatch(
+      /\nself-test {9}FAILED: Linux \S+ resumed a critical section .*; every thread uses the atomics fallback \(\d+\.\d\d ms\)\n/,
+    )
   })
 
   it('refuses a forced rseq strategy instead of running sequences there', async () => {
@@ -133,6 +154,17 @@ describe('a self-test that fails closed', () => {
 
   it('still counts exactly with 4 workers', async () => {
     await expectExactOnFallback(timesOut)
+  })
+
+  it('makes rseq doctor say what kept the test from deciding, and how to force rseq where the kernel is known good', async () => {
+    const { diagnosis, text } = await doctorOf(timesOut)
+    expect([diagnosis.verdict.ok, diagnosis.mainThread.strategy]).toEqual([false, 'fallback'])
+    expect(diagnosis.verdict.action).toMatch(
+      /^see the self-test line for what kept it from deciding; RSEQ_STRATEGY=glibc or own forces rseq/,
+    )
+    expect(text).toMatch(
+      /\nself-test {9}inconclusive: the self-test's sequence was never scheduled out on CPU \d+ in 3 attempts; every thread uses the atomics fallback unless RSEQ_STRATEGY forces rseq/,
+    )
   })
 
   it('lets a forced strategy override an inconclusive test, and says so', async () => {
