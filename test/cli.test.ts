@@ -7,7 +7,7 @@ import * as path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Diagnosis } from '../lib/cli/doctor'
 import { STORE_VERSION } from '../lib/layout/store-layout'
-import { seccompLauncher } from './helpers/native-fixtures'
+import { earlyAdopterLibrary, seccompLauncher } from './helpers/native-fixtures'
 import { runNode, type RunOptions, type RunResult } from './helpers/run-node'
 import { GLIBC_RSEQ_OFF } from './helpers/thread-report'
 
@@ -116,6 +116,16 @@ describe('rseq doctor', () => {
     const text = (await runNode(doctorCli, ['doctor'], { env: GLIBC_RSEQ_OFF })).stdout
     expect(text).toMatch(/\nglibc\s+2\.\d+: registered nothing \(__rseq_size 0\): the package registers an area of its own\n/)
     expect(text).toMatch(/\ntunable\s+glibc\.pthread\.rseq=0 in GLIBC_TUNABLES: glibc leaves rseq to the package\n/)
+  })
+
+  it("beside an early adopter's __rseq_abi (glibc's registration off): legacy on both threads, OK, and what that means", async () => {
+    const env = { ...GLIBC_RSEQ_OFF, LD_PRELOAD: earlyAdopterLibrary() }
+    const diagnosis = await doctorJson({ env })
+    expect([diagnosis.mainThread.strategy, worker(diagnosis).strategy, diagnosis.verdict.ok]).toEqual(['legacy', 'legacy', true])
+    expect(diagnosis.verdict.text).toBe('OK: rseq is live (legacy on the main thread, legacy in workers).')
+    expect(diagnosis.verdict.action).toMatch(/^nothing: where it says legacy, the package shares the early adopters' __rseq_abi area/)
+    const text = (await runNode(doctorCli, ['doctor'], { env })).stdout
+    expect(text).toMatch(/\nwhat to do {8}nothing: where it says legacy/)
   })
 
   it('under a seccomp filter answering ENOSYS: the filter, the missing syscall, fallback and what to do', async () => {
