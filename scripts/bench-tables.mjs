@@ -39,6 +39,13 @@ const median = (report, method) => {
 const ADD = 'PerCpuCounter.add()'
 const SHARDED = 'Atomics.add sharded by currentCpu()'
 
+// Node through N-API (the Nodes without a fast-calls build) and through V8 fast calls.
+const nodeNapi = reportsOf('node', 'napi')
+const nodeFast = reportsOf('node', 'v8:fast')
+/** The range of `method`'s medians over `reports`. */
+const medians = (reports, method) => range(reports.map((report) => median(report, method)))
+const nodes = (reports) => `Node ${range(reports.map(major), String)}`
+
 /** The one report of a runtime on a call path. */
 function only(name, callPath) {
   const [report, ...more] = reportsOf(name, callPath)
@@ -48,35 +55,30 @@ function only(name, callPath) {
 
 // The README's "when the plain tool is better": N-API in the oldest Node, fast calls in the others, each FFI runtime.
 function plainToolFigures() {
-  const napi = reportsOf('node', 'napi')
-  const fast = reportsOf('node', 'v8:fast')
   const [bun, deno] = [only('bun', 'bun:ffi'), only('deno', 'deno:ffi')]
-  const unoptimized = fast.map((report) => report.unoptimizedCaller['PerCpuCounter.add(), caller not optimized'].ratio)
-  const nodes = (reports) => `Node ${range(reports.map(major), String)}`
+  const unoptimized = nodeFast.map((report) => report.unoptimizedCaller['PerCpuCounter.add(), caller not optimized'].ratio)
   return (
     `\`Atomics.add\` on your own int64 cell picked by \`currentCpu()\` is exact and native-free:\n` +
-    `${range(napi.map((report) => median(report, SHARDED)))} ns against ${range(napi.map((report) => median(report, ADD)))} ns ` +
-    `for \`add()\` through N-API in ${nodes(napi)}, and \`add()\` from a caller V8 has not optimized yet costs ` +
+    `${medians(nodeNapi, SHARDED)} ns against ${medians(nodeNapi, ADD)} ns ` +
+    `for \`add()\` through N-API in ${nodes(nodeNapi)}, and \`add()\` from a caller V8 has not optimized yet costs ` +
     `${range(unoptimized, (ratio) => ratio.toFixed(2))}x an empty N-API call.\nOptimized, \`add()\` costs ` +
-    `${range(fast.map((report) => median(report, ADD)))} ns against ${range(fast.map((report) => median(report, SHARDED)))} ns in ` +
-    `${nodes(fast)} (V8 fast calls), ${fixed(median(bun, ADD))} against ${fixed(median(bun, SHARDED))} in Bun, ` +
+    `${medians(nodeFast, ADD)} ns against ${medians(nodeFast, SHARDED)} ns in ` +
+    `${nodes(nodeFast)} (V8 fast calls), ${fixed(median(bun, ADD))} against ${fixed(median(bun, SHARDED))} in Bun, ` +
     `${fixed(median(deno, ADD))} against ${fixed(median(deno, SHARDED))} in Deno`
   )
 }
 
 // The README's runtime table: versions from the runs, what each call path costs for add().
 function runtimeRows() {
-  const napi = reportsOf('node', 'napi')
-  const fast = reportsOf('node', 'v8:fast')
   const versions = (name) => [
     ...new Set(runtimes.reports.filter((report) => report.runtime.name === name).map((report) => report.runtime.version)),
   ]
   const addOf = (name, callPath) => fixed(median(only(name, callPath), ADD))
-  const fastNodes = range(fast.map(major), String).replace('-', ' to ')
+  const fastNodes = range(nodeFast.map(major), String).replace('-', ' to ')
   return [
     '| runtime | version | result |',
     '| --- | --- | --- |',
-    `| Node.js | ${versions('node').join(', ')} | everything passes: through V8 fast calls on Node ${fastNodes} (\`add()\` ${range(fast.map((report) => median(report, ADD)))} ns), through N-API (${range(napi.map((report) => median(report, ADD)))} ns on Node ${range(napi.map(major), String)}) and on the portable path |`,
+    `| Node.js | ${versions('node').join(', ')} | everything passes: through V8 fast calls on Node ${fastNodes} (\`add()\` ${medians(nodeFast, ADD)} ns), through N-API (${medians(nodeNapi, ADD)} ns on ${nodes(nodeNapi)}) and on the portable path |`,
     `| Bun | ${versions('bun').join(', ')} | everything passes, through \`bun:ffi\` (\`add()\` ${addOf('bun', 'bun:ffi')} ns), through N-API (${addOf('bun', 'napi')} ns) and on the portable path |`,
     `| Deno | ${versions('deno').join(', ')} | everything passes, through \`Deno.dlopen\` (\`add()\` ${addOf('deno', 'deno:ffi')} ns) and N-API with \`--allow-read --allow-env --allow-ffi\`, on the portable path without \`--allow-ffi\` |`,
   ].join('\n')
@@ -111,6 +113,10 @@ function selfTestSpread() {
   return `took ${selfTest.min.toFixed(2)} to ${selfTest.max.toFixed(2)} ms across the ${selfTest.runs} processes`
 }
 
+// bench-cluster.mjs's output in docs/bench.json, read once for its three regions.
+let cluster
+const clusterOf = () => (cluster ??= clusterParts(contract))
+
 const benchmarks = path.join('docs', 'benchmarks.md')
 const regions = [
   { file: benchmarks, name: 'bench-run', text: () => benchRunLine(contract) },
@@ -118,9 +124,9 @@ const regions = [
   { file: benchmarks, name: 'self-test-spread', text: selfTestSpread },
   { file: benchmarks, name: 'store-bench', text: () => storeTable(contract), block: true },
   { file: benchmarks, name: 'store-collect', text: () => collectTable(contract), block: true },
-  { file: benchmarks, name: 'cluster-node', text: () => clusterParts(contract).node },
-  { file: benchmarks, name: 'cluster-scrapes', text: () => clusterParts(contract).scrapes, block: true },
-  { file: benchmarks, name: 'cluster-observe', text: () => `\`\`\`\n${clusterParts(contract).observe}\n\`\`\``, block: true },
+  { file: benchmarks, name: 'cluster-node', text: () => clusterOf().node },
+  { file: benchmarks, name: 'cluster-scrapes', text: () => clusterOf().scrapes, block: true },
+  { file: benchmarks, name: 'cluster-observe', text: () => `\`\`\`\n${clusterOf().observe}\n\`\`\``, block: true },
   { file: 'README.md', name: 'current-cpu', text: currentCpuFigures },
   { file: 'README.md', name: 'plain-tool', text: plainToolFigures },
   // Its start marker ends the sentence before the table.

@@ -17,16 +17,18 @@ export const TARGETS = {
 }
 
 export const met = (value, { target, better }) => (better === 'higher' ? value >= target : value <= target)
+/** 'met' or 'NOT met', as every verdict and table says it. */
+export const outcome = (value, target) => (met(value, target) ? 'met' : 'NOT met')
 const bound = ({ target, better }, unit = 'x') => `${better === 'higher' ? '>=' : '<='} ${target}${unit}`
 
 /** How bench.mjs prints a ratio against its target. */
 export function verdict(value, target) {
-  return `${value.toFixed(2)}x (target ${bound(target)}: ${met(value, target) ? 'met' : 'NOT met'})`
+  return `${value.toFixed(2)}x (target ${bound(target)}: ${outcome(value, target)})`
 }
 
 const ns = (figure) => figure.median.toFixed(2)
 const ratioRow = (label, value, target, faster = false) =>
-  `| ${label} | **${value.toFixed(2)}x${faster ? ' faster' : ''}** | ${bound(target)} | ${met(value, target) ? 'met' : 'NOT met'} |`
+  `| ${label} | **${value.toFixed(2)}x${faster ? ' faster' : ''}** | ${bound(target)} | ${outcome(value, target)} |`
 
 /** The names bench.mjs gives the worker rows. */
 export const workersRow = (name, workers) => `${name}, ${workers} worker${workers > 1 ? 's' : ''}`
@@ -89,7 +91,7 @@ export function designTargetsTable(record) {
   }
   if (selfTest.median !== undefined) {
     lines.push(
-      `| restart self-test, median of ${selfTest.runs} fresh processes | ${selfTest.median.toFixed(2)} ms | ${bound(TARGETS.selfTestMs, ' ms')} | ${met(selfTest.median, TARGETS.selfTestMs) ? 'met' : 'NOT met'} |`,
+      `| restart self-test, median of ${selfTest.runs} fresh processes | ${selfTest.median.toFixed(2)} ms | ${bound(TARGETS.selfTestMs, ' ms')} | ${outcome(selfTest.median, TARGETS.selfTestMs)} |`,
     )
   } else {
     lines.push(`| restart self-test | not run: ${selfTest.notRun} | | |`)
@@ -118,7 +120,7 @@ export function storeTable(record) {
     '| figure | ns per operation |',
     '| --- | ---: |',
     ...STORE_ROWS.map(([key, label]) => `| ${label} | ${ns(figures[key])} |`),
-    `| ratio: series \`add()\` / \`PerCpuCounter.add()\` | **${ratio.toFixed(2)}x** (target ${bound(TARGETS.seriesAdd)}: ${met(ratio, TARGETS.seriesAdd) ? 'met' : 'NOT met'}) |`,
+    `| ratio: series \`add()\` / \`PerCpuCounter.add()\` | **${ratio.toFixed(2)}x** (target ${bound(TARGETS.seriesAdd)}: ${outcome(ratio, TARGETS.seriesAdd)}) |`,
   ].join('\n')
 }
 
