@@ -4,6 +4,7 @@
 //   docs/bench.json            `npm run bench -- --json docs/bench.json` (Node 20)
 //   docs/rseq-bench.json       `npx rseq-bench --json docs/rseq-bench.json --svg docs/rseq-bench.svg` (Node 20)
 //   docs/runtimes-bench.json   `npm run bench:runtimes -- --json docs/runtimes-bench.json`
+//   docs/call-parts.json       `node scripts/runtimes/call-parts.mjs --json docs/call-parts.json`
 // Each figure goes between the markers `<!-- generated:NAME -->` and `<!-- /generated:NAME -->` of its region.
 //   node scripts/bench-tables.mjs [--check]    --check: exit 1 if a region differs from the JSON
 import { readFileSync, writeFileSync } from 'node:fs'
@@ -11,7 +12,8 @@ import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchRunLine, clusterParts, collectTable, designTargetsTable, storeTable } from './bench-targets.mjs'
-import { figuresOf, runtimesRunLine, runtimesTable } from './runtimes/table.mjs'
+import { fastCallTargetsTable, figuresOf, runtimesRunLine, runtimesTable } from './runtimes/table.mjs'
+import { callPartsTables } from './runtimes/call-parts-table.mjs'
 
 const require = createRequire(import.meta.url)
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
@@ -19,6 +21,7 @@ const { reportText } = require(path.join(root, 'dist', 'bench', 'bench-report.js
 const contract = JSON.parse(readFileSync(path.join(root, 'docs', 'bench.json'), 'utf8'))
 const bench = JSON.parse(readFileSync(path.join(root, 'docs', 'rseq-bench.json'), 'utf8'))
 const runtimes = JSON.parse(readFileSync(path.join(root, 'docs', 'runtimes-bench.json'), 'utf8'))
+const callParts = callPartsTables(JSON.parse(readFileSync(path.join(root, 'docs', 'call-parts.json'), 'utf8')))
 
 const grouped = (ns) => Math.round(ns).toLocaleString('en-US')
 const fixed = (ns) => ns.toFixed(1)
@@ -104,6 +107,16 @@ function benchRun() {
   )
 }
 
+// docs/benchmarks.md: Bun's and Deno's add() through their FFI, against their empty call and the sharded Atomics.add.
+function ffiAdd() {
+  const [bun, deno] = [only('bun', 'bun:ffi'), only('deno', 'deno:ffi')]
+  const ratio = (report) => (median(report, ADD) / median(report, 'N-API empty call')).toFixed(2)
+  return (
+    `\`add()\` ${fixed(median(bun, ADD))} and ${fixed(median(deno, ADD))} ns (${ratio(bun)}x and ${ratio(deno)}x their empty N-API call), ` +
+    `against\n${fixed(median(bun, SHARDED))} and ${fixed(median(deno, SHARDED))} ns for the sharded \`Atomics.add\` on int64 cells`
+  )
+}
+
 const runtimesRun = () => `${runtimesRunLine(runtimes)}\n\n${runtimesTable(runtimes)}`
 
 // The restart self-test's spread over the fresh processes of `npm run bench`.
@@ -133,6 +146,11 @@ const regions = [
   { file: 'README.md', name: 'runtime-table', text: () => `\n${runtimeRows()}`, block: true },
   { file: benchmarks, name: 'rseq-bench', text: benchRun, block: true },
   { file: benchmarks, name: 'runtimes-bench', text: runtimesRun, block: true },
+  { file: benchmarks, name: 'ffi-add', text: ffiAdd },
+  { file: benchmarks, name: 'fast-call-targets', text: () => fastCallTargetsTable(runtimes), block: true },
+  { file: benchmarks, name: 'call-parts-run', text: () => callParts.dated },
+  { file: benchmarks, name: 'optimized-parts', text: () => callParts.optimized, block: true },
+  { file: benchmarks, name: 'slow-path-parts', text: () => callParts.slowPath, block: true },
 ]
 
 const check = process.argv.includes('--check')
