@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// Where the time goes in the two Node calls that miss their targets (docs/benchmarks.md, "The call paths"),
+// Where the time goes in the Node calls that miss their targets (docs/benchmarks.md, "The call paths"),
 // taken apart through calls that differ by one part each, in every Node of versions.json that runs V8 fast
 // calls, one run per Node (call-parts-table.mjs names the rows and says what each difference is):
 //   optimized  from an optimized caller: add(), and observe(v) with less and less of its work left out
