@@ -12,7 +12,7 @@ import { createRequire } from 'node:module'
 import * as path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { benchRunLine, clusterParts, collectTable, designTargetsTable, storeTable } from './bench-targets.mjs'
-import { fastCallTargetsTable, figuresOf, runtimesRunLine, runtimesTable } from './runtimes/table.mjs'
+import { ADD, fastCallTargetsTable, figuresOf, runtimesRunLine, runtimesTable, SHARDED } from './runtimes/table.mjs'
 import { callPartsTables } from './runtimes/call-parts-table.mjs'
 
 const require = createRequire(import.meta.url)
@@ -39,8 +39,6 @@ const median = (report, method) => {
   if (figure === undefined) throw new Error(`docs/runtimes-bench.json: ${report.runtime.name} ${report.runtime.version} has no "${method}"`)
   return figure.median
 }
-const ADD = 'PerCpuCounter.add()'
-const SHARDED = 'Atomics.add sharded by currentCpu()'
 
 // Node through N-API (the Nodes without a fast-calls build) and through V8 fast calls.
 const nodeNapi = reportsOf('node', 'napi')
@@ -110,7 +108,7 @@ function benchRun() {
 // docs/benchmarks.md: Bun's and Deno's add() through their FFI, against their empty call and the sharded Atomics.add.
 function ffiAdd() {
   const [bun, deno] = [only('bun', 'bun:ffi'), only('deno', 'deno:ffi')]
-  const ratio = (report) => (median(report, ADD) / median(report, 'N-API empty call')).toFixed(2)
+  const ratio = (report) => figuresOf(report)[ADD].ratio.toFixed(2)
   return (
     `\`add()\` ${fixed(median(bun, ADD))} and ${fixed(median(deno, ADD))} ns (${ratio(bun)}x and ${ratio(deno)}x their empty N-API call), ` +
     `against\n${fixed(median(bun, SHARDED))} and ${fixed(median(deno, SHARDED))} ns for the sharded \`Atomics.add\` on int64 cells`

@@ -1,9 +1,10 @@
 // What call-parts.mjs measures, named once, and its record ({ date, machine, runs: [{ runtime, optimized, slowPath }] })
 // as Markdown: printed by that run, and written into docs/benchmarks.md by scripts/bench-tables.mjs.
+import { EMPTY, nsWithRatio } from './table.mjs'
 
 /** From an optimized caller: add() (the fast call and one sequence), and observe(v) taken apart, each of its rows adding one part to the row before. */
 export const OPTIMIZED_PARTS = [
-  'N-API empty call',
+  EMPTY,
   'add(): the fast call and one sequence',
   "A. observe(0), one bound, resolution 1: the call, placing the value, the bucket's sequence",
   "B. observe(2), the same histogram: A and the sum's sequence",
@@ -21,7 +22,7 @@ export const SLOW_PATH_PARTS = [
   '4. add(): that method inside add()',
 ]
 
-const cell = (spread, baseline) => `${spread.median.toFixed(1)} (${(spread.median / baseline.median).toFixed(2)}x)`
+const cell = (spread, baseline) => nsWithRatio(spread.median, spread.median / baseline.median)
 const header = (runs, title) => [
   `| ${[title, ...runs.map(({ runtime }) => `Node ${runtime.version}`)].join(' | ')} |`,
   `| --- |${runs.map(() => ' ---: |').join('')}`,

@@ -4,6 +4,14 @@
 
 import { outcome } from '../bench-targets.mjs'
 
+/** The rows the tables here and scripts/bench-tables.mjs pick out of a report, by the names rseq-bench gives them. */
+export const EMPTY = 'N-API empty call'
+export const ADD = 'PerCpuCounter.add()'
+export const SHARDED = 'Atomics.add sharded by currentCpu()'
+
+/** A figure as every runtime table shows it: ns/op, and its ratio to the empty N-API call of the same run. */
+export const nsWithRatio = (median, ratio) => `${median.toFixed(1)} (${ratio.toFixed(2)}x)`
+
 /** Every single-thread row of a report and, where the call path is V8 fast calls, those of a caller not yet optimized. */
 export const figuresOf = (report) => ({ ...report.singleThread.figures, ...(report.unoptimizedCaller ?? {}) })
 
@@ -27,11 +35,11 @@ export function runtimesTable({ bareSequenceNs, reports }) {
   for (const method of methods) {
     const cells = reports.map((report) => {
       const figure = figuresOf(report)[method]
-      return figure === undefined ? '-' : `${figure.median.toFixed(1)} (${figure.ratio.toFixed(2)}x)`
+      return figure === undefined ? '-' : nsWithRatio(figure.median, figure.ratio)
     })
     lines.push(`| ${method} | ${cells.join(' | ')} |`)
   }
-  const addOf = (report) => report.singleThread.figures['PerCpuCounter.add()'].median
+  const addOf = (report) => report.singleThread.figures[ADD].median
   lines.push(
     `| bare C++ sequence (no JavaScript), ${bareSequenceNs.toFixed(2)} ns: add() / it | ${reports.map((report) => `${(addOf(report) / bareSequenceNs).toFixed(2)}x`).join(' | ')} |`,
   )
@@ -39,14 +47,12 @@ export function runtimesTable({ bareSequenceNs, reports }) {
 }
 
 // The targets of Node's V8 fast-call path, per Node that runs it: each a ratio of two figures of that Node's report.
-const EMPTY = 'N-API empty call'
-const ADD = 'PerCpuCounter.add()'
 const FAST_CALL_TARGETS = [
   { label: '`add()` at most 0.6x the empty N-API call', of: ADD, over: EMPTY, target: 0.6 },
   {
     label: '`add()` at most 0.5x `Atomics.add` sharded by `currentCpu()`',
     of: ADD,
-    over: 'Atomics.add sharded by currentCpu()',
+    over: SHARDED,
     target: 0.5,
     shown: true,
   },

@@ -7,10 +7,8 @@ export function filesWithTimes(dir: string): Record<string, string> {
   const entries = readdirSync(dir, { recursive: true }).map(String)
   return Object.fromEntries(
     entries
-      .filter((entry) => statSync(path.join(dir, entry)).isFile())
-      .map((entry) => {
-        const stat = statSync(path.join(dir, entry))
-        return [entry, `${stat.size} bytes, modified at ${stat.mtimeMs}`]
-      }),
+      .map((entry) => [entry, statSync(path.join(dir, entry))] as const)
+      .filter(([, stat]) => stat.isFile())
+      .map(([entry, stat]) => [entry, `${stat.size} bytes, modified at ${stat.mtimeMs}`]),
   )
 }
